@@ -1,0 +1,10 @@
+// Registers the nn family of reference ops; one op per file beside this one.
+#include "edgebench/engine/registry.h"
+
+namespace edgebench::engine::ops {
+
+void register_nn_ops(Registry& registry) {
+  (void)registry;
+}
+
+}  // namespace edgebench::engine::ops

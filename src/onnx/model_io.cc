@@ -1,0 +1,1 @@
+#include "edgebench/onnx/model_io.h"
