@@ -1,0 +1,10 @@
+// Registers the resample and reduce family of reference ops; one op per file beside this one.
+#include "edgebench/engine/registry.h"
+
+namespace edgebench::engine::ops {
+
+void register_resample_reduce_ops(Registry& registry) {
+  (void)registry;
+}
+
+}  // namespace edgebench::engine::ops
