@@ -15,13 +15,23 @@ constexpr std::uint64_t kArenaAlignment = kTensorAlignment;
 std::uint64_t align_up(std::uint64_t n, std::uint64_t a) { return (n + a - 1) / a * a; }
 
 // The kernels of a graph, created once and shared by inference and execution.
-Result<std::vector<std::unique_ptr<OpKernel>>> create_kernels(const ir::Graph& graph,
-                                                              const Registry& registry) {
+// With `unsupported` given, nodes the registry cannot run get a null kernel and are listed
+// there; otherwise the first failure is returned.
+Result<std::vector<std::unique_ptr<OpKernel>>> create_kernels(
+    const ir::Graph& graph, const Registry& registry,
+    std::vector<GraphAnalysis::Unsupported>* unsupported = nullptr) {
   std::vector<std::unique_ptr<OpKernel>> kernels;
   kernels.reserve(graph.nodes.size());
-  for (const ir::Node& node : graph.nodes) {
-    EB_ASSIGN_OR_RETURN(auto kernel, registry.create_kernel(node, graph.opset_for(node.domain)));
-    kernels.push_back(std::move(kernel));
+  for (std::size_t n = 0; n < graph.nodes.size(); ++n) {
+    const ir::Node& node = graph.nodes[n];
+    auto kernel = registry.create_kernel(node, graph.opset_for(node.domain));
+    if (!kernel.is_ok()) {
+      if (unsupported == nullptr) return kernel.status();
+      unsupported->push_back({n, kernel.status()});
+      kernels.push_back(nullptr);
+      continue;
+    }
+    kernels.push_back(std::move(kernel).value());
   }
   return kernels;
 }
@@ -31,9 +41,11 @@ bool is_foldable(const ir::Node& node, std::size_t present_inputs) {
   return true;
 }
 
-Result<GraphTypes> infer_with_kernels(const ir::Graph& graph,
-                                      const std::vector<std::unique_ptr<OpKernel>>& kernels,
-                                      const PlanOptions& options) {
+// With `unsupported` given, nodes without a kernel, nodes whose inputs are unknown and nodes
+// whose inference reports kUnsupported are skipped (and the latter listed) instead of failing.
+Result<GraphTypes> infer_with_kernels(
+    const ir::Graph& graph, const std::vector<std::unique_ptr<OpKernel>>& kernels,
+    const PlanOptions& options, std::vector<GraphAnalysis::Unsupported>* unsupported = nullptr) {
   GraphTypes out;
   EB_ASSIGN_OR_RETURN(out.inputs, bind_input_types(graph, options));
   out.types = out.inputs;
@@ -46,6 +58,7 @@ Result<GraphTypes> infer_with_kernels(const ir::Graph& graph,
   std::vector<const Tensor*> input_values;
   for (std::size_t n = 0; n < graph.nodes.size(); ++n) {
     const ir::Node& node = graph.nodes[n];
+    if (kernels[n] == nullptr) continue;
     input_types.assign(node.inputs.size(), nullptr);
     input_values.assign(node.inputs.size(), nullptr);
     std::size_t present = 0;
@@ -55,6 +68,7 @@ Result<GraphTypes> infer_with_kernels(const ir::Graph& graph,
       if (in.empty()) continue;
       ++present;
       auto t = out.types.find(in);
+      if (t == out.types.end() && unsupported != nullptr) break;
       if (t == out.types.end()) {
         return internal_error(fmt::format("{}: no type for input '{}' (graph not sorted?)",
                                           node.describe(), in));
@@ -66,9 +80,19 @@ Result<GraphTypes> infer_with_kernels(const ir::Graph& graph,
         ++constant;
       }
     }
+    bool inputs_known = true;
+    for (std::size_t i = 0; i < node.inputs.size(); ++i) {
+      inputs_known = inputs_known && (node.inputs[i].empty() || input_types[i] != nullptr);
+    }
+    if (!inputs_known) continue;  // downstream of an unsupported node (tolerant mode only)
     InferContext ctx(node, graph.opset_for(node.domain), input_types, input_values);
     Status st = kernels[n]->infer(ctx);
     if (!st.is_ok()) {
+      if (unsupported != nullptr && st.code() == StatusCode::kUnsupported &&
+          !ctx.needs_runtime_values()) {
+        unsupported->push_back({n, st});
+        continue;
+      }
       if (ctx.needs_runtime_values()) {
         out.dynamic = true;
         out.dynamic_reason = st.message();
@@ -166,6 +190,26 @@ Result<GraphTypes> infer_types(const ir::Graph& graph, const Registry& registry,
                                const PlanOptions& options) {
   EB_ASSIGN_OR_RETURN(auto kernels, create_kernels(graph, registry));
   return infer_with_kernels(graph, kernels, options);
+}
+
+Result<GraphAnalysis> analyze_graph(const ir::Graph& graph, const Registry& registry,
+                                    const PlanOptions& options) {
+  GraphAnalysis analysis;
+  EB_ASSIGN_OR_RETURN(auto kernels, create_kernels(graph, registry, &analysis.unsupported));
+  EB_ASSIGN_OR_RETURN(analysis.types,
+                      infer_with_kernels(graph, kernels, options, &analysis.unsupported));
+  analysis.memory = plan_memory(graph, analysis.types);
+  return analysis;
+}
+
+void annotate_types(ir::Graph& graph, const GraphTypes& types) {
+  for (const auto& [name, type] : types.types) {
+    if (graph.is_initializer(name)) continue;
+    ir::ValueInfo& info = graph.value_info[name];
+    info.dtype = type.dtype;
+    info.shape = type.shape;
+    info.dim_names.assign(type.shape.size(), "");
+  }
 }
 
 MemoryPlan plan_memory(const ir::Graph& graph, const GraphTypes& types) {

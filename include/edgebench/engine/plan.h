@@ -65,6 +65,25 @@ struct MemoryPlan {
 // outputs to the end) do not overlap. Greedy by size, largest first (TFLite Micro's planner).
 MemoryPlan plan_memory(const ir::Graph& graph, const GraphTypes& types);
 
+// What the engine can tell about a graph without running it: types (as far as they can be
+// inferred), the memory plan, and the nodes it cannot run. Unlike infer_types, unsupported nodes
+// do not stop the analysis; values downstream of them stay unknown.
+struct GraphAnalysis {
+  GraphTypes types;
+  MemoryPlan memory;
+  struct Unsupported {
+    std::size_t node_index;
+    Status reason;
+  };
+  std::vector<Unsupported> unsupported;
+};
+// `graph` must be topologically sorted.
+Result<GraphAnalysis> analyze_graph(const ir::Graph& graph, const Registry& registry,
+                                    const PlanOptions& options = {});
+
+// Writes inferred types and shapes into graph.value_info (for ir::compute_stats and export).
+void annotate_types(ir::Graph& graph, const GraphTypes& types);
+
 struct TensorSpec {
   std::string name;
   DType dtype = DType::kUndefined;

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Installs, builds and runs every test: unit tests, ONNX conformance (regression guard),
+# differential checks against ONNX Runtime, formatting, an ASan+UBSan build of the tests, and
+# a bounded fuzzing run of the ONNX importer.
+#   bash scripts/test.sh            everything
+#   FAST=1 bash scripts/test.sh     skip the sanitizer build and the fuzzing run
+set -euo pipefail
+cd "$(dirname "$0")/.."
+step() { printf '\n=== %s ===\n' "$*"; }
+
+step "install and build (release)"
+bash scripts/setup.sh release
+
+step "ONNX Runtime anchor (npm, --ignore-scripts)"
+npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+
+step "formatting (clang-format, src/ and tests/)"
+bash scripts/check_format.sh
+
+step "unit and integration tests (release)"
+ctest --preset release -j2 --timeout 900
+
+step "ONNX backend-test conformance (no regressions)"
+bash tests/conformance/run.sh build/release/edgebench
+
+if [ "${FAST:-0}" != 1 ]; then
+  step "ASan + UBSan build and tests"
+  cmake --preset asan > /dev/null
+  cmake --build --preset asan
+  ctest --preset asan -j2 --timeout 1800
+  bash tests/conformance/run.sh build/asan/edgebench
+
+  step "fuzzing the ONNX importer (60 s)"
+  cmake --preset fuzz > /dev/null
+  cmake --build --preset fuzz --target onnx_import_fuzz
+  bash tests/fuzz/run_fuzz.sh 60
+fi
+step "all tests passed"

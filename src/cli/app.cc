@@ -1,0 +1,105 @@
+// Argument parsing for the edgebench command line (CLI11) and dispatch to sub-commands.
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <cstdio>
+#include <exception>
+
+#include "commands.h"
+#include "common.h"
+#include "edgebench/gen/generators.h"
+
+namespace edgebench::cli {
+
+int main_entry(int argc, char** argv) {
+  CLI::App app{
+      "edgebench: how a neural network behaves on an edge target, before and after "
+      "optimization.\nExit codes: 0 success, 1 a check failed, 2 bad usage or bad input.",
+      "edgebench"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "edgebench 0.1.0");
+
+  InspectOptions inspect;
+  CLI::App* inspect_cmd =
+      app.add_subcommand("inspect", "Operators, parameters, MACs and activation memory of a model");
+  inspect_cmd->add_option("MODEL", inspect.model, "ONNX model file")->required();
+  inspect_cmd->add_option("--json", inspect.json_path, "Write every figure as JSON to FILE");
+  inspect_cmd->add_option("--input-shape", inspect.input_shapes,
+                          "NAME=DIMS (e.g. input=1x3x224x224) for inputs with symbolic dims");
+  inspect_cmd->add_flag("--all-nodes", inspect.all_nodes, "List every node, not only the top 15");
+
+  RunOptions run;
+  CLI::App* run_cmd = app.add_subcommand("run", "Run one inference and write the outputs as .npy");
+  run_cmd->add_option("MODEL", run.model, "ONNX model file")->required();
+  run_cmd->add_option("--input", run.inputs, "NAME=FILE.npy (repeatable); others are random");
+  run_cmd->add_option("--input-shape", run.input_shapes, "NAME=DIMS for random inputs");
+  run_cmd->add_option("--random-seed", run.random_seed, "Seed for random inputs")
+      ->default_val(0);
+  run_cmd->add_option("--output-dir", run.output_dir, "Write <output name>.npy files here");
+  run_cmd->add_option("--backend", run.backend, "native | native-ref")->default_val("native");
+  run_cmd->add_option("--threads", run.threads, "Worker threads (1 = no extra threads)")
+      ->default_val(1);
+
+  ConformanceOptions conf;
+  CLI::App* conf_cmd = app.add_subcommand(
+      "conformance", "Run ONNX backend test folders and write a support grid per op");
+  conf_cmd->add_option("DIR", conf.dirs, "Test folder(s), or folders of test folders")
+      ->required();
+  conf_cmd->add_option("--backend", conf.backend, "native | native-ref")->default_val("native");
+  conf_cmd->add_option("--json", conf.json_path, "Write the results as JSON");
+  conf_cmd->add_option("--markdown", conf.markdown_path, "Write the support grid as Markdown");
+  conf_cmd->add_option("--expect", conf.expect_path,
+                       "File listing tests that must pass; exit 1 if one does not");
+  conf_cmd->add_option("--filter", conf.filter, "Only tests whose name contains TEXT");
+  conf_cmd->add_flag("--quiet", conf.quiet, "Print only the summary");
+
+  CLI::App* gen_cmd = app.add_subcommand("generate", "Write a seeded synthetic model (ONNX)");
+  gen_cmd->require_subcommand(1);
+  gen::ConvSpec conv;
+  std::string conv_out;
+  CLI::App* gen_conv = gen_cmd->add_subcommand(
+      "conv", "SxSx3 input -> L x Conv(F filters, KxK, same padding) + activation");
+  gen_conv->add_option("--filters", conv.filters, "F: filters per layer")->default_val(32);
+  gen_conv->add_option("--layers", conv.layers, "L: convolution layers")->default_val(5);
+  gen_conv->add_option("--input", conv.input_size, "S: input height and width")->default_val(64);
+  gen_conv->add_option("--kernel", conv.kernel, "K: kernel size (odd)")->default_val(3);
+  gen_conv->add_option("--activation", conv.activation, "relu | relu6 | tanh | sigmoid | none")
+      ->default_val("relu");
+  gen_conv->add_option("--seed", conv.seed, "Weight seed")->default_val(0);
+  gen_conv->add_option("-o,--output", conv_out, "Output .onnx file")->required();
+
+  gen::DenseSpec dense;
+  std::string dense_out;
+  CLI::App* gen_dense = gen_cmd->add_subcommand(
+      "dense", "I inputs -> L x Dense(N) + activation -> Dense(O)");
+  gen_dense->add_option("--neurons", dense.neurons, "N: units per hidden layer")->default_val(100);
+  gen_dense->add_option("--layers", dense.layers, "L: hidden layers")->default_val(4);
+  gen_dense->add_option("--inputs", dense.inputs, "I: input features")->default_val(64);
+  gen_dense->add_option("--outputs", dense.outputs, "O: output units")->default_val(10);
+  gen_dense->add_option("--activation", dense.activation, "relu | relu6 | tanh | sigmoid | none")
+      ->default_val("tanh");
+  gen_dense->add_option("--seed", dense.seed, "Weight seed")->default_val(0);
+  gen_dense->add_option("-o,--output", dense_out, "Output .onnx file")->required();
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);  // prints the message and usage hint
+    return kExitBadInput;
+  }
+
+  if (*inspect_cmd) return run_inspect(inspect);
+  if (*run_cmd) return run_run(run);
+  if (*conf_cmd) return run_conformance(conf);
+  if (*gen_conv) return run_generate_conv(conv, conv_out);
+  if (*gen_dense) return run_generate_dense(dense, dense_out);
+  return kExitBadInput;
+}
+
+}  // namespace edgebench::cli

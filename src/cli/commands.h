@@ -1,0 +1,56 @@
+// The edgebench sub-commands. Each takes its parsed options and returns an exit code.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace edgebench::cli {
+
+struct InspectOptions {
+  std::string model;
+  std::string json_path;
+  std::vector<std::string> input_shapes;  // NAME=DIMS
+  bool all_nodes = false;
+};
+int run_inspect(const InspectOptions& options);
+
+struct RunOptions {
+  std::string model;
+  std::vector<std::string> inputs;  // NAME=FILE.npy
+  std::vector<std::string> input_shapes;
+  std::uint64_t random_seed = 0;
+  std::string output_dir;
+  std::string backend = "native";
+  int threads = 1;
+};
+int run_run(const RunOptions& options);
+
+struct ConformanceOptions {
+  std::vector<std::string> dirs;
+  std::string backend = "native";
+  std::string json_path;
+  std::string markdown_path;
+  std::string expect_path;  // tests listed here must pass (regression guard)
+  std::string filter;       // substring of test names to run
+  bool quiet = false;
+};
+int run_conformance(const ConformanceOptions& options);
+
+}  // namespace edgebench::cli
+
+namespace edgebench::gen {
+struct ConvSpec;
+struct DenseSpec;
+}  // namespace edgebench::gen
+
+namespace edgebench::cli {
+
+int run_generate_conv(const gen::ConvSpec& spec, const std::string& out);
+int run_generate_dense(const gen::DenseSpec& spec, const std::string& out);
+
+// Parses argv and runs the chosen sub-command.
+int main_entry(int argc, char** argv);
+
+}  // namespace edgebench::cli

@@ -1,0 +1,191 @@
+// edgebench inspect: what a model is made of and what it will cost to run.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "commands.h"
+#include "common.h"
+#include "edgebench/core/hash.h"
+#include "edgebench/engine/plan.h"
+#include "edgebench/engine/registry.h"
+#include "edgebench/ir/stats.h"
+
+namespace edgebench::cli {
+
+namespace {
+
+nlohmann::json tensor_spec_json(const std::string& name, DType dtype, const Shape& shape) {
+  return {{"name", name}, {"dtype", std::string(dtype_name(dtype))}, {"shape", shape}};
+}
+
+}  // namespace
+
+int run_inspect(const InspectOptions& options) {
+  Result<ir::Graph> loaded = load_model_file(options.model);
+  if (!loaded.is_ok()) return report_error(loaded.status());
+  ir::Graph graph = std::move(loaded).value();
+
+  auto input_shapes = parse_input_shapes(options.input_shapes);
+  if (!input_shapes.is_ok()) return report_error(input_shapes.status());
+  engine::PlanOptions plan_options;
+  plan_options.input_shapes = *input_shapes;
+  auto analysis = engine::analyze_graph(graph, engine::builtin_registry(), plan_options);
+  if (!analysis.is_ok()) {
+    return report_error(analysis.status().with_context(fmt::format("model '{}'", options.model)));
+  }
+  ir::Graph annotated = graph;
+  engine::annotate_types(annotated, analysis->types);
+  const ir::GraphStats stats = ir::compute_stats(annotated);
+
+  std::map<std::size_t, std::string> unsupported_reason;
+  std::map<std::string, std::uint64_t> unsupported_ops;
+  for (const auto& u : analysis->unsupported) {
+    unsupported_reason[u.node_index] = u.reason.message();
+    unsupported_ops[graph.nodes[u.node_index].op_type] += 1;
+  }
+
+  // ---- human table ----
+  fmt::print("model       {}\n", options.model);
+  fmt::print("producer    {} {}   ir_version {}   opset {}\n",
+             graph.producer_name.empty() ? "-" : graph.producer_name, graph.producer_version,
+             graph.ir_version, graph.onnx_opset());
+  fmt::print("\ninputs\n");
+  for (const auto& [name, type] : analysis->types.inputs) {
+    fmt::print("  {:<32} {:<8} {}\n", name, dtype_name(type.dtype), shape_to_string(type.shape));
+  }
+  fmt::print("outputs\n");
+  for (const std::string& name : graph.outputs) {
+    auto t = analysis->types.types.find(name);
+    if (t != analysis->types.types.end()) {
+      fmt::print("  {:<32} {:<8} {}\n", name, dtype_name(t->second.dtype),
+                 shape_to_string(t->second.shape));
+    } else {
+      fmt::print("  {:<32} (not inferred)\n", name);
+    }
+  }
+  fmt::print("\nparameters  {} ({})", human_count(static_cast<double>(stats.params_total)),
+             human_bytes(static_cast<double>(stats.params_bytes)));
+  for (const auto& [dtype, count] : stats.params_by_dtype) {
+    fmt::print("   {}: {}", dtype, count);
+  }
+  fmt::print("\nMACs        {}   ({} exactly)\n", human_count(static_cast<double>(stats.macs_total)),
+             stats.macs_total);
+  fmt::print("FLOPs       {}\n", human_count(static_cast<double>(stats.flops_total)));
+  fmt::print("activations {} planned arena (liveness reuse), {} naive sum\n",
+             human_bytes(static_cast<double>(analysis->memory.arena_bytes)),
+             human_bytes(static_cast<double>(analysis->memory.naive_bytes)));
+  if (analysis->types.dynamic) {
+    fmt::print("            (shapes after this point depend on run-time values: {})\n",
+               analysis->types.dynamic_reason);
+  }
+
+  fmt::print("\nops ({} nodes)\n", graph.nodes.size());
+  std::vector<std::pair<std::string, std::uint64_t>> ops(stats.op_counts.begin(),
+                                                         stats.op_counts.end());
+  std::stable_sort(ops.begin(), ops.end(), [](auto& a, auto& b) { return a.second > b.second; });
+  for (const auto& [op, count] : ops) fmt::print("  {:<24} {}\n", op, count);
+
+  std::vector<std::size_t> order(stats.nodes.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  const std::size_t shown = options.all_nodes ? order.size() : std::min<std::size_t>(15, order.size());
+  if (!options.all_nodes) {
+    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+      return stats.nodes[a].macs > stats.nodes[b].macs;
+    });
+  }
+  fmt::print("\nnodes{}\n", options.all_nodes ? "" : " (top by MACs)");
+  fmt::print("  {:<5} {:<36} {:<20} {:>12} {:>6}  {}\n", "#", "name", "op", "MACs", "share",
+             "kernel");
+  for (std::size_t k = 0; k < shown; ++k) {
+    const std::size_t i = order[k];
+    const ir::NodeStats& n = stats.nodes[i];
+    const double share = stats.macs_total ? 100.0 * static_cast<double>(n.macs) /
+                                                static_cast<double>(stats.macs_total)
+                                          : 0.0;
+    fmt::print("  {:<5} {:<36} {:<20} {:>12} {:>5.1f}%  {}\n", i,
+               n.name.empty() ? "-" : n.name.substr(0, 36), n.op_type, human_count(static_cast<double>(n.macs)),
+               share, unsupported_reason.count(i) ? "unsupported" : "reference");
+  }
+  if (shown < order.size()) {
+    fmt::print("  ... {} more (--all-nodes, or --json for every figure)\n", order.size() - shown);
+  }
+  if (unsupported_ops.empty()) {
+    fmt::print("\nunsupported ops: none\n");
+  } else {
+    fmt::print("\nunsupported ops:\n");
+    for (const auto& [i, why] : unsupported_reason) fmt::print("  {}\n", why);
+  }
+
+  if (options.json_path.empty()) return kExitOk;
+
+  // ---- JSON ----
+  nlohmann::json j;
+  j["schema"] = "edgebench.inspect/1";
+  auto sha = sha256_file(options.model);
+  j["model"] = {{"path", options.model},
+                {"sha256", sha.is_ok() ? *sha : ""},
+                {"producer", graph.producer_name},
+                {"producer_version", graph.producer_version},
+                {"ir_version", graph.ir_version},
+                {"opset", graph.onnx_opset()}};
+  j["macs_total"] = stats.macs_total;
+  j["flops_total"] = stats.flops_total;
+  j["params_total"] = stats.params_total;
+  j["params_bytes"] = stats.params_bytes;
+  j["params_by_dtype"] = stats.params_by_dtype;
+  j["params_bytes_by_dtype"] = stats.params_bytes_by_dtype;
+  j["activation_peak_bytes"] = analysis->memory.arena_bytes;
+  j["activation_naive_bytes"] = analysis->memory.naive_bytes;
+  j["shapes_dynamic"] = analysis->types.dynamic;
+  j["conventions"] = {
+      {"macs", "multiply-accumulates of Conv/ConvTranspose/Gemm/MatMul (and integer forms); "
+               "biases not counted"},
+      {"flops", "2 x MACs + bias adds + one per output element of elementwise ops"}};
+  j["inputs"] = nlohmann::json::array();
+  for (const auto& [name, type] : analysis->types.inputs) {
+    j["inputs"].push_back(tensor_spec_json(name, type.dtype, type.shape));
+  }
+  j["outputs"] = nlohmann::json::array();
+  for (const std::string& name : graph.outputs) {
+    auto t = analysis->types.types.find(name);
+    if (t != analysis->types.types.end()) {
+      j["outputs"].push_back(tensor_spec_json(name, t->second.dtype, t->second.shape));
+    } else {
+      j["outputs"].push_back({{"name", name}, {"dtype", nullptr}, {"shape", nullptr}});
+    }
+  }
+  j["op_counts"] = stats.op_counts;
+  j["nodes"] = nlohmann::json::array();
+  for (std::size_t i = 0; i < stats.nodes.size(); ++i) {
+    const ir::NodeStats& n = stats.nodes[i];
+    nlohmann::json node = {{"index", i},
+                           {"name", n.name},
+                           {"op", n.op_type},
+                           {"macs", n.macs},
+                           {"flops", n.flops},
+                           {"params", n.param_count},
+                           {"shapes_known", n.shapes_known},
+                           {"kernel", unsupported_reason.count(i) ? "unsupported" : "reference"},
+                           {"fast", false}};
+    if (unsupported_reason.count(i)) node["unsupported_reason"] = unsupported_reason[i];
+    nlohmann::json outs = nlohmann::json::array();
+    for (const std::string& out : graph.nodes[i].outputs) {
+      auto t = analysis->types.types.find(out);
+      if (t != analysis->types.types.end()) outs.push_back(t->second.shape);
+    }
+    node["output_shapes"] = outs;
+    j["nodes"].push_back(std::move(node));
+  }
+  j["unsupported_ops"] = nlohmann::json::array();
+  for (const auto& [op, count] : unsupported_ops) {
+    j["unsupported_ops"].push_back({{"op", op}, {"count", count}});
+  }
+  std::ofstream out(options.json_path);
+  out << j.dump(2) << "\n";
+  if (!out) return report_error(io_error(fmt::format("cannot write '{}'", options.json_path)));
+  return kExitOk;
+}
+
+}  // namespace edgebench::cli

@@ -1,0 +1,117 @@
+// edgebench run: one inference on given or seeded random inputs; outputs as .npy.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+
+#include "commands.h"
+#include "common.h"
+#include "edgebench/core/npy.h"
+#include "edgebench/core/random.h"
+#include "edgebench/engine/plan.h"
+
+namespace edgebench::cli {
+
+namespace {
+
+void print_summary(const std::string& name, const Tensor& t) {
+  double lo = INFINITY, hi = -INFINITY, sum = 0;
+  const std::int64_t n = t.element_count();
+  for (std::int64_t i = 0; i < n; ++i) {
+    const double v = t.element_as_double(i);
+    lo = std::min(lo, v);
+    hi = std::max(hi, v);
+    sum += v;
+  }
+  std::string head;
+  for (std::int64_t i = 0; i < std::min<std::int64_t>(n, 5); ++i) {
+    head += fmt::format("{}{:.6g}", i ? ", " : "", t.element_as_double(i));
+  }
+  fmt::print("  {:<28} {:<8} {:<18} min {:<11.6g} max {:<11.6g} mean {:<11.6g} [{}{}]\n", name,
+             dtype_name(t.dtype()), shape_to_string(t.shape()), n ? lo : 0.0, n ? hi : 0.0,
+             n ? sum / static_cast<double>(n) : 0.0, head, n > 5 ? ", ..." : "");
+}
+
+}  // namespace
+
+int run_run(const RunOptions& options) {
+  if (Status st = check_backend(options.backend); !st.is_ok()) return report_error(st);
+  if (options.threads < 1) return report_error(invalid_argument("--threads must be at least 1"));
+  Result<ir::Graph> loaded = load_model_file(options.model);
+  if (!loaded.is_ok()) return report_error(loaded.status());
+  const ir::Graph& graph = *loaded;
+
+  // Inputs from .npy files fix their shapes; the rest come from --input-shape or the model.
+  std::map<std::string, Tensor, std::less<>> given;
+  for (const std::string& flag : options.inputs) {
+    auto kv = split_assignment(flag, "--input");
+    if (!kv.is_ok()) return report_error(kv.status());
+    if (std::find(graph.inputs.begin(), graph.inputs.end(), kv->first) == graph.inputs.end()) {
+      return report_error(invalid_argument(fmt::format(
+          "--input {}: the model has no input named '{}' (inputs: {})", flag, kv->first,
+          fmt::join(graph.inputs, ", "))));
+    }
+    auto tensor = read_npy(kv->second);
+    if (!tensor.is_ok()) return report_error(tensor.status());
+    given[kv->first] = std::move(tensor).value();
+  }
+  auto shapes = parse_input_shapes(options.input_shapes);
+  if (!shapes.is_ok()) return report_error(shapes.status());
+  engine::PlanOptions plan_options;
+  plan_options.input_shapes = *shapes;
+  for (const auto& [name, tensor] : given) plan_options.input_shapes[name] = tensor.shape();
+
+  auto plan = engine::Plan::compile(graph, engine::builtin_registry(), plan_options);
+  if (!plan.is_ok()) {
+    return report_error(plan.status().with_context(fmt::format("model '{}'", options.model)));
+  }
+  std::vector<Tensor> inputs;
+  std::uint64_t seed = options.random_seed;
+  for (const engine::TensorSpec& spec : (*plan)->inputs()) {
+    auto it = given.find(spec.name);
+    if (it != given.end()) {
+      if (it->second.dtype() != spec.dtype) {
+        return report_error(invalid_argument(fmt::format(
+            "input '{}': file has dtype {}, the model expects {}", spec.name,
+            dtype_name(it->second.dtype()), dtype_name(spec.dtype))));
+      }
+      inputs.push_back(it->second);
+      continue;
+    }
+    auto tensor = random_tensor(spec.dtype, spec.shape, seed++);
+    if (!tensor.is_ok()) return report_error(tensor.status().with_context("input '" + spec.name + "'"));
+    inputs.push_back(std::move(tensor).value());
+  }
+
+  std::vector<Tensor> outputs((*plan)->outputs().size());
+  Status st = (*plan)->run(inputs, outputs);
+  if (!st.is_ok()) return report_error(st.with_context(fmt::format("model '{}'", options.model)));
+
+  fmt::print("inputs\n");
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    const std::string& name = (*plan)->inputs()[i].name;
+    print_summary(given.count(name) ? name : name + " (random)", inputs[i]);
+  }
+  fmt::print("outputs\n");
+  for (std::size_t i = 0; i < outputs.size(); ++i) {
+    print_summary((*plan)->outputs()[i].name, outputs[i]);
+  }
+  if (!options.output_dir.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(options.output_dir, ec);
+    if (ec) {
+      return report_error(io_error(
+          fmt::format("cannot create output folder '{}': {}", options.output_dir, ec.message())));
+    }
+    for (std::size_t i = 0; i < outputs.size(); ++i) {
+      const auto path = std::filesystem::path(options.output_dir) /
+                        (sanitize_file_name((*plan)->outputs()[i].name) + ".npy");
+      if (Status w = write_npy(path, outputs[i]); !w.is_ok()) return report_error(w);
+      fmt::print("wrote {}\n", path.string());
+    }
+  }
+  return kExitOk;
+}
+
+}  // namespace edgebench::cli
