@@ -1,7 +1,7 @@
 // Argument parsing for the edgebench command line (CLI11) and dispatch to sub-commands.
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <CLI/CLI.hpp>
 #include <cstdio>
 #include <exception>
 
@@ -33,8 +33,7 @@ int main_entry(int argc, char** argv) {
   run_cmd->add_option("MODEL", run.model, "ONNX model file")->required();
   run_cmd->add_option("--input", run.inputs, "NAME=FILE.npy (repeatable); others are random");
   run_cmd->add_option("--input-shape", run.input_shapes, "NAME=DIMS for random inputs");
-  run_cmd->add_option("--random-seed", run.random_seed, "Seed for random inputs")
-      ->default_val(0);
+  run_cmd->add_option("--random-seed", run.random_seed, "Seed for random inputs")->default_val(0);
   run_cmd->add_option("--output-dir", run.output_dir, "Write <output name>.npy files here");
   run_cmd->add_option("--backend", run.backend, "native | native-ref")->default_val("native");
   run_cmd->add_option("--threads", run.threads, "Worker threads (1 = no extra threads)")
@@ -43,8 +42,7 @@ int main_entry(int argc, char** argv) {
   ConformanceOptions conf;
   CLI::App* conf_cmd = app.add_subcommand(
       "conformance", "Run ONNX backend test folders and write a support grid per op");
-  conf_cmd->add_option("DIR", conf.dirs, "Test folder(s), or folders of test folders")
-      ->required();
+  conf_cmd->add_option("DIR", conf.dirs, "Test folder(s), or folders of test folders")->required();
   conf_cmd->add_option("--backend", conf.backend, "native | native-ref")->default_val("native");
   conf_cmd->add_option("--json", conf.json_path, "Write the results as JSON");
   conf_cmd->add_option("--markdown", conf.markdown_path, "Write the support grid as Markdown");
@@ -70,8 +68,8 @@ int main_entry(int argc, char** argv) {
 
   gen::DenseSpec dense;
   std::string dense_out;
-  CLI::App* gen_dense = gen_cmd->add_subcommand(
-      "dense", "I inputs -> L x Dense(N) + activation -> Dense(O)");
+  CLI::App* gen_dense =
+      gen_cmd->add_subcommand("dense", "I inputs -> L x Dense(N) + activation -> Dense(O)");
   gen_dense->add_option("--neurons", dense.neurons, "N: units per hidden layer")->default_val(100);
   gen_dense->add_option("--layers", dense.layers, "L: hidden layers")->default_val(4);
   gen_dense->add_option("--inputs", dense.inputs, "I: input features")->default_val(64);

@@ -16,7 +16,8 @@ int report_error(const Status& status) {
 
 Result<ir::Graph> load_model_file(const std::string& path) {
   std::error_code ec;
-  if (!std::filesystem::exists(path, ec)) return not_found(fmt::format("model '{}' does not exist", path));
+  if (!std::filesystem::exists(path, ec))
+    return not_found(fmt::format("model '{}' does not exist", path));
   if (std::filesystem::is_directory(path, ec)) {
     return invalid_argument(fmt::format("model '{}' is a directory, expected an .onnx file", path));
   }
@@ -27,8 +28,7 @@ Result<std::pair<std::string, std::string>> split_assignment(std::string_view te
                                                              std::string_view flag) {
   const std::size_t eq = text.rfind('=');
   if (eq == std::string_view::npos || eq == 0 || eq + 1 == text.size()) {
-    return invalid_argument(
-        fmt::format("{} expects NAME=VALUE, got '{}'", flag, text));
+    return invalid_argument(fmt::format("{} expects NAME=VALUE, got '{}'", flag, text));
   }
   return std::pair<std::string, std::string>(std::string(text.substr(0, eq)),
                                              std::string(text.substr(eq + 1)));

@@ -49,12 +49,13 @@ std::vector<fs::path> find_tests(const std::vector<std::string>& dirs, Status& s
     }
     std::vector<fs::path> found;
     for (const auto& entry : fs::directory_iterator(dir, ec)) {
-      if (entry.is_directory() && fs::exists(entry.path() / "model.onnx")) found.push_back(entry.path());
+      if (entry.is_directory() && fs::exists(entry.path() / "model.onnx"))
+        found.push_back(entry.path());
     }
     std::sort(found.begin(), found.end());
     if (found.empty()) {
-      status = invalid_argument(fmt::format(
-          "'{}' holds no ONNX test (no model.onnx in it or in its sub-folders)", dir));
+      status = invalid_argument(
+          fmt::format("'{}' holds no ONNX test (no model.onnx in it or in its sub-folders)", dir));
       return {};
     }
     tests.insert(tests.end(), found.begin(), found.end());
@@ -116,10 +117,11 @@ std::string compare(const std::string& name, const Tensor& got, const Tensor& wa
     }
   }
   if (bad == 0) return {};
-  return fmt::format("output '{}': {} of {} elements differ; first at {}: got {:.7g} expected {:.7g}"
-                     " (max abs error {:.3g})",
-                     name, bad, want.element_count(), first_bad, got.element_as_double(first_bad),
-                     want.element_as_double(first_bad), worst);
+  return fmt::format(
+      "output '{}': {} of {} elements differ; first at {}: got {:.7g} expected {:.7g}"
+      " (max abs error {:.3g})",
+      name, bad, want.element_count(), first_bad, got.element_as_double(first_bad),
+      want.element_as_double(first_bad), worst);
 }
 
 TestResult run_test(const fs::path& folder) {
@@ -258,12 +260,14 @@ int run_conformance(const ConformanceOptions& options) {
   std::map<std::string, int> summary{{"pass", 0}, {"fail", 0}, {"unsupported", 0}, {"error", 0}};
   std::map<std::string, std::map<std::string, int>> per_op;
   for (const fs::path& test : tests) {
-    if (!options.filter.empty() && test.filename().string().find(options.filter) == std::string::npos) {
+    if (!options.filter.empty() &&
+        test.filename().string().find(options.filter) == std::string::npos) {
       continue;
     }
     const auto start = std::chrono::steady_clock::now();
     TestResult r = run_test(test);
-    r.ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+    r.ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
     summary[r.status] += 1;
     for (const std::string& op : r.ops) per_op[op][r.status] += 1;
     if (!options.quiet && r.status != "pass") {
@@ -272,9 +276,10 @@ int run_conformance(const ConformanceOptions& options) {
     results.push_back(std::move(r));
   }
   const int total = static_cast<int>(results.size());
-  fmt::print("\nconformance: {} tests   pass {}   fail {}   unsupported {}   error {}   ({:.1f}% pass)\n",
-             total, summary["pass"], summary["fail"], summary["unsupported"], summary["error"],
-             total ? 100.0 * summary["pass"] / total : 0.0);
+  fmt::print(
+      "\nconformance: {} tests   pass {}   fail {}   unsupported {}   error {}   ({:.1f}% pass)\n",
+      total, summary["pass"], summary["fail"], summary["unsupported"], summary["error"],
+      total ? 100.0 * summary["pass"] / total : 0.0);
 
   if (!options.json_path.empty()) {
     nlohmann::json j;
@@ -285,8 +290,12 @@ int run_conformance(const ConformanceOptions& options) {
     j["summary"]["total"] = total;
     j["tests"] = nlohmann::json::array();
     for (const TestResult& r : results) {
-      j["tests"].push_back({{"name", r.name}, {"folder", r.folder}, {"status", r.status},
-                            {"ops", r.ops}, {"message", r.message}, {"ms", r.ms}});
+      j["tests"].push_back({{"name", r.name},
+                            {"folder", r.folder},
+                            {"status", r.status},
+                            {"ops", r.ops},
+                            {"message", r.message},
+                            {"ms", r.ms}});
     }
     j["ops"] = per_op;
     std::ofstream out(options.json_path);
@@ -314,7 +323,8 @@ int run_conformance(const ConformanceOptions& options) {
       std::replace(msg.begin(), msg.end(), '\n', ' ');
       out << fmt::format("| {} | {} | {} |\n", r.name, r.status, msg);
     }
-    if (!out) return report_error(io_error(fmt::format("cannot write '{}'", options.markdown_path)));
+    if (!out)
+      return report_error(io_error(fmt::format("cannot write '{}'", options.markdown_path)));
   }
   if (!expected.empty()) {
     std::map<std::string, const TestResult*> by_name;

@@ -15,7 +15,8 @@ int save(const Result<ir::Graph>& graph, const std::string& out, std::uint64_t m
   if (out.empty()) return report_error(invalid_argument("missing -o OUT.onnx"));
   if (Status st = onnx::save_model(*graph, out); !st.is_ok()) return report_error(st);
   std::uint64_t params = 0;
-  for (const auto& [name, t] : graph->initializers) params += static_cast<std::uint64_t>(t.element_count());
+  for (const auto& [name, t] : graph->initializers)
+    params += static_cast<std::uint64_t>(t.element_count());
   fmt::print("wrote {}: {} ({} nodes, {} parameters, {} MACs)\n", out, graph->name,
              graph->nodes.size(), params, macs);
   return kExitOk;

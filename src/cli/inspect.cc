@@ -70,8 +70,8 @@ int run_inspect(const InspectOptions& options) {
   for (const auto& [dtype, count] : stats.params_by_dtype) {
     fmt::print("   {}: {}", dtype, count);
   }
-  fmt::print("\nMACs        {}   ({} exactly)\n", human_count(static_cast<double>(stats.macs_total)),
-             stats.macs_total);
+  fmt::print("\nMACs        {}   ({} exactly)\n",
+             human_count(static_cast<double>(stats.macs_total)), stats.macs_total);
   fmt::print("FLOPs       {}\n", human_count(static_cast<double>(stats.flops_total)));
   fmt::print("activations {} planned arena (liveness reuse), {} naive sum\n",
              human_bytes(static_cast<double>(analysis->memory.arena_bytes)),
@@ -89,7 +89,8 @@ int run_inspect(const InspectOptions& options) {
 
   std::vector<std::size_t> order(stats.nodes.size());
   for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
-  const std::size_t shown = options.all_nodes ? order.size() : std::min<std::size_t>(15, order.size());
+  const std::size_t shown =
+      options.all_nodes ? order.size() : std::min<std::size_t>(15, order.size());
   if (!options.all_nodes) {
     std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
       return stats.nodes[a].macs > stats.nodes[b].macs;
@@ -105,8 +106,9 @@ int run_inspect(const InspectOptions& options) {
                                                 static_cast<double>(stats.macs_total)
                                           : 0.0;
     fmt::print("  {:<5} {:<36} {:<20} {:>12} {:>5.1f}%  {}\n", i,
-               n.name.empty() ? "-" : n.name.substr(0, 36), n.op_type, human_count(static_cast<double>(n.macs)),
-               share, unsupported_reason.count(i) ? "unsupported" : "reference");
+               n.name.empty() ? "-" : n.name.substr(0, 36), n.op_type,
+               human_count(static_cast<double>(n.macs)), share,
+               unsupported_reason.count(i) ? "unsupported" : "reference");
   }
   if (shown < order.size()) {
     fmt::print("  ... {} more (--all-nodes, or --json for every figure)\n", order.size() - shown);
@@ -124,12 +126,9 @@ int run_inspect(const InspectOptions& options) {
   nlohmann::json j;
   j["schema"] = "edgebench.inspect/1";
   auto sha = sha256_file(options.model);
-  j["model"] = {{"path", options.model},
-                {"sha256", sha.is_ok() ? *sha : ""},
-                {"producer", graph.producer_name},
-                {"producer_version", graph.producer_version},
-                {"ir_version", graph.ir_version},
-                {"opset", graph.onnx_opset()}};
+  j["model"] = {{"path", options.model},           {"sha256", sha.is_ok() ? *sha : ""},
+                {"producer", graph.producer_name}, {"producer_version", graph.producer_version},
+                {"ir_version", graph.ir_version},  {"opset", graph.onnx_opset()}};
   j["macs_total"] = stats.macs_total;
   j["flops_total"] = stats.flops_total;
   j["params_total"] = stats.params_total;
@@ -140,8 +139,9 @@ int run_inspect(const InspectOptions& options) {
   j["activation_naive_bytes"] = analysis->memory.naive_bytes;
   j["shapes_dynamic"] = analysis->types.dynamic;
   j["conventions"] = {
-      {"macs", "multiply-accumulates of Conv/ConvTranspose/Gemm/MatMul (and integer forms); "
-               "biases not counted"},
+      {"macs",
+       "multiply-accumulates of Conv/ConvTranspose/Gemm/MatMul (and integer forms); "
+       "biases not counted"},
       {"flops", "2 x MACs + bias adds + one per output element of elementwise ops"}};
   j["inputs"] = nlohmann::json::array();
   for (const auto& [name, type] : analysis->types.inputs) {

@@ -48,9 +48,9 @@ int run_run(const RunOptions& options) {
     auto kv = split_assignment(flag, "--input");
     if (!kv.is_ok()) return report_error(kv.status());
     if (std::find(graph.inputs.begin(), graph.inputs.end(), kv->first) == graph.inputs.end()) {
-      return report_error(invalid_argument(fmt::format(
-          "--input {}: the model has no input named '{}' (inputs: {})", flag, kv->first,
-          fmt::join(graph.inputs, ", "))));
+      return report_error(
+          invalid_argument(fmt::format("--input {}: the model has no input named '{}' (inputs: {})",
+                                       flag, kv->first, fmt::join(graph.inputs, ", "))));
     }
     auto tensor = read_npy(kv->second);
     if (!tensor.is_ok()) return report_error(tensor.status());
@@ -72,15 +72,16 @@ int run_run(const RunOptions& options) {
     auto it = given.find(spec.name);
     if (it != given.end()) {
       if (it->second.dtype() != spec.dtype) {
-        return report_error(invalid_argument(fmt::format(
-            "input '{}': file has dtype {}, the model expects {}", spec.name,
-            dtype_name(it->second.dtype()), dtype_name(spec.dtype))));
+        return report_error(invalid_argument(
+            fmt::format("input '{}': file has dtype {}, the model expects {}", spec.name,
+                        dtype_name(it->second.dtype()), dtype_name(spec.dtype))));
       }
       inputs.push_back(it->second);
       continue;
     }
     auto tensor = random_tensor(spec.dtype, spec.shape, seed++);
-    if (!tensor.is_ok()) return report_error(tensor.status().with_context("input '" + spec.name + "'"));
+    if (!tensor.is_ok())
+      return report_error(tensor.status().with_context("input '" + spec.name + "'"));
     inputs.push_back(std::move(tensor).value());
   }
 

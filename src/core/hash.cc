@@ -39,7 +39,8 @@ Result<std::string> sha256_file(const std::filesystem::path& path) {
   std::array<char, 1 << 16> buffer{};
   while (in) {
     in.read(buffer.data(), buffer.size());
-    if (in.gcount() > 0) EVP_DigestUpdate(ctx.get(), buffer.data(), static_cast<std::size_t>(in.gcount()));
+    if (in.gcount() > 0)
+      EVP_DigestUpdate(ctx.get(), buffer.data(), static_cast<std::size_t>(in.gcount()));
   }
   if (in.bad()) return io_error(fmt::format("error reading '{}'", path.string()));
   std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};

@@ -12,11 +12,12 @@ namespace edgebench {
 Result<std::uint64_t> checked_element_count(std::span<const std::int64_t> shape) {
   std::uint64_t count = 1;
   for (std::int64_t d : shape) {
-    if (d < 0) return invalid_argument(fmt::format("negative dimension {} in shape {}", d,
-                                                   shape_to_string(shape)));
+    if (d < 0)
+      return invalid_argument(
+          fmt::format("negative dimension {} in shape {}", d, shape_to_string(shape)));
     if (d != 0 && count > UINT64_MAX / static_cast<std::uint64_t>(d)) {
-      return out_of_range(fmt::format("shape {} overflows 64-bit element count",
-                                      shape_to_string(shape)));
+      return out_of_range(
+          fmt::format("shape {} overflows 64-bit element count", shape_to_string(shape)));
     }
     count *= static_cast<std::uint64_t>(d);
   }
@@ -65,8 +66,8 @@ Result<Tensor> Tensor::allocate(DType dtype, Shape shape) {
   try {
     t.storage_ = aligned_buffer(static_cast<std::size_t>(bytes));
   } catch (const std::bad_alloc&) {
-    return out_of_range(fmt::format("out of memory allocating {} bytes for tensor {}", bytes,
-                                    t.describe()));
+    return out_of_range(
+        fmt::format("out of memory allocating {} bytes for tensor {}", bytes, t.describe()));
   }
   t.data_ = t.storage_.get();
   return t;
@@ -103,7 +104,8 @@ double Tensor::element_as_double(std::int64_t i) const {
 
 std::int64_t Tensor::element_as_int64(std::int64_t i) const {
   std::int64_t out = 0;
-  if (dtype_ == DType::kFloat16) return static_cast<std::int64_t>(half_to_float(data<std::uint16_t>()[i]));
+  if (dtype_ == DType::kFloat16)
+    return static_cast<std::int64_t>(half_to_float(data<std::uint16_t>()[i]));
   dispatch_dtype(dtype_, [&](auto* tag) {
     using T = std::remove_pointer_t<decltype(tag)>;
     out = static_cast<std::int64_t>(data<T>()[i]);
@@ -113,7 +115,8 @@ std::int64_t Tensor::element_as_int64(std::int64_t i) const {
 
 std::vector<std::int64_t> Tensor::to_int64_vector() const {
   std::vector<std::int64_t> out(static_cast<std::size_t>(element_count_));
-  for (std::int64_t i = 0; i < element_count_; ++i) out[static_cast<std::size_t>(i)] = element_as_int64(i);
+  for (std::int64_t i = 0; i < element_count_; ++i)
+    out[static_cast<std::size_t>(i)] = element_as_int64(i);
   return out;
 }
 

@@ -70,8 +70,8 @@ Result<GraphTypes> infer_with_kernels(
       auto t = out.types.find(in);
       if (t == out.types.end() && unsupported != nullptr) break;
       if (t == out.types.end()) {
-        return internal_error(fmt::format("{}: no type for input '{}' (graph not sorted?)",
-                                          node.describe(), in));
+        return internal_error(
+            fmt::format("{}: no type for input '{}' (graph not sorted?)", node.describe(), in));
       }
       input_types[i] = &t->second;
       auto c = out.constants.find(in);
@@ -107,10 +107,10 @@ Result<GraphTypes> infer_with_kernels(
         return internal_error(
             fmt::format("{}: shape inference did not set output {}", node.describe(), o));
       }
-      EB_RETURN_IF_ERROR(checked_byte_size(type.dtype, type.shape)
-                             .status()
-                             .with_context(fmt::format("{} output '{}'", node.describe(),
-                                                      node.outputs[o])));
+      EB_RETURN_IF_ERROR(
+          checked_byte_size(type.dtype, type.shape)
+              .status()
+              .with_context(fmt::format("{} output '{}'", node.describe(), node.outputs[o])));
       out.types[node.outputs[o]] = type;
     }
     // Fold nodes whose inputs are all known now, so that shape-computing subgraphs (Shape ->
@@ -305,8 +305,8 @@ Result<std::unique_ptr<Plan>> Plan::compile(const ir::Graph& graph, const Regist
       plan->outputs_.push_back({name, t->second.dtype, t->second.shape});
     } else {
       const ir::ValueInfo* info = g.find_value_info(name);
-      plan->outputs_.push_back(
-          {name, info ? info->dtype : DType::kUndefined, info && info->shape ? *info->shape : Shape{}});
+      plan->outputs_.push_back({name, info ? info->dtype : DType::kUndefined,
+                                info && info->shape ? *info->shape : Shape{}});
     }
   }
   if (plan->types_.dynamic) return plan;
@@ -318,8 +318,8 @@ Result<std::unique_ptr<Plan>> Plan::compile(const ir::Graph& graph, const Regist
     plan->arena_ = std::shared_ptr<std::byte>(
         arena, [](std::byte* p) { ::operator delete[](p, std::align_val_t(kTensorAlignment)); });
   } catch (const std::bad_alloc&) {
-    return out_of_range(fmt::format("cannot allocate the {}-byte activation arena",
-                                    plan->memory_.arena_bytes));
+    return out_of_range(
+        fmt::format("cannot allocate the {}-byte activation arena", plan->memory_.arena_bytes));
   }
   std::memset(plan->arena_.get(), 0, plan->memory_.arena_bytes + kTensorTailPadding);
   for (const auto& [name, tensor] : plan->types_.constants) plan->static_tensors_[name] = tensor;
@@ -338,7 +338,7 @@ Result<std::unique_ptr<Plan>> Plan::compile(const ir::Graph& graph, const Regist
     for (const std::string& out : node.outputs) {
       auto it = plan->static_tensors_.find(out);
       step.outputs.push_back(out.empty() || it == plan->static_tensors_.end() ? nullptr
-                                                                             : &it->second);
+                                                                              : &it->second);
     }
     plan->steps_.push_back(std::move(step));
   }
@@ -430,8 +430,8 @@ Status Plan::run_dynamic(std::span<const Tensor> inputs, std::span<Tensor> outpu
       if (node.inputs[i].empty()) continue;
       auto it = values.find(node.inputs[i]);
       if (it == values.end()) {
-        return internal_error(fmt::format("{}: input '{}' was not computed", node.describe(),
-                                          node.inputs[i]));
+        return internal_error(
+            fmt::format("{}: input '{}' was not computed", node.describe(), node.inputs[i]));
       }
       type_storage[i] = {it->second.dtype(), it->second.shape()};
       types[i] = &type_storage[i];

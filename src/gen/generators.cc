@@ -76,7 +76,8 @@ std::uint64_t conv_macs(const ConvSpec& s) {
 std::uint64_t dense_macs(const DenseSpec& s) {
   const auto n = static_cast<std::uint64_t>(s.neurons);
   return static_cast<std::uint64_t>(s.inputs) * n +
-         static_cast<std::uint64_t>(s.layers - 1) * n * n + n * static_cast<std::uint64_t>(s.outputs);
+         static_cast<std::uint64_t>(s.layers - 1) * n * n +
+         n * static_cast<std::uint64_t>(s.outputs);
 }
 
 Result<ir::Graph> generate_conv(const ConvSpec& spec) {
@@ -86,13 +87,15 @@ Result<ir::Graph> generate_conv(const ConvSpec& spec) {
   EB_RETURN_IF_ERROR(check_positive(spec.kernel, "--kernel", 63));
   EB_RETURN_IF_ERROR(check_positive(spec.channels, "--channels", 1 << 16));
   if (spec.kernel % 2 == 0) {
-    return invalid_argument(fmt::format("--kernel must be odd for same padding, got {}", spec.kernel));
+    return invalid_argument(
+        fmt::format("--kernel must be odd for same padding, got {}", spec.kernel));
   }
-  ir::Graph g = empty_graph(fmt::format("conv_f{}_l{}_s{}_k{}", spec.filters, spec.layers,
-                                        spec.input_size, spec.kernel));
+  ir::Graph g = empty_graph(
+      fmt::format("conv_f{}_l{}_s{}_k{}", spec.filters, spec.layers, spec.input_size, spec.kernel));
   std::mt19937_64 rng(spec.seed);
   g.inputs = {"input"};
-  g.value_info["input"] = {DType::kFloat32, Shape{1, spec.channels, spec.input_size, spec.input_size}, {}};
+  g.value_info["input"] = {
+      DType::kFloat32, Shape{1, spec.channels, spec.input_size, spec.input_size}, {}};
   std::string current = "input";
   std::int64_t channels = spec.channels;
   const std::int64_t pad = spec.kernel / 2;
@@ -126,8 +129,8 @@ Result<ir::Graph> generate_conv(const ConvSpec& spec) {
   id.outputs = {"output"};
   g.nodes.push_back(id);
   g.outputs = {"output"};
-  g.value_info["output"] = {DType::kFloat32,
-                            Shape{1, spec.filters, spec.input_size, spec.input_size}, {}};
+  g.value_info["output"] = {
+      DType::kFloat32, Shape{1, spec.filters, spec.input_size, spec.input_size}, {}};
   return g;
 }
 
@@ -136,8 +139,8 @@ Result<ir::Graph> generate_dense(const DenseSpec& spec) {
   EB_RETURN_IF_ERROR(check_positive(spec.layers, "--layers", 4096));
   EB_RETURN_IF_ERROR(check_positive(spec.inputs, "--inputs", 1 << 24));
   EB_RETURN_IF_ERROR(check_positive(spec.outputs, "--outputs", 1 << 24));
-  ir::Graph g = empty_graph(fmt::format("dense_n{}_l{}_i{}_o{}", spec.neurons, spec.layers,
-                                        spec.inputs, spec.outputs));
+  ir::Graph g = empty_graph(
+      fmt::format("dense_n{}_l{}_i{}_o{}", spec.neurons, spec.layers, spec.inputs, spec.outputs));
   std::mt19937_64 rng(spec.seed);
   g.inputs = {"input"};
   g.value_info["input"] = {DType::kFloat32, Shape{1, spec.inputs}, {}};

@@ -123,14 +123,15 @@ Result<std::vector<std::size_t>> topological_order(const Graph& graph) {
       auto it = producers.find(in);
       if (it != producers.end()) {
         if (it->second == i) {
-          return invalid_model(
-              fmt::format("{} consumes its own output '{}' (cycle)", graph.nodes[i].describe(), in));
+          return invalid_model(fmt::format("{} consumes its own output '{}' (cycle)",
+                                           graph.nodes[i].describe(), in));
         }
         deps.insert(it->second);
       } else if (sources.find(in) == sources.end()) {
-        return invalid_model(fmt::format("{} reads '{}', which no node, graph input or "
-                                         "initializer provides",
-                                         graph.nodes[i].describe(), in));
+        return invalid_model(
+            fmt::format("{} reads '{}', which no node, graph input or "
+                        "initializer provides",
+                        graph.nodes[i].describe(), in));
       }
     }
     pending[i] = deps.size();

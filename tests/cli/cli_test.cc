@@ -35,7 +35,8 @@ class Cli : public ::testing::Test {
  protected:
   void SetUp() override {
     dir_ = fs::temp_directory_path() /
-           ("edgebench_cli_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
+           ("edgebench_cli_" +
+            std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
     fs::remove_all(dir_);
     fs::create_directories(dir_);
   }
@@ -66,7 +67,9 @@ TEST_F(Cli, MissingAndGarbageModelsExitTwoNamingTheFile) {
 }
 
 TEST_F(Cli, TruncatedModelExitsTwo) {
-  ASSERT_EQ(edgebench("generate conv --filters 8 --layers 2 --input 16 -o " + path("m.onnx")).exit_code, 0);
+  ASSERT_EQ(
+      edgebench("generate conv --filters 8 --layers 2 --input 16 -o " + path("m.onnx")).exit_code,
+      0);
   const auto size = fs::file_size(path("m.onnx"));
   for (double fraction : {0.1, 0.5, 0.9}) {
     std::ifstream in(path("m.onnx"), std::ios::binary);
@@ -80,14 +83,16 @@ TEST_F(Cli, TruncatedModelExitsTwo) {
 }
 
 TEST_F(Cli, GenerateInspectJsonHasTheContractFields) {
-  ASSERT_EQ(edgebench("generate conv --filters 16 --layers 3 --input 32 -o " + path("c.onnx")).exit_code, 0);
+  ASSERT_EQ(
+      edgebench("generate conv --filters 16 --layers 3 --input 32 -o " + path("c.onnx")).exit_code,
+      0);
   Run r = edgebench("inspect " + path("c.onnx") + " --json " + path("c.json"));
   ASSERT_EQ(r.exit_code, 0) << r.output;
   std::ifstream in(path("c.json"));
   const nlohmann::json j = nlohmann::json::parse(in);
-  for (const char* key : {"macs_total", "flops_total", "params_total", "params_bytes",
-                          "activation_peak_bytes", "activation_naive_bytes", "inputs", "outputs",
-                          "op_counts", "nodes", "unsupported_ops"}) {
+  for (const char* key :
+       {"macs_total", "flops_total", "params_total", "params_bytes", "activation_peak_bytes",
+        "activation_naive_bytes", "inputs", "outputs", "op_counts", "nodes", "unsupported_ops"}) {
     EXPECT_TRUE(j.contains(key)) << key;
   }
   // 32^2 * 3^2 * (3*16 + 2*16^2), biases not counted.
@@ -114,7 +119,9 @@ TEST_F(Cli, RunWritesOneNpyPerOutputAndIsSeeded) {
 }
 
 TEST_F(Cli, RunRejectsBadInputsWithExitTwo) {
-  ASSERT_EQ(edgebench("generate dense --neurons 8 --layers 1 --inputs 4 -o " + path("d.onnx")).exit_code, 0);
+  ASSERT_EQ(
+      edgebench("generate dense --neurons 8 --layers 1 --inputs 4 -o " + path("d.onnx")).exit_code,
+      0);
   // Wrong input name.
   Run r1 = edgebench("run " + path("d.onnx") + " --input nope=" + path("x.npy"));
   EXPECT_EQ(r1.exit_code, 2) << r1.output;

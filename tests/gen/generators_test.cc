@@ -73,8 +73,8 @@ TEST(Generators, ExportedModelsPassTheCheckerAndReimport) {
     ASSERT_TRUE(g.is_ok());
     auto bytes = onnx::export_model(*g);
     ASSERT_TRUE(bytes.is_ok()) << bytes.status().to_string();
-    auto back = onnx::import_model(std::as_bytes(std::span(bytes->data(), bytes->size())), "",
-                                   "generated");
+    auto back =
+        onnx::import_model(std::as_bytes(std::span(bytes->data(), bytes->size())), "", "generated");
     ASSERT_TRUE(back.is_ok()) << back.status().to_string();
     EXPECT_EQ(back->nodes.size(), g->nodes.size());
     EXPECT_EQ(inferred_macs(*back), inferred_macs(*g));

@@ -9,7 +9,7 @@
 namespace edgebench {
 
 struct RandomSpec {
-  double low = 0.0;   // floating types: uniform in [low, high)
+  double low = 0.0;  // floating types: uniform in [low, high)
   double high = 1.0;
   std::int64_t int_low = 0;  // integer types: uniform in [int_low, int_high]
   std::int64_t int_high = 9;

@@ -61,7 +61,7 @@ inline Status internal_error(std::string msg) { return {StatusCode::kInternal, s
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : storage_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  Result(T value) : storage_(std::move(value)) {}        // NOLINT(google-explicit-constructor)
   Result(Status status) : storage_(std::move(status)) {  // NOLINT(google-explicit-constructor)
     assert(!std::get<Status>(storage_).is_ok() && "Result built from an OK status");
   }
@@ -91,10 +91,10 @@ class [[nodiscard]] Result {
 #define EB_CONCAT_(a, b) EB_CONCAT_INNER_(a, b)
 
 // Returns the status from the enclosing function if it is not OK.
-#define EB_RETURN_IF_ERROR(expr)                  \
-  do {                                            \
-    ::edgebench::Status eb_status_ = (expr);      \
-    if (!eb_status_.is_ok()) return eb_status_;   \
+#define EB_RETURN_IF_ERROR(expr)                \
+  do {                                          \
+    ::edgebench::Status eb_status_ = (expr);    \
+    if (!eb_status_.is_ok()) return eb_status_; \
   } while (false)
 
 // Evaluates a Result<T>; on error returns its status, else moves the value into `lhs`.

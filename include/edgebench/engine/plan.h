@@ -56,7 +56,7 @@ Result<GraphTypes> infer_types(const ir::Graph& graph, const Registry& registry,
 // Where each activation lives in the arena.
 struct MemoryPlan {
   std::map<std::string, std::uint64_t, std::less<>> offsets;  // byte offset per activation
-  std::uint64_t arena_bytes = 0;  // peak: size of the one arena
+  std::uint64_t arena_bytes = 0;                              // peak: size of the one arena
   std::uint64_t naive_bytes = 0;  // sum of all activation sizes (no reuse)
 };
 

@@ -21,8 +21,7 @@ class Registry {
 
   // Creates the kernel for a node; kUnsupported when the op is not registered or its opset is
   // below what the op accepts.
-  Result<std::unique_ptr<OpKernel>> create_kernel(const ir::Node& node,
-                                                  std::int64_t opset) const;
+  Result<std::unique_ptr<OpKernel>> create_kernel(const ir::Node& node, std::int64_t opset) const;
 
  private:
   std::map<std::pair<std::string, std::string>, OpDef, std::less<>> ops_;

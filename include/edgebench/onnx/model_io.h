@@ -29,8 +29,9 @@ struct ImportOptions {
 Result<ir::Graph> load_model(const std::filesystem::path& path, const ImportOptions& options = {});
 // Imports a serialized model. `base_dir` resolves external data; empty disables external data.
 // `source_name` names the input in messages.
-Result<ir::Graph> import_model(std::span<const std::byte> bytes, const std::filesystem::path& base_dir,
-                               std::string_view source_name, const ImportOptions& options = {});
+Result<ir::Graph> import_model(std::span<const std::byte> bytes,
+                               const std::filesystem::path& base_dir, std::string_view source_name,
+                               const ImportOptions& options = {});
 
 // Serializes the IR; the result passes onnx::checker.
 Result<std::string> export_model(const ir::Graph& graph);

@@ -3,10 +3,10 @@
 
 namespace edgebench::engine {
 namespace ops {
-void register_elementwise_ops(Registry& registry);  // elementwise_ops.cc
-void register_nn_ops(Registry& registry);           // nn_ops.cc
-void register_linear_quant_ops(Registry& registry); // linear_quant_ops.cc
-void register_tensor_ops(Registry& registry);       // tensor_ops.cc
+void register_elementwise_ops(Registry& registry);      // elementwise_ops.cc
+void register_nn_ops(Registry& registry);               // nn_ops.cc
+void register_linear_quant_ops(Registry& registry);     // linear_quant_ops.cc
+void register_tensor_ops(Registry& registry);           // tensor_ops.cc
 void register_resample_reduce_ops(Registry& registry);  // resample_reduce_ops.cc
 }  // namespace ops
 

@@ -5,8 +5,6 @@ namespace edgebench::engine::ops {
 
 OpDef relu_op();
 
-void register_elementwise_ops(Registry& registry) {
-  registry.add(relu_op());
-}
+void register_elementwise_ops(Registry& registry) { registry.add(relu_op()); }
 
 }  // namespace edgebench::engine::ops

@@ -78,7 +78,8 @@ Status dispatch_types(DType dtype, std::string_view what, F&& f) {
     return unsupported(fmt::format("{} does not support dtype float16", what));
   }
   dispatch_dtype(dtype, try_one);
-  if (!done) return unsupported(fmt::format("{} does not support dtype {}", what, dtype_name(dtype)));
+  if (!done)
+    return unsupported(fmt::format("{} does not support dtype {}", what, dtype_name(dtype)));
   return Status::ok();
 }
 

@@ -10,9 +10,8 @@ class ReluKernel final : public OpKernel {
 
   Status infer(InferContext& ctx) const override {
     EB_RETURN_IF_ERROR(ctx.expect_input_count(1, 1));
-    EB_RETURN_IF_ERROR(ctx.expect_input_dtype(
-        0, {DType::kFloat32, DType::kFloat64, DType::kInt8, DType::kInt16, DType::kInt32,
-            DType::kInt64}));
+    EB_RETURN_IF_ERROR(ctx.expect_input_dtype(0, {DType::kFloat32, DType::kFloat64, DType::kInt8,
+                                                  DType::kInt16, DType::kInt32, DType::kInt64}));
     ctx.set_output(0, ctx.input_dtype(0), ctx.input_shape(0));
     return Status::ok();
   }

@@ -3,8 +3,6 @@
 
 namespace edgebench::engine::ops {
 
-void register_resample_reduce_ops(Registry& registry) {
-  (void)registry;
-}
+void register_resample_reduce_ops(Registry& registry) { (void)registry; }
 
 }  // namespace edgebench::engine::ops

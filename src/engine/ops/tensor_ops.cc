@@ -3,8 +3,6 @@
 
 namespace edgebench::engine::ops {
 
-void register_tensor_ops(Registry& registry) {
-  (void)registry;
-}
+void register_tensor_ops(Registry& registry) { (void)registry; }
 
 }  // namespace edgebench::engine::ops
