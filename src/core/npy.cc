@@ -450,9 +450,10 @@ Result<Tensor> read_npy(const std::filesystem::path& path) {
   const std::string source = path.string();
   std::error_code ec;
   const std::filesystem::file_status status = std::filesystem::status(path, ec);
-  if (!std::filesystem::exists(status)) {
+  if (status.type() == std::filesystem::file_type::not_found) {
     return not_found(fmt::format("{}: file: no such .npy file", source));
   }
+  if (ec) return io_error(fmt::format("{}: file: cannot access: {}", source, ec.message()));
   if (!std::filesystem::is_regular_file(status)) {
     return io_error(fmt::format("{}: file: not a regular file", source));
   }
