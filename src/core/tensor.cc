@@ -12,9 +12,16 @@ namespace edgebench {
 Result<std::uint64_t> checked_element_count(std::span<const std::int64_t> shape) {
   std::uint64_t count = 1;
   for (std::int64_t d : shape) {
-    if (d < 0)
+    if (d < 0) {
       return invalid_argument(
           fmt::format("negative dimension {} in shape {}", d, shape_to_string(shape)));
+    }
+  }
+  // An empty tensor is valid whatever its other dims are.
+  for (std::int64_t d : shape) {
+    if (d == 0) return std::uint64_t{0};
+  }
+  for (std::int64_t d : shape) {
     if (d != 0 && count > UINT64_MAX / static_cast<std::uint64_t>(d)) {
       return out_of_range(
           fmt::format("shape {} overflows 64-bit element count", shape_to_string(shape)));
@@ -100,6 +107,21 @@ double Tensor::element_as_double(std::int64_t i) const {
     out = static_cast<double>(data<T>()[i]);
   });
   return out;
+}
+
+void Tensor::set_element(std::int64_t i, double value) {
+  if (dtype_ == DType::kFloat16) {
+    data<std::uint16_t>()[i] = float_to_half(static_cast<float>(value));
+    return;
+  }
+  dispatch_dtype(dtype_, [&](auto* tag) {
+    using T = std::remove_pointer_t<decltype(tag)>;
+    if constexpr (std::is_same_v<T, bool>) {
+      data<T>()[i] = value != 0.0;
+    } else {
+      data<T>()[i] = static_cast<T>(value);
+    }
+  });
 }
 
 std::int64_t Tensor::element_as_int64(std::int64_t i) const {

@@ -54,20 +54,24 @@ class Tensor {
   static Tensor zeros(DType dtype, Shape shape);
   // Wraps memory owned elsewhere. The caller keeps `data` alive and large enough.
   static Tensor view(DType dtype, Shape shape, void* data);
-  // A 0-d tensor holding one value.
+  // A 0-d tensor of `dtype` holding `value` converted to that dtype.
   template <typename T>
   static Tensor scalar(DType dtype, T value) {
     Tensor t = zeros(dtype, {});
-    *t.data<T>() = value;
+    t.set_element(0, static_cast<double>(value));
     return t;
   }
-  // A 1-d tensor holding the given values.
+  // A 1-d tensor of `dtype` holding the given values converted to that dtype.
   template <typename T>
   static Tensor vector(DType dtype, std::span<const T> values) {
     Tensor t = zeros(dtype, {static_cast<std::int64_t>(values.size())});
-    for (std::size_t i = 0; i < values.size(); ++i) t.data<T>()[i] = values[i];
+    for (std::size_t i = 0; i < values.size(); ++i) {
+      t.set_element(static_cast<std::int64_t>(i), static_cast<double>(values[i]));
+    }
     return t;
   }
+  // Writes element i converted from double to the tensor's dtype (float16 rounds to nearest).
+  void set_element(std::int64_t i, double value);
 
   bool defined() const { return dtype_ != DType::kUndefined; }
   DType dtype() const { return dtype_; }
