@@ -182,8 +182,8 @@ TEST(Tensor, ScalarVectorAndElementAccess) {
   EXPECT_EQ(v.shape(), (Shape{3}));
   EXPECT_EQ(v.to_int64_vector(), (std::vector<std::int64_t>{3, -1, 4}));
 
-  const std::uint16_t halves[] = {float_to_half(1.5f), float_to_half(-2.75f)};
-  const Tensor h = Tensor::vector<std::uint16_t>(DType::kFloat16, halves);
+  const float halves[] = {1.5f, -2.75f};  // converted to float16 by Tensor::vector
+  const Tensor h = Tensor::vector<float>(DType::kFloat16, halves);
   EXPECT_EQ(h.element_as_double(0), 1.5);
   EXPECT_EQ(h.element_as_double(1), -2.75);
   EXPECT_EQ(h.element_as_int64(1), -2);
