@@ -108,13 +108,27 @@ Status build_model(const ir::Graph& graph, pb::ModelProto& model) {
   // The checker wants a graph name; files always have one, hand-built graphs may not.
   proto->set_name(graph.name.empty() ? "edgebench_graph" : graph.name);
   std::set<std::string_view> declared;
-  for (const std::string& name : graph.inputs) {
-    value_info_to_proto(name, graph.find_value_info(name), *proto->add_input());
+  // The checker needs a type and rank for every graph input and output; saying which value
+  // lacks one is more useful than its generic message.
+  auto declare = [&](const std::string& name, std::string_view role,
+                     pb::ValueInfoProto& vi) -> Status {
+    const ir::ValueInfo* info = graph.find_value_info(name);
+    if (info == nullptr || info->dtype == DType::kUndefined || !info->shape) {
+      return invalid_argument(fmt::format(
+          "graph {} '{}' has no declared {}; ONNX requires an element type and a rank for "
+          "graph inputs and outputs",
+          role, name,
+          info == nullptr || info->dtype == DType::kUndefined ? "element type" : "rank"));
+    }
+    value_info_to_proto(name, info, vi);
     declared.insert(name);
+    return Status::ok();
+  };
+  for (const std::string& name : graph.inputs) {
+    EB_RETURN_IF_ERROR(declare(name, "input", *proto->add_input()));
   }
   for (const std::string& name : graph.outputs) {
-    value_info_to_proto(name, graph.find_value_info(name), *proto->add_output());
-    declared.insert(name);
+    EB_RETURN_IF_ERROR(declare(name, "output", *proto->add_output()));
   }
   for (const auto& [name, info] : graph.value_info) {
     if (declared.count(name) == 0) value_info_to_proto(name, &info, *proto->add_value_info());

@@ -23,35 +23,29 @@ std::string normalize_domain(const std::string& domain) {
   return is_default_domain(domain) ? std::string() : domain;
 }
 
-Result<ir::ValueInfo> value_info_from_proto(const pb::ValueInfoProto& proto) {
+Result<ir::ValueInfo> value_info_from_proto(const pb::ValueInfoProto& proto,
+                                            std::string_view what) {
   ir::ValueInfo info;
   const pb::TypeProto& type = proto.type();
   switch (type.value_case()) {
     case pb::TypeProto::kTensorType: break;
     case pb::TypeProto::VALUE_NOT_SET: return info;
     case pb::TypeProto::kSequenceType:
-      return unsupported(
-          fmt::format("value '{}' is a sequence, which is not supported", proto.name()));
+      return unsupported(fmt::format("{} is a sequence, which is not supported", what));
     case pb::TypeProto::kMapType:
-      return unsupported(fmt::format("value '{}' is a map, which is not supported", proto.name()));
+      return unsupported(fmt::format("{} is a map, which is not supported", what));
     case pb::TypeProto::kOptionalType:
-      return unsupported(
-          fmt::format("value '{}' is an optional, which is not supported", proto.name()));
+      return unsupported(fmt::format("{} is an optional, which is not supported", what));
     case pb::TypeProto::kSparseTensorType:
-      return unsupported(
-          fmt::format("value '{}' is a sparse tensor, which is not supported", proto.name()));
-    default:
-      return unsupported(
-          fmt::format("value '{}' has a type that edgebench does not support", proto.name()));
+      return unsupported(fmt::format("{} is a sparse tensor, which is not supported", what));
+    default: return unsupported(fmt::format("{} has a type that edgebench does not support", what));
   }
   const pb::TypeProto::Tensor& tensor_type = type.tensor_type();
   if (tensor_type.elem_type() != pb::TensorProto::UNDEFINED) {
     const std::optional<DType> dtype = dtype_from_onnx(tensor_type.elem_type());
     if (!dtype) {
-      return unsupported(
-          fmt::format("value '{}' has element type {}, which edgebench does not "
-                      "support",
-                      proto.name(), detail::onnx_type_name(tensor_type.elem_type())));
+      return unsupported(fmt::format("{} has element type {}, which edgebench does not support",
+                                     what, detail::onnx_type_name(tensor_type.elem_type())));
     }
     info.dtype = *dtype;
   }
@@ -63,7 +57,7 @@ Result<ir::ValueInfo> value_info_from_proto(const pb::ValueInfoProto& proto) {
         case pb::TensorShapeProto::Dimension::kDimValue:
           if (dim.dim_value() < 0) {
             return invalid_model(
-                fmt::format("value '{}' has negative dimension {}", proto.name(), dim.dim_value()));
+                fmt::format("{} has negative dimension {}", what, dim.dim_value()));
           }
           shape.push_back(dim.dim_value());
           info.dim_names.emplace_back();
@@ -87,7 +81,8 @@ Result<ir::ValueInfo> value_info_from_proto(const pb::ValueInfoProto& proto) {
 Status add_value_info(const pb::ValueInfoProto& proto, std::string_view role, ir::Graph& graph) {
   if (proto.name().empty()) return invalid_model(fmt::format("{} with an empty name", role));
   if (!proto.has_type()) return Status::ok();
-  EB_ASSIGN_OR_RETURN(ir::ValueInfo info, value_info_from_proto(proto));
+  EB_ASSIGN_OR_RETURN(ir::ValueInfo info,
+                      value_info_from_proto(proto, fmt::format("{} '{}'", role, proto.name())));
   graph.value_info[proto.name()] = std::move(info);
   return Status::ok();
 }

@@ -115,7 +115,7 @@ Result<Tensor> read_external_data(const pb::TensorProto& proto, std::string_view
   if (!external.enabled) {
     return unsupported(
         fmt::format("{} stores its data in an external file, but external data is disabled here "
-                    "(model read from memory or --no-external-data)",
+                    "(model read from memory, or ImportOptions::allow_external_data is off)",
                     what));
   }
   if (proto.has_raw_data()) {
