@@ -14,14 +14,14 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct Run {
+struct CommandResult {
   int exit_code;
   std::string output;  // stdout and stderr together
 };
 
-Run edgebench(const std::string& args) {
+CommandResult edgebench(const std::string& args) {
   const std::string command = std::string(EDGEBENCH_BINARY) + " " + args + " 2>&1";
-  Run r{-1, {}};
+  CommandResult r{-1, {}};
   FILE* pipe = popen(command.c_str(), "r");
   if (pipe == nullptr) return r;
   std::array<char, 4096> buffer{};
@@ -48,7 +48,7 @@ class Cli : public ::testing::Test {
 
 TEST_F(Cli, HelpAndUnknownFlags) {
   EXPECT_EQ(edgebench("--help").exit_code, 0);
-  Run r = edgebench("inspect --no-such-flag x.onnx");
+  CommandResult r = edgebench("inspect --no-such-flag x.onnx");
   EXPECT_EQ(r.exit_code, 2) << r.output;
   EXPECT_NE(r.output.find("no-such-flag"), std::string::npos) << r.output;
   EXPECT_EQ(edgebench("").exit_code, 2);
@@ -56,12 +56,12 @@ TEST_F(Cli, HelpAndUnknownFlags) {
 }
 
 TEST_F(Cli, MissingAndGarbageModelsExitTwoNamingTheFile) {
-  Run missing = edgebench("inspect " + path("missing.onnx"));
+  CommandResult missing = edgebench("inspect " + path("missing.onnx"));
   EXPECT_EQ(missing.exit_code, 2);
   EXPECT_NE(missing.output.find("missing.onnx"), std::string::npos) << missing.output;
 
   std::ofstream(path("garbage.onnx")) << "this is not a protobuf at all \x01\x02\xff";
-  Run garbage = edgebench("inspect " + path("garbage.onnx"));
+  CommandResult garbage = edgebench("inspect " + path("garbage.onnx"));
   EXPECT_EQ(garbage.exit_code, 2) << garbage.output;
   EXPECT_NE(garbage.output.find("garbage.onnx"), std::string::npos) << garbage.output;
 }
@@ -76,7 +76,7 @@ TEST_F(Cli, TruncatedModelExitsTwo) {
     std::string bytes((std::istreambuf_iterator<char>(in)), {});
     bytes.resize(static_cast<std::size_t>(static_cast<double>(size) * fraction));
     std::ofstream(path("cut.onnx"), std::ios::binary) << bytes;
-    Run r = edgebench("inspect " + path("cut.onnx"));
+    CommandResult r = edgebench("inspect " + path("cut.onnx"));
     EXPECT_EQ(r.exit_code, 2) << "cut at " << fraction << ": " << r.output;
     EXPECT_NE(r.output.find("cut.onnx"), std::string::npos) << r.output;
   }
@@ -86,7 +86,7 @@ TEST_F(Cli, GenerateInspectJsonHasTheContractFields) {
   ASSERT_EQ(
       edgebench("generate conv --filters 16 --layers 3 --input 32 -o " + path("c.onnx")).exit_code,
       0);
-  Run r = edgebench("inspect " + path("c.onnx") + " --json " + path("c.json"));
+  CommandResult r = edgebench("inspect " + path("c.onnx") + " --json " + path("c.json"));
   ASSERT_EQ(r.exit_code, 0) << r.output;
   std::ifstream in(path("c.json"));
   const nlohmann::json j = nlohmann::json::parse(in);
@@ -106,9 +106,9 @@ TEST_F(Cli, GenerateInspectJsonHasTheContractFields) {
 
 TEST_F(Cli, RunWritesOneNpyPerOutputAndIsSeeded) {
   ASSERT_EQ(edgebench("generate dense --neurons 20 --layers 2 -o " + path("d.onnx")).exit_code, 0);
-  Run a = edgebench("run " + path("d.onnx") + " --random-seed 3 --output-dir " + path("a"));
+  CommandResult a = edgebench("run " + path("d.onnx") + " --random-seed 3 --output-dir " + path("a"));
   ASSERT_EQ(a.exit_code, 0) << a.output;
-  Run b = edgebench("run " + path("d.onnx") + " --random-seed 3 --output-dir " + path("b"));
+  CommandResult b = edgebench("run " + path("d.onnx") + " --random-seed 3 --output-dir " + path("b"));
   ASSERT_EQ(b.exit_code, 0) << b.output;
   auto ta = edgebench::read_npy(path("a/output.npy"));
   auto tb = edgebench::read_npy(path("b/output.npy"));
@@ -123,27 +123,27 @@ TEST_F(Cli, RunRejectsBadInputsWithExitTwo) {
       edgebench("generate dense --neurons 8 --layers 1 --inputs 4 -o " + path("d.onnx")).exit_code,
       0);
   // Wrong input name.
-  Run r1 = edgebench("run " + path("d.onnx") + " --input nope=" + path("x.npy"));
+  CommandResult r1 = edgebench("run " + path("d.onnx") + " --input nope=" + path("x.npy"));
   EXPECT_EQ(r1.exit_code, 2) << r1.output;
   EXPECT_NE(r1.output.find("nope"), std::string::npos);
   // Wrong shape.
   edgebench::Tensor x = edgebench::Tensor::zeros(edgebench::DType::kFloat32, {1, 5});
   ASSERT_TRUE(edgebench::write_npy(path("x.npy"), x).is_ok());
-  Run r2 = edgebench("run " + path("d.onnx") + " --input input=" + path("x.npy"));
+  CommandResult r2 = edgebench("run " + path("d.onnx") + " --input input=" + path("x.npy"));
   EXPECT_EQ(r2.exit_code, 2) << r2.output;
   EXPECT_NE(r2.output.find("input"), std::string::npos) << r2.output;
   // Corrupt .npy.
   std::ofstream(path("bad.npy")) << "\x93NUMPY garbage";
-  Run r3 = edgebench("run " + path("d.onnx") + " --input input=" + path("bad.npy"));
+  CommandResult r3 = edgebench("run " + path("d.onnx") + " --input input=" + path("bad.npy"));
   EXPECT_EQ(r3.exit_code, 2) << r3.output;
   EXPECT_NE(r3.output.find("bad.npy"), std::string::npos) << r3.output;
   // Unknown backend.
-  Run r4 = edgebench("run " + path("d.onnx") + " --backend tpu9000");
+  CommandResult r4 = edgebench("run " + path("d.onnx") + " --backend tpu9000");
   EXPECT_EQ(r4.exit_code, 2) << r4.output;
 }
 
 TEST_F(Cli, GenerateRejectsBadSizes) {
-  Run r = edgebench("generate conv --filters 0 -o " + path("x.onnx"));
+  CommandResult r = edgebench("generate conv --filters 0 -o " + path("x.onnx"));
   EXPECT_EQ(r.exit_code, 2) << r.output;
   EXPECT_NE(r.output.find("--filters"), std::string::npos) << r.output;
   EXPECT_EQ(edgebench("generate conv --kernel 4 -o " + path("x.onnx")).exit_code, 2);
@@ -151,7 +151,7 @@ TEST_F(Cli, GenerateRejectsBadSizes) {
 
 TEST_F(Cli, ConformanceOnOneNodeTestAndRegressionGuard) {
   const std::string data = "/usr/share/libonnx-testdata/data/node";
-  Run r = edgebench("conformance " + data + "/test_relu " + data + "/test_add --json " +
+  CommandResult r = edgebench("conformance " + data + "/test_relu " + data + "/test_add --json " +
                     path("c.json") + " --markdown " + path("c.md"));
   ASSERT_EQ(r.exit_code, 0) << r.output;
   std::ifstream in(path("c.json"));
@@ -163,7 +163,7 @@ TEST_F(Cli, ConformanceOnOneNodeTestAndRegressionGuard) {
   std::ofstream(path("expect.txt")) << "test_relu\ntest_no_such_op_here\n";
   fs::create_directories(path("fake/test_no_such_op_here/test_data_set_0"));
   fs::copy_file(data + "/test_relu/model.onnx", path("fake/test_no_such_op_here/model.onnx"));
-  Run bad = edgebench("conformance " + path("fake") + " " + data + "/test_relu --expect " +
+  CommandResult bad = edgebench("conformance " + path("fake") + " " + data + "/test_relu --expect " +
                       path("expect.txt"));
   EXPECT_EQ(bad.exit_code, 1) << bad.output;
   EXPECT_NE(bad.output.find("test_no_such_op_here"), std::string::npos) << bad.output;

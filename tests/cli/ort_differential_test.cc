@@ -100,6 +100,6 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"dense_n127_l3_sigmoid",
              "dense --neurons 127 --layers 3 --inputs 13 --outputs 7 --activation sigmoid",
              {1, 13}}),
-    [](const ::testing::TestParamInfo<Case>& info) { return info.param.name; });
+    [](const ::testing::TestParamInfo<Case>& param_info) { return param_info.param.name; });
 
 }  // namespace
