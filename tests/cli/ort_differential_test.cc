@@ -34,6 +34,8 @@ struct Case {
   edgebench::Shape input_shape;
 };
 
+void PrintTo(const Case& c, std::ostream* os) { *os << c.name; }
+
 class OrtDifferential : public ::testing::TestWithParam<Case> {};
 
 TEST_P(OrtDifferential, OutputsMatchOnnxRuntime) {
