@@ -496,6 +496,20 @@ TEST(NnPool, RejectsBadAttributesAndShapes) {
   }
 }
 
+// Attribute values near the int64 limit must not overflow the window arithmetic (UBSan checks
+// this): kernel 2 with dilation 2^62 and a leading pad of 2^62 + 5 on a one-element input gives
+// six windows, of which only the last reaches the input.
+TEST(NnPool, HugeDilationAndPadsStayInRange) {
+  const std::int64_t big = std::int64_t{1} << 62;
+  ir::Node node = make_node("AveragePool", {"x"});
+  node.attributes.set("kernel_shape", std::vector<std::int64_t>{2});
+  node.attributes.set("dilations", std::vector<std::int64_t>{big});
+  node.attributes.set("pads", std::vector<std::int64_t>{big + 5, 0});
+  const std::vector<Tensor> out = run_ok(node, 19, {float_tensor({1, 1, 1}, {4})}, "huge");
+  ASSERT_EQ(out.size(), 1u);
+  expect_close(out[0], {1, 1, 6}, {0, 0, 0, 0, 0, 4}, 0.0, "huge");
+}
+
 // ---------------------------------------------------------------------------------------------
 // MaxUnpool
 

@@ -165,7 +165,8 @@ Result<WindowGeometry> resolve_window(const WindowAttributes& attrs,
       if (attrs.ceil_mode && span % stride != 0) {
         ++out;
         // A last window that would start inside the end padding reads no input: drop it.
-        if ((out - 1) * stride >= in + g.pads_begin[i]) --out;
+        const auto last_start = checked_mul(out - 1, stride);
+        if (!last_start || *last_start >= in + g.pads_begin[i]) --out;
       }
     }
     if (out <= 0) {
@@ -193,7 +194,8 @@ std::span<const WindowTap> WindowTaps::at(std::span<const std::int64_t> out_inde
       // x = start + k * dilation must lie in [0, in); solve for the range of k rather than
       // scanning the kernel, whose size comes from an attribute.
       const std::int64_t start = out_index[d] * g.strides[d] - g.pads_begin[d];
-      const std::int64_t k_first = start >= 0 ? 0 : (-start + dilation - 1) / dilation;
+      const std::int64_t k_first =
+          start >= 0 ? 0 : -start / dilation + (-start % dilation != 0 ? 1 : 0);
       const std::int64_t last = g.input[d] - 1 - start;
       if (last < 0) return taps_;
       const std::int64_t k_last = std::min(g.kernel[d] - 1, last / dilation);
