@@ -257,6 +257,8 @@ void expect_requantized(const Tensor& y, const IntReference& want, double y_scal
 TEST(LinQuantQLinearMatMul, MatchesIntegerReferencePerTensorAndPerRowColumn) {
   std::uint32_t seed = 7000;
   int checked = 0;
+  int outputs = 0;
+  int unsaturated = 0;
   for (const ShapePair& s : kShapes) {
     for (DType a_dtype : {DType::kUInt8, DType::kInt8}) {
       for (DType b_dtype : {DType::kUInt8, DType::kInt8}) {
@@ -275,9 +277,16 @@ TEST(LinQuantQLinearMatMul, MatchesIntegerReferencePerTensorAndPerRowColumn) {
             const Param b_zp{*b_shape, random.quantized(b_dtype, count_of(*b_shape))};
             const Param a_scale{*a_shape, random.floats(count_of(*a_shape), 0.001, 0.05)};
             const Param b_scale{*b_shape, random.floats(count_of(*b_shape), 0.001, 0.05)};
-            // A y scale that keeps most outputs in range, so that rounding is what is tested.
+            const IntReference want =
+                reference_integer_matmul(s.a, a, a_zp, a_scale, s.b, b, b_zp, b_scale);
+            // A y scale that maps the largest |acc * a_scale * b_scale| to 40..160, so that most
+            // outputs are in range (rounding is what is tested) and a few saturate.
+            double largest = 0;
+            for (std::size_t i = 0; i < want.acc.size(); ++i) {
+              largest = std::max(largest, std::fabs(want.acc[i] * want.scale[i]));
+            }
             const double y_scale =
-                random.real(0.01, 0.2) * std::sqrt(static_cast<double>(s.a.back()));
+                static_cast<float>(largest > 0 ? largest / random.real(40.0, 160.0) : 1.0);
             const double y_zero_point = random.quantized(y_dtype, 1)[0];
             const std::vector<Tensor> inputs = {
                 tensor_of(a_dtype, s.a, a),
@@ -290,12 +299,15 @@ TEST(LinQuantQLinearMatMul, MatchesIntegerReferencePerTensorAndPerRowColumn) {
                 scalar_of(y_dtype, y_zero_point)};
             auto out = run(make_node("QLinearMatMul", 8), 10, inputs);
             ASSERT_TRUE(out.is_ok()) << out.status().to_string() << " seed " << seed;
-            const IntReference want =
-                reference_integer_matmul(s.a, a, a_zp, a_scale, s.b, b, b_zp, b_scale);
             const Tensor& y = (*out)[0];
             ASSERT_EQ(y.dtype(), y_dtype);
             ASSERT_EQ(y.shape(), want.shape) << "seed " << seed;
-            expect_requantized(y, want, static_cast<float>(y_scale), y_zero_point, seed);
+            expect_requantized(y, want, y_scale, y_zero_point, seed);
+            for (double v : values_of(y)) {
+              unsaturated +=
+                  v != reference_saturate(-1e9, y_dtype) && v != reference_saturate(1e9, y_dtype);
+              ++outputs;
+            }
             ++checked;
           }
         }
@@ -303,6 +315,7 @@ TEST(LinQuantQLinearMatMul, MatchesIntegerReferencePerTensorAndPerRowColumn) {
     }
   }
   EXPECT_GT(checked, 200);
+  EXPECT_GT(unsaturated, outputs * 3 / 4) << "too many saturated outputs to test rounding";
 }
 
 TEST(LinQuantQLinearMatMul, RoundsTiesToEvenAndSaturates) {
