@@ -270,6 +270,28 @@ TEST(LinQuantGemm, MatchesReferenceForTranspositionsAndBiasShapes) {
   }
 }
 
+TEST(LinQuantGemm, Opset6BroadcastsCOnlyWhenAsked) {
+  // As in the pytorch-converted Linear test: A [2, 3] x B^T, B [4, 3], C [4] with broadcast=1.
+  const Tensor a = tensor_of(DType::kFloat32, {2, 3}, {1, 2, 3, 4, 5, 6});
+  const Tensor b = tensor_of(DType::kFloat32, {4, 3}, {1, 0, 0, 0, 1, 0, 0, 0, 1, 1, 1, 1});
+  const Tensor c_row = tensor_of(DType::kFloat32, {4}, {10, 20, 30, 40});
+  ir::Node node = make_node("Gemm", 3);
+  node.attributes.set("transB", std::int64_t{1});
+  node.attributes.set("broadcast", std::int64_t{1});
+  auto out = run(node, 6, {a, b, c_row});
+  ASSERT_TRUE(out.is_ok()) << out.status().to_string();
+  EXPECT_EQ(values_of((*out)[0]), (std::vector<double>{11, 22, 33, 46, 14, 25, 36, 55}));
+  // Without broadcast, C must already be (M, N).
+  node.attributes.set("broadcast", std::int64_t{0});
+  EXPECT_FALSE(run(node, 6, {a, b, c_row}).is_ok());
+  const Tensor c_full = tensor_of(DType::kFloat32, {2, 4}, std::vector<double>(8, 1.0));
+  auto full = run(node, 6, {a, b, c_full});
+  ASSERT_TRUE(full.is_ok()) << full.status().to_string();
+  EXPECT_EQ(values_of((*full)[0]), (std::vector<double>{2, 3, 4, 7, 5, 6, 7, 16}));
+  // Opset 7 broadcasts without being asked.
+  EXPECT_TRUE(run(node, 7, {a, b, c_row}).is_ok());
+}
+
 TEST(LinQuantGemm, ZeroBetaIgnoresNonFiniteBias) {
   ir::Node node = make_node("Gemm", 3);
   node.attributes.set("beta", 0.0f);

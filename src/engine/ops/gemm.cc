@@ -1,6 +1,7 @@
 // Gemm: Y = alpha * A' * B' + beta * C, A' = transA ? A^T : A, B' = transB ? B^T : B.
-// Opset 7: C required, unidirectionally broadcast to (M, N); opset 9 adds int32/int64/uint32/
-// uint64; opset 11 makes C optional; opset 13 adds bfloat16 (not here).
+// Opset 6: C required, broadcast only when the `broadcast` attribute says so (else exactly
+// (M, N)); opset 7: C always unidirectionally broadcast to (M, N); opset 9 adds int32/int64/
+// uint32/uint64; opset 11 makes C optional; opset 13 adds bfloat16 (not here).
 // Float types accumulate in double and round once. Integer types compute exactly with
 // wraparound, which needs integral alpha and beta; other values are reported unsupported.
 #include <cmath>
@@ -50,6 +51,10 @@ class GemmKernel final : public OpKernel {
     kernel->trans_a_ = trans_a != 0;
     kernel->trans_b_ = trans_b != 0;
     kernel->c_optional_ = ctx.opset == 0 || ctx.opset >= 11;
+    if (ctx.opset != 0 && ctx.opset < 7) {
+      EB_ASSIGN_OR_RETURN(const std::int64_t broadcast, attrs.get_int("broadcast", 0));
+      kernel->c_must_match_ = broadcast == 0;
+    }
     return std::unique_ptr<OpKernel>(std::move(kernel));
   }
 
@@ -94,6 +99,12 @@ class GemmKernel final : public OpKernel {
       for (std::size_t i = 0; fits && i < c.size(); ++i) {
         const std::int64_t d = c[c.size() - 1 - i];
         fits = d == 1 || d == y[1 - i];
+      }
+      if (c_must_match_ && c != y) {
+        return ctx.error(
+            fmt::format("C has shape {}; without 'broadcast' (opset {}) it must be "
+                        "(M, N) = {}",
+                        shape_to_string(c), ctx.opset(), shape_to_string(y)));
       }
       if (!fits) {
         return ctx.error(fmt::format("C has shape {}, which does not broadcast to (M, N) = {}",
@@ -173,10 +184,11 @@ class GemmKernel final : public OpKernel {
   bool trans_a_ = false;
   bool trans_b_ = false;
   bool c_optional_ = true;
+  bool c_must_match_ = false;  // opset 6 without `broadcast`
 };
 
 }  // namespace
 
-OpDef gemm_op() { return {"", "Gemm", 7, &make_kernel<GemmKernel>}; }
+OpDef gemm_op() { return {"", "Gemm", 6, &make_kernel<GemmKernel>}; }
 
 }  // namespace edgebench::engine::ops
