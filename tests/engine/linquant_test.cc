@@ -1,5 +1,6 @@
 // QuantizeLinear, DequantizeLinear and DynamicQuantizeLinear against a plain reference written
 // here, on seeded random inputs, plus rounding, saturation and error cases.
+#include "engine/ops/quant_util.h"
 #include "linquant_test_util.h"
 
 namespace edgebench::engine {
@@ -21,6 +22,37 @@ std::int64_t channel_of(const Shape& shape, int axis, std::int64_t i) {
   std::int64_t inner = 1;
   for (std::size_t d = static_cast<std::size_t>(axis) + 1; d < shape.size(); ++d) inner *= shape[d];
   return (i / inner) % shape[static_cast<std::size_t>(axis)];
+}
+
+TEST(LinQuantRounding, MatchesNearbyintIncludingTies) {
+  // Ties at every magnitude, values just beside them, and random doubles.
+  std::vector<double> values = {0.0,
+                                -0.0,
+                                0.5,
+                                -0.5,
+                                1.5,
+                                -1.5,
+                                2.5,
+                                -2.5,
+                                1e15 + 0.5,
+                                -1e15 - 0.5,
+                                4503599627370495.5,
+                                1e300,
+                                -1e300,
+                                std::nextafter(0.5, 0.0),
+                                std::nextafter(0.5, 1.0),
+                                std::nextafter(-2.5, 0.0),
+                                std::nextafter(-2.5, -3.0)};
+  const std::uint32_t seed = 42;
+  Random random(seed);
+  for (double v : random.floats(2000, -300.0, 300.0)) values.push_back(v);
+  for (double v : random.ints(2000, -100000, 100000)) values.push_back(v / 2.0);
+  for (double v : values) {
+    EXPECT_EQ(ops::round_half_even(v), std::nearbyint(v)) << v << " seed " << seed;
+  }
+  EXPECT_EQ(ops::saturate_to<std::uint8_t>(NAN), 0);
+  EXPECT_EQ(ops::saturate_to<std::int8_t>(-INFINITY), -128);
+  EXPECT_EQ(ops::quantize_value<std::int8_t>(INFINITY, 0), 127);
 }
 
 TEST(LinQuantQuantizeLinear, RoundsHalfToEven) {

@@ -2,6 +2,8 @@
 // x and w are uint8 or int8; x_zero_point is per tensor, w_zero_point per tensor or per output
 // channel; both optional (0). Attributes as Conv: auto_pad, dilations, group, kernel_shape,
 // pads, strides. Padding holds x_zero_point, so it contributes nothing.
+#include <algorithm>
+
 #include "qconv_util.h"
 #include "quant_util.h"
 

@@ -3,6 +3,8 @@
 //   y_scale = (max - min) / 255, y_zero_point = saturate(round(0 - min / y_scale)),
 //   y = saturate(round(x / y_scale) + y_zero_point), rounding half to even.
 // Everything is computed in float32, as the ONNX reference does.
+#include <algorithm>
+
 #include "quant_util.h"
 
 namespace edgebench::engine::ops {

@@ -1,6 +1,8 @@
 // MatMulInteger (opset 10): Y = (A - a_zero_point) x (B - b_zero_point) as int32, numpy.matmul
 // semantics. A and B are uint8 or int8; each zero point is optional (0), per tensor, per row of
 // A ([M] or [..., M, 1]) or per column of B ([N] or [..., 1, N]).
+#include <algorithm>
+
 #include "matmul_util.h"
 #include "quant_util.h"
 

@@ -1,5 +1,7 @@
 #include "qconv_util.h"
 
+#include <algorithm>
+
 namespace edgebench::engine::ops {
 namespace {
 

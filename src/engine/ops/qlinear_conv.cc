@@ -4,6 +4,8 @@
 // x, w and y are uint8 or int8 (each may differ); w's scale and zero point are per tensor or per
 // output channel, the others per tensor; B is an optional int32 [M]. The real multiplier is
 // formed in double. Attributes as Conv: auto_pad, dilations, group, kernel_shape, pads, strides.
+#include <algorithm>
+
 #include "qconv_util.h"
 #include "quant_util.h"
 

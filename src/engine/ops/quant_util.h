@@ -17,7 +17,9 @@ namespace edgebench::engine::ops {
 // out rather than std::nearbyint so that it does not depend on the thread's rounding mode.
 inline double round_half_even(double v) {
   const double lower = std::floor(v);
-  const double fraction = v - lower;  // exact: v and floor(v) share an exponent range
+  // Exact whenever it is near 0.5 (v and floor(v) are then within a factor of 2 of each other),
+  // which is all the comparisons below need.
+  const double fraction = v - lower;
   if (fraction > 0.5) return lower + 1.0;
   if (fraction < 0.5) return lower;
   return std::fmod(lower, 2.0) == 0.0 ? lower : lower + 1.0;
