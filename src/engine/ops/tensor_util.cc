@@ -136,4 +136,88 @@ bool element_is_nonzero(const Tensor& t, std::int64_t i) {
   return false;
 }
 
+std::optional<DType> dtype_from_onnx_code(std::int64_t code) {
+  switch (code) {
+    case 1: return DType::kFloat32;
+    case 2: return DType::kUInt8;
+    case 3: return DType::kInt8;
+    case 4: return DType::kUInt16;
+    case 5: return DType::kInt16;
+    case 6: return DType::kInt32;
+    case 7: return DType::kInt64;
+    case 9: return DType::kBool;
+    case 10: return DType::kFloat16;
+    case 11: return DType::kFloat64;
+    case 12: return DType::kUInt32;
+    case 13: return DType::kUInt64;
+    default: return std::nullopt;
+  }
+}
+
+Result<ScatterReduction> parse_scatter_reduction(const KernelCreateContext& ctx) {
+  EB_ASSIGN_OR_RETURN(std::string name, ctx.node.attributes.get_string("reduction", "none"));
+  const bool has_add_mul = ctx.opset == 0 || ctx.opset >= 16;
+  const bool has_max_min = ctx.opset == 0 || ctx.opset >= 18;
+  if (name == "none") return ScatterReduction::kNone;
+  if (name == "add" && has_add_mul) return ScatterReduction::kAdd;
+  if (name == "mul" && has_add_mul) return ScatterReduction::kMul;
+  if (name == "max" && has_max_min) return ScatterReduction::kMax;
+  if (name == "min" && has_max_min) return ScatterReduction::kMin;
+  return invalid_model(
+      fmt::format("attribute 'reduction' '{}' is not valid at opset {}", name, ctx.opset));
+}
+
+Status check_scatter_reduction(InferContext& ctx, ScatterReduction reduction, DType dtype) {
+  if (reduction == ScatterReduction::kNone || dtype != DType::kBool) {
+    return Status::ok();
+  }
+  return ctx.unsupported_error(
+      fmt::format("reduction on dtype {} is not supported", dtype_name(dtype)));
+}
+
+void scatter_elements(ScatterReduction reduction, DType dtype, std::byte* target,
+                      const std::byte* updates, std::int64_t count) {
+  const std::size_t elem = dtype_size(dtype);
+  if (reduction == ScatterReduction::kNone) {
+    std::memcpy(target, updates, static_cast<std::size_t>(count) * elem);
+    return;
+  }
+  Status ignored = dispatch_numeric(dtype, "scatter", [&](auto* storage, auto* compute) {
+    using S = std::remove_pointer_t<decltype(storage)>;
+    using C = std::remove_pointer_t<decltype(compute)>;
+    for (std::int64_t i = 0; i < count; ++i) {
+      S t;
+      S u;
+      std::memcpy(&t, target + static_cast<std::size_t>(i) * elem, elem);
+      std::memcpy(&u, updates + static_cast<std::size_t>(i) * elem, elem);
+      const C a = load_value<S, C>(t);
+      const C b = load_value<S, C>(u);
+      C r = b;
+      switch (reduction) {
+        case ScatterReduction::kAdd:
+          if constexpr (std::is_integral_v<C>) {
+            r = static_cast<C>(static_cast<std::uint64_t>(a) + static_cast<std::uint64_t>(b));
+          } else {
+            r = a + b;
+          }
+          break;
+        case ScatterReduction::kMul:
+          // Integers wrap (in uint64, then narrowed modulo 2^n) instead of overflowing.
+          if constexpr (std::is_integral_v<C>) {
+            r = static_cast<C>(static_cast<std::uint64_t>(a) * static_cast<std::uint64_t>(b));
+          } else {
+            r = a * b;
+          }
+          break;
+        case ScatterReduction::kMax: r = a > b ? a : b; break;
+        case ScatterReduction::kMin: r = a < b ? a : b; break;
+        case ScatterReduction::kNone: break;
+      }
+      const S stored = store_value<S, C>(r);
+      std::memcpy(target + static_cast<std::size_t>(i) * elem, &stored, elem);
+    }
+  });
+  (void)ignored;  // check_scatter_reduction admitted the dtype during inference
+}
+
 }  // namespace edgebench::engine::ops::tensor_family

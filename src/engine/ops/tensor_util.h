@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string_view>
 #include <vector>
@@ -53,5 +54,55 @@ void fill_elements(std::byte* dst, std::int64_t n, const std::byte* value, std::
 
 // Whether element i is non-zero (false for +0.0 and -0.0, true for NaN).
 bool element_is_nonzero(const Tensor& t, std::int64_t i);
+
+// DType of an ONNX TensorProto.DataType code (attributes such as EyeLike's `dtype`); nullopt
+// for codes the engine has no dtype for.
+std::optional<DType> dtype_from_onnx_code(std::int64_t code);
+
+// Calls f(static_cast<S*>(nullptr), static_cast<C*>(nullptr)) for the numeric dtypes, where S is
+// the storage type and C the type to compute in: float for float16 (stored as uint16 bits), S
+// itself otherwise. Returns unsupported for bool and unknown dtypes.
+template <typename F>
+Status dispatch_numeric(DType dtype, std::string_view what, F&& f) {
+  if (dtype == DType::kFloat16) {
+    f(static_cast<std::uint16_t*>(nullptr), static_cast<float*>(nullptr));
+    return Status::ok();
+  }
+  return dispatch_types<float, double, std::int8_t, std::uint8_t, std::int16_t, std::uint16_t,
+                        std::int32_t, std::uint32_t, std::int64_t, std::uint64_t>(
+      dtype, what, [&](auto* tag) { f(tag, tag); });
+}
+
+// Conversions between storage S and compute type C as chosen by dispatch_numeric.
+template <typename S, typename C>
+C load_value(S stored) {
+  if constexpr (std::is_same_v<S, std::uint16_t> && std::is_same_v<C, float>) {
+    return half_to_float(stored);
+  } else {
+    return stored;
+  }
+}
+
+template <typename S, typename C>
+S store_value(C value) {
+  if constexpr (std::is_same_v<S, std::uint16_t> && std::is_same_v<C, float>) {
+    return float_to_half(value);
+  } else {
+    return value;
+  }
+}
+
+// How ScatterElements / ScatterND combine an update with the existing element.
+enum class ScatterReduction { kNone, kAdd, kMul, kMax, kMin };
+
+// Parses the `reduction` attribute (opset 16 adds add/mul, 18 max/min).
+Result<ScatterReduction> parse_scatter_reduction(const KernelCreateContext& ctx);
+
+// Writes `count` consecutive update elements onto `target` with the reduction; both point to
+// elements of `dtype`. The dtype must support the reduction (checked by
+// check_scatter_reduction).
+void scatter_elements(ScatterReduction reduction, DType dtype, std::byte* target,
+                      const std::byte* updates, std::int64_t count);
+Status check_scatter_reduction(InferContext& ctx, ScatterReduction reduction, DType dtype);
 
 }  // namespace edgebench::engine::ops::tensor_family
