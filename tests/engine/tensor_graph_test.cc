@@ -83,5 +83,34 @@ TEST(TensorGraph, DISABLED_ShapeChainOfAnInputFoldsToAStaticPlan) {
   EXPECT_FALSE((*plan)->dynamic()) << (*plan)->types().dynamic_reason;
 }
 
+TEST(TensorGraph, ShapeFromARunTimeValueMakesThePlanDynamic) {
+  // y = reshape(x, s) and z = nonzero(y): both output shapes depend on run-time values.
+  ir::Graph g;
+  g.opset_imports = {{"", 13}};
+  g.inputs = {"x", "s"};
+  g.outputs = {"y", "z"};
+  g.value_info["x"] = ir::ValueInfo{DType::kInt64, Shape{2, 3}, {}};
+  g.value_info["s"] = ir::ValueInfo{DType::kInt64, Shape{2}, {}};
+  g.nodes.push_back(graph_node("Reshape", {"x", "s"}, "y"));
+  g.nodes.push_back(graph_node("NonZero", {"y"}, "z"));
+  auto plan = Plan::compile(g, builtin_registry());
+  ASSERT_TRUE(plan.is_ok()) << plan.status().to_string();
+  EXPECT_TRUE((*plan)->dynamic());
+
+  const Tensor x = int64s({0, 5, 0, 7, 8, 0}).reshaped({2, 3});
+  std::vector<Tensor> outputs(2);
+  const Tensor by_rows[] = {x, int64s({3, -1})};
+  Status st = (*plan)->run(by_rows, outputs);
+  ASSERT_TRUE(st.is_ok()) << st.to_string();
+  expect_same_tensor(outputs[0], x.reshaped({3, 2}), "reshape [3, -1]");
+  expect_same_tensor(outputs[1], int64s({0, 1, 2, 1, 1, 0}).reshaped({2, 3}), "nonzero");
+  const Tensor flat[] = {x, int64s({0, -1})};
+  st = (*plan)->run(flat, outputs);
+  ASSERT_TRUE(st.is_ok()) << st.to_string();
+  expect_same_tensor(outputs[0], x, "reshape [0, -1]");
+  const Tensor bad[] = {x, int64s({4, -1})};
+  EXPECT_FALSE((*plan)->run(bad, outputs).is_ok());
+}
+
 }  // namespace
 }  // namespace edgebench::engine
