@@ -41,6 +41,12 @@ bool is_foldable(const ir::Node& node, std::size_t present_inputs) {
   return true;
 }
 
+// Ops whose outputs depend only on their inputs' dtypes and shapes, never on the values, so
+// they fold as soon as the shapes are known (Shape -> Gather -> Concat -> Reshape chains).
+bool reads_only_shapes(const ir::Node& node) {
+  return node.domain.empty() && (node.op_type == "Shape" || node.op_type == "Size");
+}
+
 // With `unsupported` given, nodes without a kernel, nodes whose inputs are unknown and nodes
 // whose inference reports kUnsupported are skipped (and the latter listed) instead of failing.
 Result<GraphTypes> infer_with_kernels(
@@ -115,7 +121,8 @@ Result<GraphTypes> infer_with_kernels(
     }
     // Fold nodes whose inputs are all known now, so that shape-computing subgraphs (Shape ->
     // Gather -> Concat -> Reshape) resolve before run time.
-    if (present == constant && is_foldable(node, present)) {
+    const bool shape_only = reads_only_shapes(node);
+    if ((present == constant || shape_only) && is_foldable(node, present)) {
       std::uint64_t bytes = 0;
       for (const TensorType& t : ctx.outputs()) {
         if (t.dtype != DType::kUndefined) bytes += element_count(t.shape) * dtype_size(t.dtype);
@@ -129,7 +136,15 @@ Result<GraphTypes> infer_with_kernels(
         EB_ASSIGN_OR_RETURN(results[o], Tensor::allocate(t.dtype, t.shape));
         result_ptrs[o] = &results[o];
       }
-      KernelContext kctx(input_values, result_ptrs);
+      // Shape-only ops see data-less views of inputs whose values are not known yet.
+      std::vector<Tensor> shape_views(node.inputs.size());
+      std::vector<const Tensor*> fold_inputs = input_values;
+      for (std::size_t i = 0; i < node.inputs.size(); ++i) {
+        if (fold_inputs[i] != nullptr || input_types[i] == nullptr) continue;
+        shape_views[i] = Tensor::view(input_types[i]->dtype, input_types[i]->shape, nullptr);
+        fold_inputs[i] = &shape_views[i];
+      }
+      KernelContext kctx(fold_inputs, result_ptrs);
       EB_RETURN_IF_ERROR(kernels[n]->run(kctx).with_context(node.describe()));
       for (std::size_t o = 0; o < node.outputs.size(); ++o) {
         if (result_ptrs[o] != nullptr) out.constants[node.outputs[o]] = std::move(results[o]);
@@ -280,6 +295,7 @@ MemoryPlan plan_memory(const ir::Graph& graph, const GraphTypes& types) {
 struct Plan::Step {
   std::vector<const Tensor*> inputs;
   std::vector<Tensor*> outputs;
+  bool folded = false;  // every output was computed at plan time; nothing to run
 };
 
 Plan::~Plan() = default;
@@ -332,6 +348,10 @@ Result<std::unique_ptr<Plan>> Plan::compile(const ir::Graph& graph, const Regist
   }
   for (const ir::Node& node : g.nodes) {
     Step step;
+    step.folded = true;
+    for (const std::string& out : node.outputs) {
+      if (!out.empty() && plan->types_.constants.count(out) == 0) step.folded = false;
+    }
     for (const std::string& in : node.inputs) {
       step.inputs.push_back(in.empty() ? nullptr : &plan->static_tensors_.at(in));
     }
@@ -394,6 +414,7 @@ Status Plan::run_static(std::span<const Tensor> inputs, std::span<Tensor> output
   }
   for (std::size_t n = 0; n < steps_.size(); ++n) {
     Step& step = steps_[n];
+    if (step.folded) continue;
     KernelContext ctx(step.inputs, step.outputs);
     if (observer_ != nullptr) observer_->before_node(n);
     Status st = kernels_[n]->run(ctx);
@@ -403,9 +424,8 @@ Status Plan::run_static(std::span<const Tensor> inputs, std::span<Tensor> output
   for (std::size_t o = 0; o < outputs.size(); ++o) {
     EB_RETURN_IF_ERROR(copy_to_output(static_tensors_.at(outputs_[o].name), outputs[o]));
   }
-  for (std::size_t i = 0; i < inputs.size(); ++i) {
-    static_tensors_.at(inputs_[i].name) = Tensor();  // drop the caller's buffer
-  }
+  // The input slots keep their handles until the next run: resetting them would free their
+  // shape vectors and make the next run allocate.
   return Status::ok();
 }
 

@@ -76,7 +76,7 @@ TEST(TensorGraph, ShapeChainOfAnInputRunsCorrectly) {
 // Disabled until the planner folds ops that read only shapes (Shape, Size) of non-constant
 // inputs: infer_with_kernels folds a node only when all its input values are known, so Shape of
 // a graph input stays a run-time value and the Reshape makes the plan dynamic.
-TEST(TensorGraph, DISABLED_ShapeChainOfAnInputFoldsToAStaticPlan) {
+TEST(TensorGraph, ShapeChainOfAnInputFoldsToAStaticPlan) {
   const ir::Graph g = reshape_by_shape_graph("x", {2, 3, 4});
   auto plan = Plan::compile(g, builtin_registry());
   ASSERT_TRUE(plan.is_ok()) << plan.status().to_string();
