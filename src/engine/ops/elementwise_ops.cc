@@ -4,8 +4,14 @@
 namespace edgebench::engine::ops {
 
 OpDef abs_op();
+OpDef acos_op();
+OpDef acosh_op();
 OpDef add_op();
 OpDef and_op();
+OpDef asin_op();
+OpDef asinh_op();
+OpDef atan_op();
+OpDef atanh_op();
 OpDef bit_shift_op();
 OpDef cast_like_op();
 OpDef cast_op();
@@ -14,6 +20,7 @@ OpDef celu_op();
 OpDef clip_op();
 OpDef constant_op();
 OpDef cos_op();
+OpDef cosh_op();
 OpDef div_op();
 OpDef dropout_op();
 OpDef elu_op();
@@ -52,12 +59,14 @@ OpDef shrink_op();
 OpDef sigmoid_op();
 OpDef sign_op();
 OpDef sin_op();
+OpDef sinh_op();
 OpDef softmax_op();
 OpDef softplus_op();
 OpDef softsign_op();
 OpDef sqrt_op();
 OpDef sub_op();
 OpDef sum_op();
+OpDef tan_op();
 OpDef tanh_op();
 OpDef thresholded_relu_op();
 OpDef where_op();
@@ -65,8 +74,14 @@ OpDef xor_op();
 
 void register_elementwise_ops(Registry& registry) {
   registry.add(abs_op());
+  registry.add(acos_op());
+  registry.add(acosh_op());
   registry.add(add_op());
   registry.add(and_op());
+  registry.add(asin_op());
+  registry.add(asinh_op());
+  registry.add(atan_op());
+  registry.add(atanh_op());
   registry.add(bit_shift_op());
   registry.add(cast_like_op());
   registry.add(cast_op());
@@ -75,6 +90,7 @@ void register_elementwise_ops(Registry& registry) {
   registry.add(clip_op());
   registry.add(constant_op());
   registry.add(cos_op());
+  registry.add(cosh_op());
   registry.add(div_op());
   registry.add(dropout_op());
   registry.add(elu_op());
@@ -113,12 +129,14 @@ void register_elementwise_ops(Registry& registry) {
   registry.add(sigmoid_op());
   registry.add(sign_op());
   registry.add(sin_op());
+  registry.add(sinh_op());
   registry.add(softmax_op());
   registry.add(softplus_op());
   registry.add(softsign_op());
   registry.add(sqrt_op());
   registry.add(sub_op());
   registry.add(sum_op());
+  registry.add(tan_op());
   registry.add(tanh_op());
   registry.add(thresholded_relu_op());
   registry.add(where_op());
