@@ -16,6 +16,8 @@ OpDef reduce_min_op();          // reduce_min.cc
 OpDef reduce_prod_op();         // reduce_prod.cc
 OpDef reduce_sum_op();          // reduce_sum.cc
 OpDef reduce_sum_square_op();   // reduce_sum_square.cc
+OpDef resize_op();              // resize.cc
+OpDef upsample_op();            // upsample.cc
 
 void register_resample_reduce_ops(Registry& registry) {
   registry.add(arg_max_op());
@@ -31,6 +33,8 @@ void register_resample_reduce_ops(Registry& registry) {
   registry.add(reduce_prod_op());
   registry.add(reduce_sum_op());
   registry.add(reduce_sum_square_op());
+  registry.add(resize_op());
+  registry.add(upsample_op());
 }
 
 }  // namespace edgebench::engine::ops
