@@ -112,7 +112,7 @@ Result<std::vector<Tensor>> run_reduce(const std::string& op, std::int64_t opset
   return run_node(node, opset, inputs);
 }
 
-TEST(ReduceOps, RandomFloat32MatchesDoubleReference) {
+TEST(ResampleReduce, RandomFloat32MatchesDoubleReference) {
   const std::vector<std::pair<Shape, std::vector<std::vector<std::int64_t>>>> cases = {
       {{7}, {{}, {0}, {-1}}},
       {{3, 5}, {{}, {0}, {1}, {-1}, {0, 1}, {-2, 1}}},
@@ -151,7 +151,7 @@ TEST(ReduceOps, RandomFloat32MatchesDoubleReference) {
   }
 }
 
-TEST(ReduceOps, AbsentAxesReduceEverything) {
+TEST(ResampleReduce, AbsentAxesReduceEverything) {
   std::mt19937 rng(7);
   const Tensor x = random_float({3, 4, 5}, rng);
   for (const char* op : kReduceOps) {
@@ -168,7 +168,7 @@ TEST(ReduceOps, AbsentAxesReduceEverything) {
   }
 }
 
-TEST(ReduceOps, EmptyAxesInputReducesAllUnlessNoop) {
+TEST(ResampleReduce, EmptyAxesInputReducesAllUnlessNoop) {
   std::mt19937 rng(8);
   const Tensor x = random_float({3, 2, 2}, rng);
   ir::Node node = make_node("ReduceSum", {"x", "axes"});
@@ -189,7 +189,7 @@ TEST(ReduceOps, EmptyAxesInputReducesAllUnlessNoop) {
   }
 }
 
-TEST(ReduceOps, AxesInputMayBeARunTimeValue) {
+TEST(ResampleReduce, AxesInputMayBeARunTimeValue) {
   ir::Graph graph;
   graph.opset_imports = {{"", 18}};
   graph.inputs = {"x", "axes"};
@@ -217,7 +217,7 @@ TEST(ReduceOps, AxesInputMayBeARunTimeValue) {
   }
 }
 
-TEST(ReduceOps, IntegerTypes) {
+TEST(ResampleReduce, IntegerTypes) {
   ir::Node node = make_node("ReduceSum", {"x"});
   node.attributes.set("axes", std::vector<std::int64_t>{1});
   node.attributes.set("keepdims", std::int64_t{0});
@@ -252,7 +252,7 @@ TEST(ReduceOps, IntegerTypes) {
   EXPECT_EQ(l1[0].data<std::int8_t>()[0], static_cast<std::int8_t>(229));  // wraps like int8
 }
 
-TEST(ReduceOps, Float64AndFloat16) {
+TEST(ResampleReduce, Float64AndFloat16) {
   std::mt19937 rng(11);
   std::uniform_real_distribution<double> dist(-3, 3);
   std::vector<double> values(3 * 7);
@@ -288,7 +288,7 @@ TEST(ReduceOps, Float64AndFloat16) {
   EXPECT_NEAR(half_to_float(got[0].data<std::uint16_t>()[0]), want, 1e-3);
 }
 
-TEST(ReduceOps, EmptyReductions) {
+TEST(ResampleReduce, EmptyReductions) {
   const Tensor x = Tensor::zeros(DType::kFloat32, {3, 0});
   const std::map<std::string, float> want = {
       {"ReduceSum", 0.0f},     {"ReduceProd", 1.0f},      {"ReduceMax", -INFINITY},
@@ -301,7 +301,7 @@ TEST(ReduceOps, EmptyReductions) {
   }
 }
 
-TEST(ReduceOps, ScalarInput) {
+TEST(ResampleReduce, ScalarInput) {
   const Tensor x = Tensor::scalar<float>(DType::kFloat32, -3.0f);
   auto got = run_reduce("ReduceSumSquare", 13, x, {}, true, /*axes_given=*/false);
   ASSERT_TRUE(got.is_ok()) << got.status().to_string();
@@ -309,7 +309,7 @@ TEST(ReduceOps, ScalarInput) {
   EXPECT_EQ((*got)[0].data<float>()[0], 9.0f);
 }
 
-TEST(ReduceOps, BadAxesAndAttributesFail) {
+TEST(ResampleReduce, BadAxesAndAttributesFail) {
   const Tensor x = Tensor::zeros(DType::kFloat32, {2, 3});
   EXPECT_EQ(run_reduce("ReduceMean", 13, x, {2}, true).status().code(), StatusCode::kInvalidModel);
   EXPECT_EQ(run_reduce("ReduceMean", 13, x, {-3}, true).status().code(), StatusCode::kInvalidModel);
@@ -368,7 +368,7 @@ std::vector<std::int64_t> reference_arg(const Tensor& x, int axis, bool is_max, 
   return out;
 }
 
-TEST(ArgReduce, RandomWithTiesMatchesReference) {
+TEST(ResampleArgReduce, RandomWithTiesMatchesReference) {
   const std::vector<Shape> shapes = {{7}, {3, 5}, {2, 7, 13}, {1, 3, 1, 5}, {13, 1}};
   std::uint32_t seed = 99;
   for (const char* op : {"ArgMax", "ArgMin"}) {
@@ -412,7 +412,7 @@ TEST(ArgReduce, RandomWithTiesMatchesReference) {
   }
 }
 
-TEST(ArgReduce, OtherTypes) {
+TEST(ResampleArgReduce, OtherTypes) {
   ir::Node node = make_node("ArgMax", {"x"});
   node.attributes.set("axis", std::int64_t{1});
   const Tensor i32 = make_tensor<std::int32_t>(DType::kInt32, {2, 3}, {5, 9, 9, -1, -7, -1});
@@ -435,7 +435,7 @@ TEST(ArgReduce, OtherTypes) {
   EXPECT_EQ(got[0].data<std::int64_t>()[0], 2);
 }
 
-TEST(ArgReduce, ErrorsAreStatuses) {
+TEST(ResampleArgReduce, ErrorsAreStatuses) {
   ir::Node node = make_node("ArgMax", {"x"});
   node.attributes.set("axis", std::int64_t{2});
   const Tensor x = Tensor::zeros(DType::kFloat32, {2, 3});

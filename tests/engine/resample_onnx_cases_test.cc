@@ -100,7 +100,7 @@ TEST_P(ResampleOnnxCases, MatchesExpectedOutput) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Node, ResampleOnnxCases,
+INSTANTIATE_TEST_SUITE_P(ResampleOnnx, ResampleOnnxCases,
                          ::testing::Range<std::size_t>(0, onnx_cases().size()),
                          [](const ::testing::TestParamInfo<std::size_t>& param) {
                            return onnx_cases()[param.param].name;

@@ -36,7 +36,7 @@ struct ReductionOffsets {
 };
 ReductionOffsets reduction_offsets(const Shape& input, const ReducedAxes& reduced);
 
-// The integers a reducer folds for element type T: doubles for floating types, 64-bit integers
+// The type a reducer folds in for element type T: double for floating types, a 64-bit integer
 // of T's signedness otherwise (exact for sums and products of the narrower types, wrapping
 // like fixed-width arithmetic on overflow).
 template <typename T>

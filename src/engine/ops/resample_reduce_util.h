@@ -8,7 +8,9 @@
 
 #include <cmath>
 #include <cstdint>
+#include <initializer_list>
 #include <limits>
+#include <span>
 #include <string_view>
 #include <type_traits>
 #include <vector>

@@ -244,10 +244,20 @@ struct AxisSampling {
   std::vector<bool> outside;
 };
 
+// One axis of a resize.
+struct AxisGeometry {
+  std::int64_t in_length = 0;
+  std::int64_t out_length = 0;
+  double scale = 1.0;
+  double roi_start = 0.0;
+  double roi_end = 1.0;
+};
+
 // Where output position `o` of an axis lies in input coordinates (spec formulas; the resized
 // length is scale * input length, which for scales need not be a whole number).
-double source_coordinate(CoordinateTransform transform, double o, double in_length, double scale,
-                         double roi_start, double roi_end) {
+double source_coordinate(CoordinateTransform transform, const AxisGeometry& axis, double o) {
+  const auto in_length = static_cast<double>(axis.in_length);
+  const double scale = axis.scale;
   const double resized_length = scale * in_length;
   switch (transform) {
     case CoordinateTransform::kHalfPixel: return (o + 0.5) / scale - 0.5;
@@ -259,9 +269,9 @@ double source_coordinate(CoordinateTransform transform, double o, double in_leng
     case CoordinateTransform::kTfHalfPixelForNn: return (o + 0.5) / scale;
     case CoordinateTransform::kTfCropAndResize:
       return resized_length > 1
-                 ? roi_start * (in_length - 1) +
-                       o * (roi_end - roi_start) * (in_length - 1) / (resized_length - 1)
-                 : 0.5 * (roi_start + roi_end) * (in_length - 1);
+                 ? axis.roi_start * (in_length - 1) +
+                       o * (axis.roi_end - axis.roi_start) * (in_length - 1) / (resized_length - 1)
+                 : 0.5 * (axis.roi_start + axis.roi_end) * (in_length - 1);
   }
   return 0.0;
 }
@@ -325,8 +335,10 @@ void interpolation_taps(const ResizeAttributes& attributes, double x, double sca
   }
 }
 
-AxisSampling sample_axis(const ResizeAttributes& attributes, std::int64_t in_length,
-                         std::int64_t out_length, double scale, double roi_start, double roi_end) {
+AxisSampling sample_axis(const ResizeAttributes& attributes, const AxisGeometry& axis) {
+  const std::int64_t in_length = axis.in_length;
+  const std::int64_t out_length = axis.out_length;
+  const double scale = axis.scale;
   AxisSampling s;
   s.first.reserve(static_cast<std::size_t>(out_length) + 1);
   s.outside.assign(static_cast<std::size_t>(out_length), false);
@@ -334,8 +346,7 @@ AxisSampling sample_axis(const ResizeAttributes& attributes, std::int64_t in_len
   std::vector<Tap> taps;
   for (std::int64_t o = 0; o < out_length; ++o) {
     s.first.push_back(s.taps.size());
-    const double x = source_coordinate(attributes.transform, static_cast<double>(o), length, scale,
-                                       roi_start, roi_end);
+    const double x = source_coordinate(attributes.transform, axis, static_cast<double>(o));
     // tf_crop_and_resize: positions outside the input take the extrapolation value, as
     // TensorFlow's CropAndResize does.
     if (attributes.transform == CoordinateTransform::kTfCropAndResize &&
@@ -394,8 +405,8 @@ Status resize(const ResizeAttributes& attributes, const ResizeGeometry& geometry
   std::vector<AxisSampling> axes;
   for (int d = 0; d < rank; ++d) {
     const auto ud = static_cast<std::size_t>(d);
-    axes.push_back(sample_axis(attributes, x.dim(d), y.dim(d), geometry.scales[ud],
-                               geometry.roi_start[ud], geometry.roi_end[ud]));
+    axes.push_back(sample_axis(attributes, {x.dim(d), y.dim(d), geometry.scales[ud],
+                                            geometry.roi_start[ud], geometry.roi_end[ud]}));
   }
   const std::vector<std::int64_t> strides = strides_of(x.shape());
   return dispatch_numeric<true>(x.dtype(), "Resize", [&](auto* tag) {
