@@ -479,6 +479,29 @@ TEST(ResampleResize, RunTimeSizesMakeTheShapeDynamic) {
   }
 }
 
+TEST(ResampleResize, RunTimeRoiIsCheckedAtRunTime) {
+  ir::Graph graph;
+  graph.opset_imports = {{"", 13}};
+  graph.inputs = {"x", "roi"};
+  graph.outputs = {"y0"};
+  graph.value_info["x"] = {DType::kFloat32, Shape{5}, {""}};
+  graph.value_info["roi"] = {DType::kFloat32, Shape{-1}, {"n"}};
+  graph.initializers["sizes"] = int64_tensor({3});
+  ir::Node node = make_node("Resize", {"x", "roi", "", "sizes"});
+  node.attributes.set("mode", std::string("linear"));
+  node.attributes.set("coordinate_transformation_mode", std::string("tf_crop_and_resize"));
+  graph.nodes.push_back(node);
+  PlanOptions options;
+  options.input_shapes["roi"] = Shape{2};
+  auto plan = Plan::compile(graph, builtin_registry(), options);
+  ASSERT_TRUE(plan.is_ok()) << plan.status().to_string();
+  std::vector<Tensor> outputs(1);
+  // x = 0.25 * 4 + o * 4 / 2 = 1, 3, 5 (outside: extrapolation_value 0).
+  const Tensor good[] = {float_vector({1, 2, 3, 4, 5}), float_vector({0.25f, 1.25f})};
+  ASSERT_TRUE((*plan)->run(good, outputs).is_ok());
+  expect_near_all(outputs[0], {2, 4, 0}, 0, "run-time roi");
+}
+
 TEST(ResampleResize, ErrorsAreStatuses) {
   const Tensor x = Tensor::zeros(DType::kFloat32, {1, 1, 2, 2});
   ir::Node node = make_node("Resize", {"x", "roi", "scales", "sizes"});

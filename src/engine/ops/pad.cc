@@ -61,9 +61,9 @@ class PadKernel final : public OpKernel {
 
   Status infer(InferContext& ctx) const override {
     const bool inputs_form = opset_ >= 11;
-    EB_RETURN_IF_ERROR(ctx.expect_input_count(inputs_form ? 2 : 1, !inputs_form   ? 1
-                                                                   : opset_ >= 18 ? 4
-                                                                                  : 3));
+    std::size_t max_inputs = 1;  // data; then pads, constant_value (11) and axes (18)
+    if (inputs_form) max_inputs = opset_ >= 18 ? 4 : 3;
+    EB_RETURN_IF_ERROR(ctx.expect_input_count(inputs_form ? 2 : 1, max_inputs));
     EB_RETURN_IF_ERROR(expect_numeric_input(ctx, 0, /*with_bool=*/true));
     const Tensor* pads = nullptr;
     const Tensor* axes = nullptr;

@@ -19,24 +19,18 @@ class ResizeKernel final : public OpKernel {
     EB_RETURN_IF_ERROR(opset_ < 11 ? ctx.expect_input_count(2, 2) : ctx.expect_input_count(1, 4));
     EB_RETURN_IF_ERROR(
         expect_numeric_input(ctx, 0, /*with_bool=*/attributes_.mode == ResizeMode::kNearest));
-    // Only the non-empty one of scales and sizes decides the shape; roi's values do not, so a
-    // run-time roi is read at run time (its length is checked here).
+    // Only the non-empty one of scales and sizes decides the shape. roi's values do not: a
+    // run-time roi is checked at run time.
     const Tensor* inputs[4] = {nullptr, nullptr, nullptr, nullptr};
     for (std::size_t i : {scales_input(), sizes_input()}) {
       if (ctx.has_input(i) && element_count(ctx.input_shape(i)) > 0) {
         EB_ASSIGN_OR_RETURN(inputs[i], ctx.require_value(i));
       }
     }
-    Tensor roi_placeholder;
-    if (opset_ >= 11 && ctx.has_input(1)) {
-      inputs[1] = ctx.input_value(1);
-      if (inputs[1] == nullptr) {
-        roi_placeholder = Tensor::zeros(ctx.input_dtype(1), ctx.input_shape(1));
-        inputs[1] = &roi_placeholder;
-      }
-    }
-    auto geometry = resolve(opset_ >= 11 ? inputs[1] : nullptr, inputs[scales_input()],
-                            opset_ >= 11 ? inputs[sizes_input()] : nullptr, ctx.input_shape(0));
+    const bool roi_known = opset_ < 11 || !ctx.has_input(1) || ctx.input_value(1) != nullptr;
+    auto geometry =
+        resolve(opset_ >= 11 ? ctx.input_value(1) : nullptr, inputs[scales_input()],
+                opset_ >= 11 ? inputs[sizes_input()] : nullptr, ctx.input_shape(0), roi_known);
     if (!geometry.is_ok()) return geometry.status().with_context(ctx.node().describe());
     auto bytes = checked_byte_size(ctx.input_dtype(0), geometry->output_shape);
     if (!bytes.is_ok()) return bytes.status().with_context(ctx.node().describe());
@@ -61,8 +55,9 @@ class ResizeKernel final : public OpKernel {
   std::size_t sizes_input() const { return 3; }  // opset 11 on
 
   Result<ResizeGeometry> resolve(const Tensor* roi, const Tensor* scales, const Tensor* sizes,
-                                 const Shape& input) const {
+                                 const Shape& input, bool roi_known = true) const {
     ResizeTargets targets;
+    targets.roi_known = roi_known;
     // roi only matters for tf_crop_and_resize; other modes ignore it, whatever it holds.
     if (roi != nullptr && attributes_.transform == CoordinateTransform::kTfCropAndResize) {
       EB_ASSIGN_OR_RETURN(targets.roi, read_float_list(*roi, "input 'roi'"));

@@ -136,7 +136,7 @@ Result<ResizeGeometry> resolve_resize_geometry(const ResizeAttributes& attribute
   out.roi_start.assign(input.size(), 0.0);
   out.roi_end.assign(input.size(), 1.0);
 
-  if (attributes.transform == CoordinateTransform::kTfCropAndResize) {
+  if (attributes.transform == CoordinateTransform::kTfCropAndResize && targets.roi_known) {
     if (targets.roi.size() != 2 * n) {
       return invalid_model(fmt::format(
           "'tf_crop_and_resize' needs input 'roi' with {} values (a start and an end for each of "

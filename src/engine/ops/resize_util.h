@@ -58,6 +58,7 @@ Result<ResizeAttributes> parse_resize_attributes(const ir::Attributes& attrs, st
 // The values of Resize's optional inputs; empty vectors are absent (or empty) inputs.
 struct ResizeTargets {
   std::vector<double> roi;
+  bool roi_known = true;  // false while planning with a run-time roi: roi is not checked
   std::vector<double> scales;
   std::vector<std::int64_t> sizes;
 };
