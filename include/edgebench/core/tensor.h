@@ -13,6 +13,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "edgebench/core/dtype.h"
@@ -58,7 +59,7 @@ class Tensor {
   template <typename T>
   static Tensor scalar(DType dtype, T value) {
     Tensor t = zeros(dtype, {});
-    t.set_element(0, static_cast<double>(value));
+    t.set_element_from(0, value);
     return t;
   }
   // A 1-d tensor of `dtype` holding the given values converted to that dtype.
@@ -66,9 +67,26 @@ class Tensor {
   static Tensor vector(DType dtype, std::span<const T> values) {
     Tensor t = zeros(dtype, {static_cast<std::int64_t>(values.size())});
     for (std::size_t i = 0; i < values.size(); ++i) {
-      t.set_element(static_cast<std::int64_t>(i), static_cast<double>(values[i]));
+      t.set_element_from(static_cast<std::int64_t>(i), values[i]);
     }
     return t;
+  }
+  // Writes element i converted from T with a direct static_cast (no detour through double, so
+  // int64 values survive exactly); float16 rounds to nearest even.
+  template <typename T>
+  void set_element_from(std::int64_t i, T value) {
+    if (dtype_ == DType::kFloat16) {
+      data<std::uint16_t>()[i] = float_to_half(static_cast<float>(value));
+      return;
+    }
+    dispatch_dtype(dtype_, [&](auto* tag) {
+      using U = std::remove_pointer_t<decltype(tag)>;
+      if constexpr (std::is_same_v<U, bool>) {
+        data<U>()[i] = value != T(0);
+      } else {
+        data<U>()[i] = static_cast<U>(value);
+      }
+    });
   }
   // Writes element i converted from double to the tensor's dtype (float16 rounds to nearest).
   void set_element(std::int64_t i, double value);

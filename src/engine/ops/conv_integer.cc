@@ -27,11 +27,11 @@ class ConvIntegerKernel final : public OpKernel {
     auto geometry = conv_geometry(attributes_, ctx.input_shape(kX), ctx.input_shape(kW));
     if (!geometry.is_ok()) return ctx.error(geometry.status().message());
     if (ctx.has_input(kXZeroPoint)) {
-      EB_RETURN_IF_ERROR(expect_same_dtype(ctx, kXZeroPoint, kX));
+      EB_RETURN_IF_ERROR(expect_zero_point_dtype(ctx, kXZeroPoint, kX));
       EB_RETURN_IF_ERROR(expect_per_tensor(ctx, kXZeroPoint));
     }
     if (ctx.has_input(kWZeroPoint)) {
-      EB_RETURN_IF_ERROR(expect_same_dtype(ctx, kWZeroPoint, kW));
+      EB_RETURN_IF_ERROR(expect_zero_point_dtype(ctx, kWZeroPoint, kW));
       EB_RETURN_IF_ERROR(expect_per_tensor_or_channels(ctx, kWZeroPoint, geometry->out_channels));
     }
     ctx.set_output(0, DType::kInt32, geometry->output_shape);

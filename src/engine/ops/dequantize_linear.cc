@@ -31,7 +31,7 @@ class DequantizeLinearKernel final : public OpKernel {
     EB_RETURN_IF_ERROR(ctx.expect_input_dtype(0, {DType::kUInt8, DType::kInt8, DType::kInt32}));
     EB_RETURN_IF_ERROR(ctx.expect_input_dtype(1, {DType::kFloat32, DType::kFloat16}));
     if (ctx.has_input(2)) {
-      EB_RETURN_IF_ERROR(expect_same_dtype(ctx, 2, 0));
+      EB_RETURN_IF_ERROR(expect_zero_point_dtype(ctx, 2, 0));
       if (ctx.input_dtype(2) == DType::kInt32) {
         // Known zero points are checked now; the spec has no meaning for a non-zero one.
         if (const Tensor* zp = ctx.input_value(2)) {

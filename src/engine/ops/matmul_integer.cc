@@ -22,7 +22,7 @@ class MatMulIntegerKernel final : public OpKernel {
     constexpr MatMulOperand kOperands[] = {MatMulOperand::kA, MatMulOperand::kB};
     for (std::size_t i = 2; i < 4; ++i) {
       if (!ctx.has_input(i)) continue;
-      EB_RETURN_IF_ERROR(expect_same_dtype(ctx, i, i - 2));
+      EB_RETURN_IF_ERROR(expect_zero_point_dtype(ctx, i, i - 2));
       Status st = check_matmul_param_shape(ctx.input_shape(i), *geometry, kOperands[i - 2],
                                            fmt::format("zero point '{}'", ctx.node().inputs[i]));
       if (!st.is_ok()) return ctx.error(st.message());

@@ -41,8 +41,8 @@ class QLinearConvKernel final : public OpKernel {
     for (std::size_t i : {kXScale, kWScale, kYScale}) {
       EB_RETURN_IF_ERROR(ctx.expect_input_dtype(i, {DType::kFloat32}));
     }
-    EB_RETURN_IF_ERROR(expect_same_dtype(ctx, kXZeroPoint, kX));
-    EB_RETURN_IF_ERROR(expect_same_dtype(ctx, kWZeroPoint, kW));
+    EB_RETURN_IF_ERROR(expect_zero_point_dtype(ctx, kXZeroPoint, kX));
+    EB_RETURN_IF_ERROR(expect_zero_point_dtype(ctx, kWZeroPoint, kW));
     auto geometry = conv_geometry(attributes_, ctx.input_shape(kX), ctx.input_shape(kW));
     if (!geometry.is_ok()) return ctx.error(geometry.status().message());
     for (std::size_t i : {kXScale, kXZeroPoint, kYScale, kYZeroPoint}) {

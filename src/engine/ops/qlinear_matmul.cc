@@ -33,8 +33,8 @@ class QLinearMatMulKernel final : public OpKernel {
     for (std::size_t i : {kAScale, kBScale, kYScale}) {
       EB_RETURN_IF_ERROR(ctx.expect_input_dtype(i, {DType::kFloat32}));
     }
-    EB_RETURN_IF_ERROR(expect_same_dtype(ctx, kAZeroPoint, kA));
-    EB_RETURN_IF_ERROR(expect_same_dtype(ctx, kBZeroPoint, kB));
+    EB_RETURN_IF_ERROR(expect_zero_point_dtype(ctx, kAZeroPoint, kA));
+    EB_RETURN_IF_ERROR(expect_zero_point_dtype(ctx, kBZeroPoint, kB));
     auto geometry = matmul_geometry(ctx.input_shape(kA), ctx.input_shape(kB));
     if (!geometry.is_ok()) return ctx.error(geometry.status().message());
     const std::pair<std::size_t, MatMulOperand> params[] = {{kAScale, MatMulOperand::kA},

@@ -74,7 +74,7 @@ Status expect_per_tensor_or_channels(const InferContext& ctx, std::size_t i,
       ctx.node().inputs[i], shape_to_string(shape), channels));
 }
 
-Status expect_same_dtype(const InferContext& ctx, std::size_t zp, std::size_t data) {
+Status expect_zero_point_dtype(const InferContext& ctx, std::size_t zp, std::size_t data) {
   if (ctx.input_dtype(zp) == ctx.input_dtype(data)) return Status::ok();
   return ctx.error(fmt::format("zero point '{}' has dtype {}; expected {} like input '{}'",
                                ctx.node().inputs[zp], dtype_name(ctx.input_dtype(zp)),

@@ -76,7 +76,7 @@ Status expect_per_tensor(const InferContext& ctx, std::size_t i);
 Status expect_per_tensor_or_channels(const InferContext& ctx, std::size_t i, std::int64_t channels);
 
 // Checks that zero-point input `zp` has the dtype of the data input `data` it belongs to.
-Status expect_same_dtype(const InferContext& ctx, std::size_t zp, std::size_t data);
+Status expect_zero_point_dtype(const InferContext& ctx, std::size_t zp, std::size_t data);
 
 // Zero point value, 0 when the optional input is absent.
 inline std::int64_t zero_point_at(const Tensor* zero_point, std::int64_t i) {
