@@ -72,6 +72,15 @@ Result<ir::ValueInfo> value_info_from_proto(const pb::ValueInfoProto& proto,
           break;
       }
     }
+    // Later stages multiply declared dims; a product that cannot exist is a broken file.
+    Shape known;
+    for (std::int64_t d : shape) {
+      if (d >= 0) known.push_back(d);
+    }
+    if (!checked_element_count(known).is_ok()) {
+      return invalid_model(fmt::format("{} has shape {} whose element count overflows 64 bits",
+                                       what, shape_to_string(shape)));
+    }
     info.shape = std::move(shape);
   }
   return info;

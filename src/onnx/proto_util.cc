@@ -338,7 +338,24 @@ Result<Tensor> tensor_from_proto(const pb::TensorProto& proto, std::string_view 
   if (proto.data_location() == pb::TensorProto::EXTERNAL) {
     return read_external_data(proto, what, *dtype, shape, *byte_size, external);
   }
+  // Typed storage: ONNX puts the narrow integer types, bool and float16 (as bits) in int32_data
+  // and the unsigned 32/64-bit types in uint64_data.
+  struct Field {
+    std::string_view name;
+    int size;
+  };
+  const Field fields[] = {
+      {"float_data", proto.float_data_size()},   {"int32_data", proto.int32_data_size()},
+      {"int64_data", proto.int64_data_size()},   {"double_data", proto.double_data_size()},
+      {"uint64_data", proto.uint64_data_size()}, {"string_data", proto.string_data_size()},
+  };
   if (proto.has_raw_data()) {
+    for (const Field& f : fields) {
+      if (f.size != 0) {
+        return invalid_model(
+            fmt::format("{} stores values in both raw_data and {}; expected one", what, f.name));
+      }
+    }
     const std::string& raw = proto.raw_data();
     if (raw.size() != *byte_size) {
       return invalid_model(fmt::format("{}: raw_data holds {} bytes, but {}{} needs {}", what,
@@ -351,17 +368,6 @@ Result<Tensor> tensor_from_proto(const pb::TensorProto& proto, std::string_view 
     return tensor;
   }
 
-  // Typed storage: ONNX puts the narrow integer types, bool and float16 (as bits) in int32_data
-  // and the unsigned 32/64-bit types in uint64_data.
-  struct Field {
-    std::string_view name;
-    int size;
-  };
-  const Field fields[] = {
-      {"float_data", proto.float_data_size()},   {"int32_data", proto.int32_data_size()},
-      {"int64_data", proto.int64_data_size()},   {"double_data", proto.double_data_size()},
-      {"uint64_data", proto.uint64_data_size()}, {"string_data", proto.string_data_size()},
-  };
   std::string_view expected;
   switch (*dtype) {
     case DType::kFloat32: expected = "float_data"; break;

@@ -240,6 +240,15 @@ TEST_F(OnnxMalformed, NegativeDimInValueInfo) {
   expect_error(load(m), StatusCode::kInvalidModel, {"graph input 'X'", "negative dimension -2"});
 }
 
+TEST_F(OnnxMalformed, ValueInfoShapeWhoseProductOverflows) {
+  pb::ModelProto m = base_model();
+  auto* shape =
+      m.mutable_graph()->mutable_output(0)->mutable_type()->mutable_tensor_type()->mutable_shape();
+  shape->mutable_dim(0)->set_dim_value(std::int64_t{1} << 40);
+  shape->mutable_dim(1)->set_dim_value(std::int64_t{1} << 40);
+  expect_error(load(m), StatusCode::kInvalidModel, {"graph output 'Y'", "overflows"});
+}
+
 TEST_F(OnnxMalformed, StringInitializerIsUnsupported) {
   pb::ModelProto m = base_model();
   pb::TensorProto* s = m.mutable_graph()->add_initializer();

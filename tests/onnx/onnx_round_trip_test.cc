@@ -131,6 +131,14 @@ TEST(OnnxRoundTrip, HandBuiltGraphWithEveryAttributeKind) {
   expect_round_trip(graph, "every_feature");
 }
 
+TEST(OnnxRoundTrip, EveryOpsetFrom7To18) {
+  for (std::int64_t opset = 7; opset <= 18; ++opset) {
+    ir::Graph graph = every_feature_graph();
+    graph.opset_imports[0].version = opset;
+    expect_round_trip(graph, "every_feature opset " + std::to_string(opset));
+  }
+}
+
 TEST(OnnxRoundTrip, SaveAndLoadThroughAFile) {
   TempDir dir;
   const ir::Graph graph = every_feature_graph();

@@ -152,6 +152,17 @@ TEST(OnnxTensorProto, ReadsTypedStorageFields) {
     EXPECT_NE(t.status().message().find("int64_data"), std::string::npos) << t.status().message();
   }
   {
+    pb::TensorProto p;  // two storage forms at once
+    p.set_data_type(pb::TensorProto::FLOAT);
+    p.add_dims(1);
+    p.add_float_data(1.0f);
+    p.set_raw_data(std::string(4, '\0'));
+    Result<Tensor> t = load(p);
+    ASSERT_FALSE(t.is_ok());
+    EXPECT_NE(t.status().message().find("both raw_data and float_data"), std::string::npos)
+        << t.status().message();
+  }
+  {
     pb::TensorProto p;  // too few values
     p.set_data_type(pb::TensorProto::FLOAT);
     p.add_dims(3);

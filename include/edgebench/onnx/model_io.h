@@ -5,12 +5,21 @@
 // (confined to the model's folder), graph structure (no cycles, no dangling names). Errors name
 // the file and the node, tensor or field. Export writes a model that onnx::checker accepts;
 // import -> export -> import is lossless for the IR.
+//
+// Error codes: kInvalidModel for malformed or inconsistent files (bad framing, size mismatches,
+// cycles, dangling names, external data outside the model folder); kUnsupported for valid
+// ONNX that the IR cannot hold (opsets outside 7..18, string/bfloat16/complex tensors,
+// sequences, subgraph attributes, model functions); kOutOfRange for size limits and
+// overflowing dims; kNotFound / kIoError for files. All functions are thread-safe (no shared
+// state besides the ONNX schema registry, which onnx initialises once).
 #pragma once
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 
 #include "edgebench/core/status.h"
 #include "edgebench/core/tensor.h"
@@ -33,7 +42,9 @@ Result<ir::Graph> import_model(std::span<const std::byte> bytes,
                                const std::filesystem::path& base_dir, std::string_view source_name,
                                const ImportOptions& options = {});
 
-// Serializes the IR; the result passes onnx::checker.
+// Serializes the IR; the result passes onnx::checker. Writes ir_version max(7, graph.ir_version)
+// (capped at the newest IR onnx 1.12 knows, 8), nodes in topological order, initializers as
+// raw_data. Graph inputs and outputs need a declared dtype and rank (ONNX requires them).
 Result<std::string> export_model(const ir::Graph& graph);
 Status save_model(const ir::Graph& graph, const std::filesystem::path& path);
 

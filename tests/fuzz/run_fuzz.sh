@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Builds the ONNX import fuzzer (clang, libFuzzer + ASan/UBSan) and runs it for SECONDS
+# (default 60) on a seed corpus of small models from Debian's ONNX backend test data.
+# Exits non-zero when the fuzzer finds a crash, leak, sanitizer report or broken invariant;
+# the reproducer is left in build/fuzz/onnx_import_fuzz_work/artifacts/.
+set -euo pipefail
+
+seconds="${1:-60}"
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+testdata=/usr/share/libonnx-testdata/data
+cd "$root"
+
+# Warnings are not errors here: the fuzz build is about sanitizer findings, and clang warns
+# about things gcc (the normal build) does not.
+cmake --preset fuzz -DEDGEBENCH_WERROR=OFF >/dev/null
+cmake --build build/fuzz --target onnx_import_fuzz
+
+work="build/fuzz/onnx_import_fuzz_work"
+mkdir -p "$work/seeds" "$work/corpus" "$work/artifacts"
+# Small models covering initializers, Constant tensors, every attribute kind we import,
+# several dtypes, optional inputs and a few refusals (strings, subgraphs, old opsets).
+for t in node/test_relu node/test_add_bcast node/test_constant node/test_conv_with_strides_padding \
+         node/test_gemm_all_attributes node/test_cast_FLOAT_to_FLOAT16 node/test_clip_default_inbounds \
+         node/test_reshape_negative_dim node/test_slice_default_axes node/test_resize_upsample_scales_linear \
+         node/test_layer_normalization_2d_axis0 node/test_qlinearmatmul_2D node/test_if \
+         node/test_strnormalizer_export_monday_casesensintive_lower node/test_constantofshape_int_zeros \
+         node/test_batchnorm_epsilon node/test_maxpool_2d_pads node/test_split_variable_parts_1d \
+         node/test_adagrad pytorch-converted/test_MaxPool2d_stride_padding_dilation \
+         simple/test_sign_model simple/test_shrink; do
+  if [[ -f "$testdata/$t/model.onnx" ]]; then
+    cp "$testdata/$t/model.onnx" "$work/seeds/$(basename "$t").onnx"
+  fi
+done
+if [[ -z "$(ls -A "$work/seeds")" ]]; then
+  echo "no seed models found under $testdata" >&2
+  exit 2
+fi
+
+export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}"
+export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
+# New inputs go to corpus/ (kept between runs); seeds/ is read only.
+./build/fuzz/onnx_import_fuzz -max_total_time="$seconds" -rss_limit_mb=2048 -max_len=65536 \
+  -timeout=10 -print_final_stats=1 -artifact_prefix="$work/artifacts/" \
+  "$work/corpus" "$work/seeds"
