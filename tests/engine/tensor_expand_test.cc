@@ -129,7 +129,7 @@ TEST(TensorConstantOfShape, FillsWithTheValueAttribute) {
 
   const std::uint16_t half = float_to_half(1.5f);
   node.attributes.set(
-      "value", Tensor::vector<std::uint16_t>(DType::kFloat16, std::vector<std::uint16_t>{half}));
+      "value", Tensor::vector<float>(DType::kFloat16, std::vector<float>{1.5f}));
   out = run_ok(node, 9, {int64s({})});  // empty shape: a scalar
   ASSERT_EQ(out.size(), 1u);
   EXPECT_EQ(out[0].shape(), Shape{});
