@@ -14,7 +14,9 @@ namespace {
 namespace pb = ::onnx;
 using detail::ExternalDataPolicy;
 
-constexpr std::int64_t kMinOnnxOpset = 7;
+// Opsets before 7 import too: ops whose semantics changed register the opset they start at, so
+// the engine reports older forms as unsupported per op instead of refusing the whole model.
+constexpr std::int64_t kMinOnnxOpset = 1;
 constexpr std::int64_t kMaxOnnxOpset = 18;
 
 bool is_default_domain(std::string_view domain) { return domain.empty() || domain == "ai.onnx"; }

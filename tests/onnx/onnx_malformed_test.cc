@@ -276,10 +276,10 @@ TEST_F(OnnxMalformed, ConstantTensorAttributeIsChecked) {
 }
 
 TEST_F(OnnxMalformed, OpsetOutOfRange) {
-  for (std::int64_t version : {1, 6}) {
+  for (std::int64_t version : {0, -1}) {
     pb::ModelProto m = base_model();
     m.mutable_opset_import(0)->set_version(version);
-    expect_error(load(m), StatusCode::kUnsupported, {"opset " + std::to_string(version), "older"});
+    expect_error(load(m), StatusCode::kInvalidModel, {"version " + std::to_string(version)});
   }
   pb::ModelProto m = base_model();
   m.mutable_opset_import(0)->set_version(19);
@@ -432,7 +432,7 @@ TEST_F(OnnxExternalData, RejectsAbsolutePath) {
 TEST_F(OnnxExternalData, RejectsSymlinkOutOfTheFolder) {
   std::error_code ec;
   std::filesystem::create_symlink(dir_.path() / "outside.bin", model_dir_ / "link.bin", ec);
-  if (ec) GTEST_SKIP() << "cannot create symlinks: " << ec.message();
+  ASSERT_FALSE(ec) << "cannot create symlinks: " << ec.message();
   expect_error(load_in_dir(external_model({{"location", "link.bin"}, {"offset", "8"}})),
                StatusCode::kInvalidModel, {"initializer 'B'", "'link.bin'", "outside"});
   std::filesystem::create_directory_symlink(dir_.path(), model_dir_ / "up", ec);

@@ -1,5 +1,7 @@
 // import -> export -> import must give back the same IR.
 #include <cmath>
+#include <fstream>
+#include <iterator>
 #include <limits>
 
 #include "onnx/onnx_test_util.h"
@@ -7,10 +9,15 @@
 namespace edgebench::onnx::testing {
 namespace {
 
-void expect_round_trip(const ir::Graph& graph, const std::string& context) {
+// `source_checks` says whether the original model passes the full checker (some old-opset
+// models in the test data do not); the exported model must pass whenever the source did.
+void expect_round_trip(const ir::Graph& graph, const std::string& context,
+                       bool source_checks = true) {
   Result<std::string> bytes = export_model(graph);
   ASSERT_TRUE(bytes.is_ok()) << context << ": " << bytes.status().to_string();
-  EXPECT_TRUE(check_model(as_bytes(*bytes)).is_ok()) << context;
+  if (source_checks) {
+    EXPECT_TRUE(check_model(as_bytes(*bytes)).is_ok()) << context;
+  }
   Result<ir::Graph> back = import_model(as_bytes(*bytes), {}, context + " (exported)");
   ASSERT_TRUE(back.is_ok()) << back.status().to_string();
   expect_graphs_equal(graph, *back, context);
@@ -26,7 +33,10 @@ TEST(OnnxRoundTrip, EveryImportableBackendTestModel) {
   for (const std::filesystem::path& model : all_test_models()) {
     Result<ir::Graph> graph = load_model(model);
     if (!graph.is_ok()) continue;
-    expect_round_trip(*graph, model.string());
+    std::ifstream in(model, std::ios::binary);
+    const std::string source((std::istreambuf_iterator<char>(in)), {});
+    const bool source_checks = check_model(as_bytes(source)).is_ok();
+    expect_round_trip(*graph, model.string(), source_checks);
     ++round_tripped;
     if (HasFatalFailure()) return;
   }

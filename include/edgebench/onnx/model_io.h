@@ -8,7 +8,7 @@
 //
 // Error codes: kInvalidModel for malformed or inconsistent files (bad framing, size mismatches,
 // cycles, dangling names, external data outside the model folder); kUnsupported for valid
-// ONNX that the IR cannot hold (opsets outside 7..18, string/bfloat16/complex tensors,
+// ONNX that the IR cannot hold (opsets outside 1..18, string/bfloat16/complex tensors,
 // sequences, subgraph attributes, model functions); kOutOfRange for size limits and
 // overflowing dims; kNotFound / kIoError for files. All functions are thread-safe (no shared
 // state besides the ONNX schema registry, which onnx initialises once).

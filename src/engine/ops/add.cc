@@ -1,4 +1,4 @@
-// Add: c = a + b with broadcasting; integers wrap around. ONNX opsets 7, 13, 14.
+// Add: c = a + b with broadcasting; integers wrap around. ONNX opsets 1 and 6 (legacy broadcast attribute), 7, 13, 14.
 #include "elementwise_util.h"
 
 namespace edgebench::engine::ops {
@@ -14,6 +14,6 @@ struct AddOp {
 
 }  // namespace
 
-OpDef add_op() { return {"", "Add", 7, &make_binary_kernel<AddOp>}; }
+OpDef add_op() { return {"", "Add", 1, &make_binary_kernel<AddOp>}; }
 
 }  // namespace edgebench::engine::ops

@@ -1,4 +1,4 @@
-// Div: c = a / b with broadcasting. ONNX opsets 7, 13, 14. Integer division truncates toward
+// Div: c = a / b with broadcasting. ONNX opsets 1 and 6 (legacy broadcast attribute), 7, 13, 14. Integer division truncates toward
 // zero like C (as the ONNX tests expect); an integer division by zero gives 0 rather than
 // trapping, and INT_MIN / -1 wraps to INT_MIN.
 #include "elementwise_util.h"
@@ -22,6 +22,6 @@ struct DivOp {
 
 }  // namespace
 
-OpDef div_op() { return {"", "Div", 7, &make_binary_kernel<DivOp>}; }
+OpDef div_op() { return {"", "Div", 1, &make_binary_kernel<DivOp>}; }
 
 }  // namespace edgebench::engine::ops

@@ -95,4 +95,60 @@ void cast_elements(const Tensor& in, Tensor& out) {
   });
 }
 
+Result<LegacyBroadcast> LegacyBroadcast::parse(const KernelCreateContext& ctx,
+                                               bool channel_slope) {
+  LegacyBroadcast legacy;
+  // Opset 0 means "no opset import"; treat it as the newest rules.
+  legacy.active = ctx.opset > 0 && ctx.opset < 7;
+  if (!legacy.active) return legacy;
+  legacy.channel_slope = channel_slope;
+  EB_ASSIGN_OR_RETURN(std::int64_t broadcast, ctx.node.attributes.get_int("broadcast", 0));
+  legacy.broadcast = broadcast != 0;
+  if (ctx.node.attributes.has("axis")) {
+    EB_ASSIGN_OR_RETURN(std::int64_t axis, ctx.node.attributes.get_int("axis", 0));
+    legacy.axis = axis;
+  }
+  return legacy;
+}
+
+Result<Shape> LegacyBroadcast::aligned_b(const Shape& a, const Shape& b) const {
+  const auto rank_a = static_cast<std::int64_t>(a.size());
+  const auto rank_b = static_cast<std::int64_t>(b.size());
+  if (channel_slope) {
+    // A slope of one element is shared; a 1-D slope of C elements runs along axis 1.
+    if (element_count(b) == 1) return Shape{};
+    if (rank_b == 1 && rank_a >= 2 && b[0] == a[1]) {
+      Shape aligned(static_cast<std::size_t>(rank_a - 1), 1);
+      aligned[0] = b[0];
+      return aligned;
+    }
+    if (b == a) return b;
+    return invalid_argument(fmt::format("slope shape {} does not fit input shape {} (opset < 7)",
+                                        shape_to_string(b), shape_to_string(a)));
+  }
+  if (!broadcast) {
+    if (a == b) return b;
+    return invalid_argument(fmt::format(
+        "shapes {} and {} differ and the legacy 'broadcast' attribute is not set (opset < 7)",
+        shape_to_string(a), shape_to_string(b)));
+  }
+  std::int64_t start = axis.has_value() ? *axis : rank_a - rank_b;
+  if (start < 0) start += rank_a;
+  if (rank_b > rank_a || start < 0 || start + rank_b > rank_a) {
+    return invalid_argument(fmt::format("shape {} cannot broadcast onto {} at axis {} (opset < 7)",
+                                        shape_to_string(b), shape_to_string(a), start));
+  }
+  if (element_count(b) == 1) return Shape{};
+  Shape aligned(static_cast<std::size_t>(rank_a - start), 1);
+  for (std::int64_t i = 0; i < rank_b; ++i) {
+    const std::int64_t d = b[static_cast<std::size_t>(i)];
+    if (d != 1 && d != a[static_cast<std::size_t>(start + i)]) {
+      return invalid_argument(fmt::format("shape {} cannot broadcast onto {} at axis {} (opset < 7)",
+                                          shape_to_string(b), shape_to_string(a), start));
+    }
+    aligned[static_cast<std::size_t>(i)] = d;
+  }
+  return aligned;
+}
+
 }  // namespace edgebench::engine::ops

@@ -10,6 +10,7 @@
 #include <array>
 #include <cmath>
 #include <cstdint>
+#include <optional>
 #include <cstring>
 #include <limits>
 #include <memory>
@@ -314,18 +315,42 @@ using binary_result_t = std::conditional_t<
 
 // c = op(a, b) with multidirectional broadcasting; a and b share one dtype from Op::Types.
 // Op may add `Status check(const InferContext&) const` for dtype-dependent attribute rules.
+// Opsets before 7 had no NumPy broadcasting: with the `broadcast` attribute set, B's dims line
+// up with A's starting at `axis` (default: B's dims are A's trailing dims); without it, A and B
+// have one shape. PRelu before 7 applied a 1-D slope along the channel axis (1).
+struct LegacyBroadcast {
+  bool active = false;   // the node's opset is below 7
+  bool broadcast = false;
+  std::optional<std::int64_t> axis;
+  bool channel_slope = false;  // PRelu
+
+  static Result<LegacyBroadcast> parse(const KernelCreateContext& ctx, bool channel_slope);
+  // B's shape rewritten so that NumPy broadcasting gives the legacy result; error if the
+  // shapes are not legal under the legacy rule.
+  Result<Shape> aligned_b(const Shape& a, const Shape& b) const;
+};
+
 template <typename Op>
 class BinaryKernel final : public OpKernel {
  public:
-  explicit BinaryKernel(Op op) : op_(std::move(op)) {}
+  BinaryKernel(Op op, LegacyBroadcast legacy) : op_(std::move(op)), legacy_(legacy) {}
 
   Status infer(InferContext& ctx) const override {
     EB_RETURN_IF_ERROR(ctx.expect_input_count(2, 2));
     EB_RETURN_IF_ERROR(expect_dtype_in(ctx, 0, typename Op::Types{}));
     EB_RETURN_IF_ERROR(expect_same_dtype(ctx, 0, 1));
-    if constexpr (requires { op_.check(ctx); }) EB_RETURN_IF_ERROR(op_.check(ctx));
-    const std::size_t inputs[] = {0, 1};
-    EB_ASSIGN_OR_RETURN(Shape shape, broadcast_inputs(ctx, inputs));
+    if constexpr (requires { op_.check(ctx); }) {
+      if (!legacy_.active) EB_RETURN_IF_ERROR(op_.check(ctx));
+    }
+    Shape shape;
+    if (legacy_.active) {
+      auto b = legacy_.aligned_b(ctx.input_shape(0), ctx.input_shape(1));
+      if (!b.is_ok()) return ctx.error(b.status().message());
+      shape = ctx.input_shape(0);
+    } else {
+      const std::size_t inputs[] = {0, 1};
+      EB_ASSIGN_OR_RETURN(shape, broadcast_inputs(ctx, inputs));
+    }
     DType out = DType::kUndefined;
     visit_dtype(ctx.input_dtype(0), typename Op::Types{}, [&](auto* tag) {
       using T = std::remove_pointer_t<decltype(tag)>;
@@ -337,7 +362,12 @@ class BinaryKernel final : public OpKernel {
 
   Status run(KernelContext& ctx) override {
     const Tensor& a = ctx.input(0);
-    const Tensor& b = ctx.input(1);
+    Tensor legacy_b;  // legacy (opset < 7) models only: B viewed with its aligned shape
+    if (legacy_.active) {
+      EB_ASSIGN_OR_RETURN(Shape aligned, legacy_.aligned_b(a.shape(), ctx.input(1).shape()));
+      legacy_b = ctx.input(1).reshaped(std::move(aligned));
+    }
+    const Tensor& b = legacy_.active ? legacy_b : ctx.input(1);
     Tensor& c = ctx.output(0);
     const bool known = visit_dtype(a.dtype(), typename Op::Types{}, [&](auto* tag) {
       using T = std::remove_pointer_t<decltype(tag)>;
@@ -354,15 +384,18 @@ class BinaryKernel final : public OpKernel {
 
  private:
   Op op_;
+  LegacyBroadcast legacy_;
 };
 
 template <typename Op>
 Result<std::unique_ptr<OpKernel>> make_binary_kernel(const KernelCreateContext& ctx) {
+  constexpr bool kChannelSlope = requires { Op::kLegacyChannelSlope; };
+  EB_ASSIGN_OR_RETURN(LegacyBroadcast legacy, LegacyBroadcast::parse(ctx, kChannelSlope));
   if constexpr (requires { Op::create(ctx); }) {
     EB_ASSIGN_OR_RETURN(Op op, Op::create(ctx));
-    return std::unique_ptr<OpKernel>(std::make_unique<BinaryKernel<Op>>(std::move(op)));
+    return std::unique_ptr<OpKernel>(std::make_unique<BinaryKernel<Op>>(std::move(op), legacy));
   } else {
-    return std::unique_ptr<OpKernel>(std::make_unique<BinaryKernel<Op>>(Op{}));
+    return std::unique_ptr<OpKernel>(std::make_unique<BinaryKernel<Op>>(Op{}, legacy));
   }
 }
 

@@ -1,4 +1,4 @@
-// Mul: c = a * b with broadcasting; integers wrap around. ONNX opsets 7, 13, 14.
+// Mul: c = a * b with broadcasting; integers wrap around. ONNX opsets 1 and 6 (legacy broadcast attribute), 7, 13, 14.
 #include "elementwise_util.h"
 
 namespace edgebench::engine::ops {
@@ -14,6 +14,6 @@ struct MulOp {
 
 }  // namespace
 
-OpDef mul_op() { return {"", "Mul", 7, &make_binary_kernel<MulOp>}; }
+OpDef mul_op() { return {"", "Mul", 1, &make_binary_kernel<MulOp>}; }
 
 }  // namespace edgebench::engine::ops

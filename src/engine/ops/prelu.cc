@@ -10,6 +10,7 @@ using PReluTypes =
 
 struct PReluOp {
   using Types = PReluTypes;
+  static constexpr bool kLegacyChannelSlope = true;  // opset < 7: 1-D slope along axis 1
 
   // The output must keep x's shape: slope may broadcast to x, not the other way.
   Status check(const InferContext& ctx) const {
@@ -30,6 +31,6 @@ struct PReluOp {
 
 }  // namespace
 
-OpDef prelu_op() { return {"", "PRelu", 7, &make_binary_kernel<PReluOp>}; }
+OpDef prelu_op() { return {"", "PRelu", 1, &make_binary_kernel<PReluOp>}; }
 
 }  // namespace edgebench::engine::ops

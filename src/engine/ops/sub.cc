@@ -1,4 +1,4 @@
-// Sub: c = a - b with broadcasting; integers wrap around. ONNX opsets 7, 13, 14.
+// Sub: c = a - b with broadcasting; integers wrap around. ONNX opsets 1 and 6 (legacy broadcast attribute), 7, 13, 14.
 #include "elementwise_util.h"
 
 namespace edgebench::engine::ops {
@@ -14,6 +14,6 @@ struct SubOp {
 
 }  // namespace
 
-OpDef sub_op() { return {"", "Sub", 7, &make_binary_kernel<SubOp>}; }
+OpDef sub_op() { return {"", "Sub", 1, &make_binary_kernel<SubOp>}; }
 
 }  // namespace edgebench::engine::ops
