@@ -106,9 +106,11 @@ TEST_F(Cli, GenerateInspectJsonHasTheContractFields) {
 
 TEST_F(Cli, RunWritesOneNpyPerOutputAndIsSeeded) {
   ASSERT_EQ(edgebench("generate dense --neurons 20 --layers 2 -o " + path("d.onnx")).exit_code, 0);
-  CommandResult a = edgebench("run " + path("d.onnx") + " --random-seed 3 --output-dir " + path("a"));
+  CommandResult a =
+      edgebench("run " + path("d.onnx") + " --random-seed 3 --output-dir " + path("a"));
   ASSERT_EQ(a.exit_code, 0) << a.output;
-  CommandResult b = edgebench("run " + path("d.onnx") + " --random-seed 3 --output-dir " + path("b"));
+  CommandResult b =
+      edgebench("run " + path("d.onnx") + " --random-seed 3 --output-dir " + path("b"));
   ASSERT_EQ(b.exit_code, 0) << b.output;
   auto ta = edgebench::read_npy(path("a/output.npy"));
   auto tb = edgebench::read_npy(path("b/output.npy"));
@@ -152,7 +154,7 @@ TEST_F(Cli, GenerateRejectsBadSizes) {
 TEST_F(Cli, ConformanceOnOneNodeTestAndRegressionGuard) {
   const std::string data = "/usr/share/libonnx-testdata/data/node";
   CommandResult r = edgebench("conformance " + data + "/test_relu " + data + "/test_add --json " +
-                    path("c.json") + " --markdown " + path("c.md"));
+                              path("c.json") + " --markdown " + path("c.md"));
   ASSERT_EQ(r.exit_code, 0) << r.output;
   std::ifstream in(path("c.json"));
   const nlohmann::json j = nlohmann::json::parse(in);
@@ -163,8 +165,8 @@ TEST_F(Cli, ConformanceOnOneNodeTestAndRegressionGuard) {
   std::ofstream(path("expect.txt")) << "test_relu\ntest_no_such_op_here\n";
   fs::create_directories(path("fake/test_no_such_op_here/test_data_set_0"));
   fs::copy_file(data + "/test_relu/model.onnx", path("fake/test_no_such_op_here/model.onnx"));
-  CommandResult bad = edgebench("conformance " + path("fake") + " " + data + "/test_relu --expect " +
-                      path("expect.txt"));
+  CommandResult bad = edgebench("conformance " + path("fake") + " " + data +
+                                "/test_relu --expect " + path("expect.txt"));
   EXPECT_EQ(bad.exit_code, 1) << bad.output;
   EXPECT_NE(bad.output.find("test_no_such_op_here"), std::string::npos) << bad.output;
 }

@@ -207,8 +207,7 @@ TEST(Npy, SerializeMatchesNumpyByteForByte) {
   }
   {
     const float values[] = {1.0f, -2.0f};  // converted to float16 by Tensor::vector
-    EXPECT_EQ(serialize_npy(Tensor::vector<float>(DType::kFloat16, values)),
-              from_hex(kNumpyF16));
+    EXPECT_EQ(serialize_npy(Tensor::vector<float>(DType::kFloat16, values)), from_hex(kNumpyF16));
   }
 }
 

@@ -128,8 +128,7 @@ TEST(TensorConstantOfShape, FillsWithTheValueAttribute) {
       "int32");
 
   const std::uint16_t half = float_to_half(1.5f);
-  node.attributes.set(
-      "value", Tensor::vector<float>(DType::kFloat16, std::vector<float>{1.5f}));
+  node.attributes.set("value", Tensor::vector<float>(DType::kFloat16, std::vector<float>{1.5f}));
   out = run_ok(node, 9, {int64s({})});  // empty shape: a scalar
   ASSERT_EQ(out.size(), 1u);
   EXPECT_EQ(out[0].shape(), Shape{});

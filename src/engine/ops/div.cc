@@ -1,6 +1,6 @@
-// Div: c = a / b with broadcasting. ONNX opsets 1 and 6 (legacy broadcast attribute), 7, 13, 14. Integer division truncates toward
-// zero like C (as the ONNX tests expect); an integer division by zero gives 0 rather than
-// trapping, and INT_MIN / -1 wraps to INT_MIN.
+// Div: c = a / b with broadcasting. ONNX opsets 1 and 6 (legacy broadcast attribute), 7, 13, 14.
+// Integer division truncates toward zero like C (as the ONNX tests expect); an integer division by
+// zero gives 0 rather than trapping, and INT_MIN / -1 wraps to INT_MIN.
 #include "elementwise_util.h"
 
 namespace edgebench::engine::ops {

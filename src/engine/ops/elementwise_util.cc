@@ -95,8 +95,7 @@ void cast_elements(const Tensor& in, Tensor& out) {
   });
 }
 
-Result<LegacyBroadcast> LegacyBroadcast::parse(const KernelCreateContext& ctx,
-                                               bool channel_slope) {
+Result<LegacyBroadcast> LegacyBroadcast::parse(const KernelCreateContext& ctx, bool channel_slope) {
   LegacyBroadcast legacy;
   // Opset 0 means "no opset import"; treat it as the newest rules.
   legacy.active = ctx.opset > 0 && ctx.opset < 7;
@@ -143,8 +142,9 @@ Result<Shape> LegacyBroadcast::aligned_b(const Shape& a, const Shape& b) const {
   for (std::int64_t i = 0; i < rank_b; ++i) {
     const std::int64_t d = b[static_cast<std::size_t>(i)];
     if (d != 1 && d != a[static_cast<std::size_t>(start + i)]) {
-      return invalid_argument(fmt::format("shape {} cannot broadcast onto {} at axis {} (opset < 7)",
-                                          shape_to_string(b), shape_to_string(a), start));
+      return invalid_argument(
+          fmt::format("shape {} cannot broadcast onto {} at axis {} (opset < 7)",
+                      shape_to_string(b), shape_to_string(a), start));
     }
     aligned[static_cast<std::size_t>(i)] = d;
   }

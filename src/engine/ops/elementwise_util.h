@@ -10,10 +10,10 @@
 #include <array>
 #include <cmath>
 #include <cstdint>
-#include <optional>
 #include <cstring>
 #include <limits>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <type_traits>
@@ -319,7 +319,7 @@ using binary_result_t = std::conditional_t<
 // up with A's starting at `axis` (default: B's dims are A's trailing dims); without it, A and B
 // have one shape. PRelu before 7 applied a 1-D slope along the channel axis (1).
 struct LegacyBroadcast {
-  bool active = false;   // the node's opset is below 7
+  bool active = false;  // the node's opset is below 7
   bool broadcast = false;
   std::optional<std::int64_t> axis;
   bool channel_slope = false;  // PRelu

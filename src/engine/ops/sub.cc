@@ -1,4 +1,5 @@
-// Sub: c = a - b with broadcasting; integers wrap around. ONNX opsets 1 and 6 (legacy broadcast attribute), 7, 13, 14.
+// Sub: c = a - b with broadcasting; integers wrap around. ONNX opsets 1 and 6 (legacy broadcast
+// attribute), 7, 13, 14.
 #include "elementwise_util.h"
 
 namespace edgebench::engine::ops {
