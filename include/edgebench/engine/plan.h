@@ -126,7 +126,6 @@ class Plan {
 
   struct Step;
   ir::Graph graph_;
-  std::int64_t opset_ = 0;
   GraphTypes types_;
   MemoryPlan memory_;
   std::vector<TensorSpec> inputs_;
