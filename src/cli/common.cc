@@ -66,12 +66,6 @@ Result<std::map<std::string, Shape, std::less<>>> parse_input_shapes(
   return shapes;
 }
 
-Status check_backend(std::string_view backend) {
-  if (backend == "native" || backend == "native-ref") return Status::ok();
-  return invalid_argument(fmt::format(
-      "backend '{}' is not available in this build (available: native, native-ref)", backend));
-}
-
 std::string human_count(double value) {
   const char* units[] = {"", " k", " M", " G", " T"};
   int u = 0;

@@ -13,7 +13,7 @@
 
 #include "commands.h"
 #include "common.h"
-#include "edgebench/engine/plan.h"
+#include "edgebench/backends/backend.h"
 #include "edgebench/onnx/model_io.h"
 
 namespace edgebench::cli {
@@ -124,7 +124,7 @@ std::string compare(const std::string& name, const Tensor& got, const Tensor& wa
       want.element_as_double(first_bad), worst);
 }
 
-TestResult run_test(const fs::path& folder) {
+TestResult run_test(const backends::Backend& backend, const fs::path& folder) {
   TestResult r;
   r.name = folder.filename().string();
   r.folder = folder.string();
@@ -175,16 +175,16 @@ TestResult run_test(const fs::path& folder) {
       }
       given[name] = std::move(t).value();
     }
-    engine::PlanOptions plan_options;
-    for (const auto& [name, t] : given) plan_options.input_shapes[name] = t.shape();
-    auto plan = engine::Plan::compile(*graph, engine::builtin_registry(), plan_options);
+    backends::CompileOptions compile_options;
+    for (const auto& [name, t] : given) compile_options.input_shapes[name] = t.shape();
+    auto plan = backend.compile(*graph, compile_options);
     if (!plan.is_ok()) {
       r.status = classify(plan.status());
       r.message = plan.status().message();
       return r;
     }
     std::vector<Tensor> inputs;
-    for (const engine::TensorSpec& spec : (*plan)->inputs()) {
+    for (const backends::TensorSpec& spec : (*plan)->inputs()) {
       auto it = given.find(spec.name);
       if (it == given.end()) {
         r.status = "error";
@@ -245,7 +245,8 @@ std::vector<std::string> read_expected(const std::string& path, Status& status) 
 }  // namespace
 
 int run_conformance(const ConformanceOptions& options) {
-  if (Status st = check_backend(options.backend); !st.is_ok()) return report_error(st);
+  auto backend = backends::make_backend(options.backend);
+  if (!backend.is_ok()) return report_error(backend.status());
   Status found_status;
   std::vector<fs::path> tests = find_tests(options.dirs, found_status);
   if (!found_status.is_ok()) return report_error(found_status);
@@ -265,7 +266,7 @@ int run_conformance(const ConformanceOptions& options) {
       continue;
     }
     const auto start = std::chrono::steady_clock::now();
-    TestResult r = run_test(test);
+    TestResult r = run_test(**backend, test);
     r.ms =
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
     summary[r.status] += 1;

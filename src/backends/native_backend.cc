@@ -1,0 +1,140 @@
+// The native backend: the built-in engine. Until fast kernels exist, `native` and
+// `native-ref` both run the reference kernels.
+#include <fmt/format.h>
+
+#include "edgebench/backends/backend.h"
+#include "edgebench/engine/registry.h"
+
+namespace edgebench::backends {
+
+namespace {
+
+class NativeExecutable final : public Executable {
+ public:
+  explicit NativeExecutable(std::unique_ptr<engine::Plan> plan) : plan_(std::move(plan)) {
+    for (const ir::Node& node : plan_->graph().nodes) names_.emplace_back(node.name, node.op_type);
+  }
+
+  const std::vector<TensorSpec>& inputs() const override { return plan_->inputs(); }
+  const std::vector<TensorSpec>& outputs() const override { return plan_->outputs(); }
+  Status run(std::span<const Tensor> inputs, std::span<Tensor> outputs) override {
+    return plan_->run(inputs, outputs);
+  }
+  bool set_node_observer(engine::Plan::NodeObserver* observer) override {
+    plan_->set_observer(observer);
+    return true;
+  }
+  std::vector<std::pair<std::string, std::string>> node_names() const override { return names_; }
+  std::uint64_t arena_bytes() const override { return plan_->memory().arena_bytes; }
+
+ private:
+  std::unique_ptr<engine::Plan> plan_;
+  std::vector<std::pair<std::string, std::string>> names_;
+};
+
+class NativeBackend final : public Backend {
+ public:
+  explicit NativeBackend(std::string name) : name_(std::move(name)) {}
+
+  std::string name() const override { return name_; }
+
+  Capabilities capabilities() const override {
+    return {name_,
+            name_ == "native-ref" ? "built-in engine, reference kernels only"
+                                  : "built-in engine (reference kernels)",
+            {DType::kFloat32, DType::kFloat64, DType::kFloat16, DType::kInt8, DType::kUInt8,
+             DType::kInt16, DType::kUInt16, DType::kInt32, DType::kUInt32, DType::kInt64,
+             DType::kUInt64, DType::kBool},
+            1,
+            "host"};
+  }
+
+  std::vector<NodeSupport> support(const ir::Graph& graph) const override {
+    std::vector<NodeSupport> out;
+    for (std::size_t i = 0; i < graph.nodes.size(); ++i) {
+      const ir::Node& node = graph.nodes[i];
+      auto kernel = engine::builtin_registry().create_kernel(node, graph.opset_for(node.domain));
+      NodeSupport s;
+      s.node_index = i;
+      s.supported = kernel.is_ok();
+      s.kernel = kernel.is_ok() ? "reference" : "";
+      if (!kernel.is_ok()) s.reason = kernel.status().message();
+      out.push_back(std::move(s));
+    }
+    return out;
+  }
+
+  Result<std::unique_ptr<Executable>> compile(const ir::Graph& graph,
+                                              const CompileOptions& options) const override {
+    if (options.threads < 1) {
+      return invalid_argument(fmt::format("threads must be at least 1, got {}", options.threads));
+    }
+    engine::PlanOptions plan_options;
+    plan_options.input_shapes = options.input_shapes;
+    EB_ASSIGN_OR_RETURN(auto plan,
+                        engine::Plan::compile(graph, engine::builtin_registry(), plan_options));
+    return std::unique_ptr<Executable>(std::make_unique<NativeExecutable>(std::move(plan)));
+  }
+
+ private:
+  std::string name_;
+};
+
+// Does nothing at run time: its figures are the harness's own overhead (LoadGen's null SUT).
+class NullExecutable final : public Executable {
+ public:
+  NullExecutable(std::vector<TensorSpec> inputs, std::vector<TensorSpec> outputs)
+      : inputs_(std::move(inputs)), outputs_(std::move(outputs)) {}
+  const std::vector<TensorSpec>& inputs() const override { return inputs_; }
+  const std::vector<TensorSpec>& outputs() const override { return outputs_; }
+  Status run(std::span<const Tensor>, std::span<Tensor>) override { return Status::ok(); }
+
+ private:
+  std::vector<TensorSpec> inputs_;
+  std::vector<TensorSpec> outputs_;
+};
+
+class NullBackend final : public Backend {
+ public:
+  std::string name() const override { return "null"; }
+  Capabilities capabilities() const override {
+    return {"null", "does no work; measures the harness", {}, 1, "host"};
+  }
+  std::vector<NodeSupport> support(const ir::Graph& graph) const override {
+    std::vector<NodeSupport> out;
+    for (std::size_t i = 0; i < graph.nodes.size(); ++i) out.push_back({i, true, "none", ""});
+    return out;
+  }
+  Result<std::unique_ptr<Executable>> compile(const ir::Graph& graph,
+                                              const CompileOptions& options) const override {
+    engine::PlanOptions plan_options;
+    plan_options.input_shapes = options.input_shapes;
+    EB_ASSIGN_OR_RETURN(auto bound, engine::bind_input_types(graph, plan_options));
+    std::vector<TensorSpec> inputs, outputs;
+    for (const std::string& name : graph.inputs) {
+      inputs.push_back({name, bound.at(name).dtype, bound.at(name).shape});
+    }
+    for (const std::string& name : graph.outputs) {
+      const ir::ValueInfo* info = graph.find_value_info(name);
+      outputs.push_back({name, info ? info->dtype : DType::kUndefined,
+                         info && info->shape ? *info->shape : Shape{}});
+    }
+    return std::unique_ptr<Executable>(
+        std::make_unique<NullExecutable>(std::move(inputs), std::move(outputs)));
+  }
+};
+
+}  // namespace
+
+std::vector<std::string> available_backends() { return {"native", "native-ref", "null"}; }
+
+Result<std::unique_ptr<Backend>> make_backend(std::string_view spec) {
+  if (spec == "native" || spec == "native-ref") {
+    return std::unique_ptr<Backend>(std::make_unique<NativeBackend>(std::string(spec)));
+  }
+  if (spec == "null") return std::unique_ptr<Backend>(std::make_unique<NullBackend>());
+  return invalid_argument(fmt::format("unknown backend '{}' (available: {})", spec,
+                                      fmt::join(available_backends(), ", ")));
+}
+
+}  // namespace edgebench::backends
