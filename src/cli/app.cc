@@ -35,7 +35,8 @@ int main_entry(int argc, char** argv) {
   run_cmd->add_option("--input-shape", run.input_shapes, "NAME=DIMS for random inputs");
   run_cmd->add_option("--random-seed", run.random_seed, "Seed for random inputs")->default_val(0);
   run_cmd->add_option("--output-dir", run.output_dir, "Write <output name>.npy files here");
-  run_cmd->add_option("--backend", run.backend, "native | native-ref | null")->default_val("native");
+  run_cmd->add_option("--backend", run.backend, "native | native-ref | null")
+      ->default_val("native");
   run_cmd->add_option("--threads", run.threads, "Worker threads (1 = no extra threads)")
       ->default_val(1);
 
@@ -43,7 +44,8 @@ int main_entry(int argc, char** argv) {
   CLI::App* conf_cmd = app.add_subcommand(
       "conformance", "Run ONNX backend test folders and write a support grid per op");
   conf_cmd->add_option("DIR", conf.dirs, "Test folder(s), or folders of test folders")->required();
-  conf_cmd->add_option("--backend", conf.backend, "native | native-ref | null")->default_val("native");
+  conf_cmd->add_option("--backend", conf.backend, "native | native-ref | null")
+      ->default_val("native");
   conf_cmd->add_option("--json", conf.json_path, "Write the results as JSON");
   conf_cmd->add_option("--markdown", conf.markdown_path, "Write the support grid as Markdown");
   conf_cmd->add_option("--expect", conf.expect_path,

@@ -35,7 +35,6 @@ Result<Shape> parse_shape(std::string_view text);
 Result<std::map<std::string, Shape, std::less<>>> parse_input_shapes(
     const std::vector<std::string>& flags);
 
-
 // "1.81 G", "302.4 M", "12.0 k"
 std::string human_count(double value);
 // "3.1 MiB"

@@ -7,9 +7,9 @@
 
 #include "commands.h"
 #include "common.h"
+#include "edgebench/backends/backend.h"
 #include "edgebench/core/npy.h"
 #include "edgebench/core/random.h"
-#include "edgebench/backends/backend.h"
 
 namespace edgebench::cli {
 

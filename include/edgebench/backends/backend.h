@@ -30,8 +30,8 @@ using engine::TensorSpec;
 struct Capabilities {
   std::string name;
   std::string description;
-  std::vector<DType> dtypes;  // element types its kernels compute in
-  int max_threads = 1;        // 1: runs on the calling thread only
+  std::vector<DType> dtypes;   // element types its kernels compute in
+  int max_threads = 1;         // 1: runs on the calling thread only
   std::string where = "host";  // host | remote | model
 };
 

@@ -43,9 +43,9 @@ struct BackendInfo {
 struct HostInfo {
   std::string cpu_model;
   int logical_cores = 0;
-  std::string os;        // uname sysname release machine
+  std::string os;  // uname sysname release machine
   std::string hostname;
-  std::string compiler;  // compiler that built edgebench
+  std::string compiler;                          // compiler that built edgebench
   std::map<std::string, std::string> libraries;  // name -> version
 };
 
@@ -54,12 +54,12 @@ struct ScenarioSettings {
   std::uint64_t warmup_queries = 0;
   std::uint64_t min_queries = 0;
   double min_duration_s = 0;
-  std::optional<double> target_qps;           // server
-  std::optional<double> latency_bound_ms;     // server: the bound p99 is checked against
-  std::uint64_t samples_per_query = 1;        // multi-stream
-  std::uint64_t batch = 1;                    // offline
-  std::uint64_t seed = 0;                     // inputs and arrival times
-  std::string inputs = "random";              // random | npy:... | dataset spec
+  std::optional<double> target_qps;        // server
+  std::optional<double> latency_bound_ms;  // server: the bound p99 is checked against
+  std::uint64_t samples_per_query = 1;     // multi-stream
+  std::uint64_t batch = 1;                 // offline
+  std::uint64_t seed = 0;                  // inputs and arrival times
+  std::string inputs = "random";           // random | npy:... | dataset spec
 };
 
 struct Timings {
@@ -88,7 +88,7 @@ struct Memory {
 };
 
 struct CpuTime {
-  double user_s = 0;    // during the measured phase
+  double user_s = 0;  // during the measured phase
   double system_s = 0;
 };
 
@@ -105,7 +105,7 @@ struct Energy {
 };
 
 struct OpProfileEntry {
-  std::string name;     // node name (or op type in by_op_type)
+  std::string name;  // node name (or op type in by_op_type)
   std::string op_type;
   std::uint64_t calls = 0;
   double total_ms = 0;
@@ -124,8 +124,8 @@ struct Record {
   std::string id;          // unique, assigned when created
   std::string created_at;  // UTC, ISO 8601
   std::string label;
-  std::string command;     // bench | eval | ...
-  bool valid = true;       // false when minimums were not reached or a check failed
+  std::string command;  // bench | eval | ...
+  bool valid = true;    // false when minimums were not reached or a check failed
   std::vector<std::string> invalid_reasons;
   ModelInfo model;
   BackendInfo backend;
