@@ -126,6 +126,16 @@ std::string format_figure(double value, const std::string& unit) {
   return fmt::format("{} {}", format_number(value), unit);
 }
 
+std::string format_headline(const std::string& metric, double value) {
+  if (metric.empty()) return "-";
+  std::string name = metric;
+  const std::string unit = headline_unit(metric);
+  if (unit == "ms") name.resize(name.size() - 3);
+  if (unit == "/s") name.resize(name.size() - 6);
+  if (std::isnan(value)) return name + " -";
+  return name + " " + format_figure(value, unit);
+}
+
 Comparison compare_records(std::span<const Record> records) {
   Comparison c;
   for (const Record& r : records) c.columns.push_back(r.label.empty() ? r.id : r.label);

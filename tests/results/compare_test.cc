@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <string>
 #include <vector>
 
@@ -115,6 +116,14 @@ TEST(ResultsCompare, FigureFormatting) {
   EXPECT_EQ(format_figure(3.25 * 1024 * 1024, "B"), "3.25 MiB");
   EXPECT_EQ(format_figure(100, "B"), "100 B");
   EXPECT_EQ(format_figure(1.5, "s"), "1.5 s");
+}
+
+TEST(ResultsCompare, HeadlineFormatting) {
+  EXPECT_EQ(format_headline("p90_ms", 12.34), "p90 12.3 ms");
+  EXPECT_EQ(format_headline("samples_per_s", 1234.4), "samples 1234/s");
+  EXPECT_EQ(format_headline("top1", 0.5), "top1 0.5");
+  EXPECT_EQ(format_headline("p99_ms", std::nan("")), "p99 -");
+  EXPECT_EQ(format_headline("", 1), "-");
 }
 
 TEST(ResultsCompare, TextMarkdownAndHtml) {

@@ -41,5 +41,8 @@ std::string comparison_html(const Comparison& comparison);
 
 // "12.3 ms", "3.10 MiB", "1234/s": the cell formatting, exposed for tests and reports.
 std::string format_figure(double value, const std::string& unit);
+// A headline metric and its value: ("p90_ms", 12.34) -> "p90 12.3 ms",
+// ("samples_per_s", 1234) -> "samples 1234/s"; NaN shows as "-".
+std::string format_headline(const std::string& metric, double value);
 
 }  // namespace edgebench::results
