@@ -3,6 +3,13 @@
 // Key names are the struct member names. Every field is written, absent optionals as null, so
 // that the set of keys is the same in every record. JSON has no NaN or infinity: a non-finite
 // number is written as null and a null number reads back as NaN.
+//
+// from_json requires what is needed to interpret a result: schema, id, created_at, valid,
+// model.{path,name,sha256}, backend.{name,threads}, scenario.name,
+// timings.{init_ms,first_inference_ms,latency_ms.*,headline_metric,headline_value},
+// throughput.{queries_per_s,samples_per_s}, memory.{peak_rss_bytes,arena_bytes}, and
+// energy.available when energy is present. Everything else may be missing or null (the
+// struct's default). Unknown keys are ignored, so later /1 writers may add fields.
 #include <fmt/format.h>
 
 #include <cmath>
