@@ -1,0 +1,87 @@
+// edgebench compare RESULT.json... | --db FILE [--ids ID...]
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <fstream>
+
+#include "common.h"
+#include "edgebench/results/compare.h"
+#include "edgebench/results/io.h"
+#include "edgebench/results/store.h"
+#include "results_commands.h"
+
+namespace edgebench::cli {
+namespace {
+
+Status write_text_file(const std::string& path, const std::string& text, std::string_view what) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << text;
+  out.close();
+  if (!out) return io_error(fmt::format("cannot write {} '{}'", what, path));
+  return Status::ok();
+}
+
+Result<std::vector<results::Record>> gather(const CompareOptions& options) {
+  std::vector<results::Record> records;
+  for (const std::string& file : options.result_files) {
+    EB_ASSIGN_OR_RETURN(std::vector<results::Record> from_file, results::read_result_file(file));
+    for (results::Record& r : from_file) records.push_back(std::move(r));
+  }
+  const bool use_store = !options.db_path.empty() || !options.ids.empty();
+  if (!use_store) return records;
+
+  results::StoreOptions store_options;
+  store_options.create_if_missing = false;
+  const std::string db = options.db_path.empty() ? kDefaultResultsDb : options.db_path;
+  EB_ASSIGN_OR_RETURN(results::Store store, results::Store::open(db, store_options));
+  for (const std::string& id : options.ids) {
+    EB_ASSIGN_OR_RETURN(results::Record r, store.get(id));
+    records.push_back(std::move(r));
+  }
+  if (options.ids.empty() && options.result_files.empty()) {
+    results::ListFilter newest;
+    newest.limit = options.limit;
+    EB_ASSIGN_OR_RETURN(std::vector<results::Record> latest, store.records(newest));
+    // Oldest first, so that the ratios say how later runs moved against the earliest.
+    std::reverse(latest.begin(), latest.end());
+    for (results::Record& r : latest) records.push_back(std::move(r));
+  }
+  return records;
+}
+
+}  // namespace
+
+int run_compare(const CompareOptions& options) {
+  if (options.result_files.empty() && options.db_path.empty() && options.ids.empty()) {
+    return report_error(invalid_argument(
+        "compare needs RESULT.json files, or --db FILE (with --ids ID... to pick results)"));
+  }
+  Result<std::vector<results::Record>> records = gather(options);
+  if (!records.is_ok()) return report_error(records.status());
+  if (records->empty()) {
+    return report_error(
+        not_found(fmt::format("no results to compare in '{}'",
+                              options.db_path.empty() ? kDefaultResultsDb : options.db_path)));
+  }
+
+  const results::Comparison comparison = results::compare_records(*records);
+  fmt::print("{}", results::comparison_text(comparison));
+  if (records->size() > 1) fmt::print("(ratios against the first column)\n");
+
+  if (!options.markdown_path.empty()) {
+    const std::string markdown =
+        "# edgebench comparison\n\nRatios are against the first result. "
+        "Percentiles: nearest-rank on sorted latencies.\n\n" +
+        results::comparison_markdown(comparison);
+    const Status written = write_text_file(options.markdown_path, markdown, "Markdown file");
+    if (!written.is_ok()) return report_error(written);
+  }
+  if (!options.html_path.empty()) {
+    const Status written =
+        write_text_file(options.html_path, results::comparison_html(comparison), "HTML file");
+    if (!written.is_ok()) return report_error(written);
+  }
+  return kExitOk;
+}
+
+}  // namespace edgebench::cli

@@ -1,0 +1,278 @@
+#include "edgebench/results/compare.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <functional>
+#include <set>
+
+namespace edgebench::results {
+namespace {
+
+std::string format_number(double value) {
+  if (!std::isfinite(value)) return fmt::format("{}", value);
+  // Three significant digits, but never exponent notation for large figures.
+  if (std::fabs(value) >= 1000) return fmt::format("{:.0f}", value);
+  return fmt::format("{:.3g}", value);
+}
+
+std::string format_bytes(double bytes) {
+  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  int u = 0;
+  while (std::fabs(bytes) >= 1024.0 && u < 4) {
+    bytes /= 1024.0;
+    ++u;
+  }
+  return u == 0 ? fmt::format("{:.0f} B", bytes) : fmt::format("{:.2f} {}", bytes, units[u]);
+}
+
+// The unit of a headline metric from its name ("p90_ms" -> ms, "samples_per_s" -> /s).
+std::string headline_unit(const std::string& metric) {
+  if (metric.ends_with("_ms")) return "ms";
+  if (metric.ends_with("_per_s")) return "/s";
+  return "";
+}
+
+ComparisonRow text_row(std::string metric, std::span<const Record> records,
+                       const std::function<std::string(const Record&)>& text) {
+  ComparisonRow row;
+  row.metric = std::move(metric);
+  for (const Record& r : records) {
+    row.values.emplace_back();
+    row.ratios.emplace_back();
+    row.cells.push_back(text(r));
+  }
+  return row;
+}
+
+// `comparable(r)`: whether r's figure may be divided by column 0's (same headline metric).
+ComparisonRow number_row(std::string metric, std::string unit, std::span<const Record> records,
+                         const std::function<std::optional<double>(const Record&)>& value,
+                         const std::function<bool(const Record&)>& comparable = nullptr) {
+  ComparisonRow row;
+  row.metric = std::move(metric);
+  row.unit = std::move(unit);
+  for (const Record& r : records) {
+    std::optional<double> v = value(r);
+    if (v && std::isnan(*v)) v.reset();
+    row.values.push_back(v);
+  }
+  const std::optional<double> base = row.values.empty() ? std::nullopt : row.values.front();
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    const std::optional<double>& v = row.values[i];
+    std::optional<double> ratio;
+    if (v && base && *base != 0 && std::isfinite(*base) && std::isfinite(*v) &&
+        (!comparable || comparable(records[i]))) {
+      ratio = *v / *base;
+    }
+    row.ratios.push_back(ratio);
+    if (!v) {
+      row.cells.push_back("-");
+    } else if (ratio) {
+      row.cells.push_back(fmt::format("{} ({:.2f}x)", format_figure(*v, row.unit), *ratio));
+    } else {
+      row.cells.push_back(format_figure(*v, row.unit));
+    }
+  }
+  return row;
+}
+
+// Display width of UTF-8 text: one column per code point (good enough for labels and names).
+std::size_t display_width(const std::string& text) {
+  return static_cast<std::size_t>(
+      std::count_if(text.begin(), text.end(), [](char c) { return (c & 0xC0) != 0x80; }));
+}
+
+std::string pad(const std::string& text, std::size_t width) {
+  const std::size_t w = display_width(text);
+  return w >= width ? text : text + std::string(width - w, ' ');
+}
+
+std::string markdown_cell(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    if (c == '|') out += '\\';
+    if (c == '\n' || c == '\r') {
+      out += ' ';
+      continue;
+    }
+    out += c;
+  }
+  return out;
+}
+
+std::string html_escape(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&#39;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string format_figure(double value, const std::string& unit) {
+  if (unit == "B") return format_bytes(value);
+  if (unit.empty()) return format_number(value);
+  if (unit == "/s") return format_number(value) + "/s";
+  return fmt::format("{} {}", format_number(value), unit);
+}
+
+std::string format_headline(const std::string& metric, double value) {
+  if (metric.empty()) return "-";
+  std::string name = metric;
+  const std::string unit = headline_unit(metric);
+  if (unit == "ms") name.resize(name.size() - 3);
+  if (unit == "/s") name.resize(name.size() - 6);
+  if (std::isnan(value)) return name + " -";
+  return name + " " + format_figure(value, unit);
+}
+
+Comparison compare_records(std::span<const Record> records) {
+  Comparison c;
+  for (const Record& r : records) c.columns.push_back(r.label.empty() ? r.id : r.label);
+  if (records.empty()) return c;
+
+  auto latency = [&](const char* name, double LatencyStats::*member) {
+    c.rows.push_back(number_row(name, "ms", records, [member](const Record& r) {
+      return std::optional<double>(r.timings.latency.*member);
+    }));
+  };
+  auto figure = [&](const char* name, const char* unit, auto get) {
+    c.rows.push_back(number_row(name, unit, records,
+                                [get](const Record& r) { return std::optional<double>(get(r)); }));
+  };
+
+  c.rows.push_back(text_row("id", records, [](const Record& r) { return r.id; }));
+  c.rows.push_back(text_row("model", records, [](const Record& r) { return r.model.name; }));
+  c.rows.push_back(text_row("backend", records, [](const Record& r) { return r.backend.name; }));
+  c.rows.push_back(text_row("threads", records,
+                            [](const Record& r) { return std::to_string(r.backend.threads); }));
+  c.rows.push_back(text_row("scenario", records, [](const Record& r) { return r.scenario.name; }));
+  c.rows.push_back(
+      text_row("valid", records, [](const Record& r) { return r.valid ? "yes" : "no"; }));
+  c.rows.push_back(text_row("headline metric", records,
+                            [](const Record& r) { return r.timings.headline_metric; }));
+  const std::string& base_metric = records.front().timings.headline_metric;
+  c.rows.push_back(number_row(
+      "headline", headline_unit(base_metric), records,
+      [](const Record& r) { return std::optional<double>(r.timings.headline_value); },
+      [&base_metric](const Record& r) { return r.timings.headline_metric == base_metric; }));
+
+  latency("p50", &LatencyStats::p50);
+  latency("p90", &LatencyStats::p90);
+  latency("p95", &LatencyStats::p95);
+  latency("p99", &LatencyStats::p99);
+  latency("p99.9", &LatencyStats::p999);
+  latency("mean", &LatencyStats::mean);
+  latency("std", &LatencyStats::std);
+  latency("min", &LatencyStats::min);
+  latency("max", &LatencyStats::max);
+  figure("queries", "", [](const Record& r) { return double(r.timings.latency.count); });
+  figure("queries/s", "/s", [](const Record& r) { return r.throughput.queries_per_s; });
+  figure("samples/s", "/s", [](const Record& r) { return r.throughput.samples_per_s; });
+  figure("init", "ms", [](const Record& r) { return r.timings.init_ms; });
+  figure("first inference", "ms", [](const Record& r) { return r.timings.first_inference_ms; });
+  figure("peak RSS", "B", [](const Record& r) { return double(r.memory.peak_rss_bytes); });
+  figure("arena", "B", [](const Record& r) { return double(r.memory.arena_bytes); });
+  figure("CPU user", "s", [](const Record& r) { return r.cpu.user_s; });
+  figure("CPU system", "s", [](const Record& r) { return r.cpu.system_s; });
+  c.rows.push_back(number_row("energy", "J", records, [](const Record& r) {
+    return r.energy.available ? std::optional<double>(r.energy.joules) : std::nullopt;
+  }));
+
+  std::set<std::string> quality_keys;
+  for (const Record& r : records) {
+    if (!r.quality.is_object()) continue;
+    for (const auto& [key, value] : r.quality.items()) {
+      if (value.is_number()) quality_keys.insert(key);
+    }
+  }
+  for (const std::string& key : quality_keys) {
+    c.rows.push_back(
+        number_row("quality." + key, "", records, [&key](const Record& r) -> std::optional<double> {
+          if (!r.quality.is_object()) return std::nullopt;
+          auto it = r.quality.find(key);
+          if (it == r.quality.end() || !it->is_number()) {
+            return std::nullopt;
+          }
+          return it->get<double>();
+        }));
+  }
+  return c;
+}
+
+std::string comparison_text(const Comparison& comparison) {
+  std::vector<std::size_t> widths(comparison.columns.size() + 1, 0);
+  widths[0] = display_width("metric");
+  for (std::size_t i = 0; i < comparison.columns.size(); ++i) {
+    widths[i + 1] = display_width(comparison.columns[i]);
+  }
+  for (const ComparisonRow& row : comparison.rows) {
+    widths[0] = std::max(widths[0], display_width(row.metric));
+    for (std::size_t i = 0; i < row.cells.size() && i + 1 < widths.size(); ++i) {
+      widths[i + 1] = std::max(widths[i + 1], display_width(row.cells[i]));
+    }
+  }
+  auto line = [&](const std::string& first, const std::vector<std::string>& cells) {
+    std::string out = pad(first, widths[0]);
+    for (std::size_t i = 0; i < cells.size() && i + 1 < widths.size(); ++i) {
+      out += "  " + pad(cells[i], widths[i + 1]);
+    }
+    while (!out.empty() && out.back() == ' ') out.pop_back();
+    return out + "\n";
+  };
+  std::string out = line("metric", comparison.columns);
+  std::size_t total = widths[0];
+  for (std::size_t i = 1; i < widths.size(); ++i) total += 2 + widths[i];
+  out += std::string(total, '-') + "\n";
+  for (const ComparisonRow& row : comparison.rows) out += line(row.metric, row.cells);
+  return out;
+}
+
+std::string comparison_markdown(const Comparison& comparison) {
+  std::string out = "| metric |";
+  for (const std::string& c : comparison.columns) out += " " + markdown_cell(c) + " |";
+  out += "\n|---|";
+  for (std::size_t i = 0; i < comparison.columns.size(); ++i) out += "---:|";
+  out += "\n";
+  for (const ComparisonRow& row : comparison.rows) {
+    out += "| " + markdown_cell(row.metric) + " |";
+    for (const std::string& cell : row.cells) out += " " + markdown_cell(cell) + " |";
+    out += "\n";
+  }
+  return out;
+}
+
+std::string comparison_html(const Comparison& comparison) {
+  std::string out =
+      "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+      "<title>edgebench comparison</title>\n<style>\n"
+      "body{font-family:system-ui,sans-serif;margin:2em}\n"
+      "table{border-collapse:collapse}\n"
+      "th,td{border:1px solid #ccc;padding:4px 8px;text-align:right;white-space:nowrap}\n"
+      "th:first-child,td:first-child{text-align:left}\n"
+      "thead th{background:#f3f3f3}\n"
+      "</style>\n</head>\n<body>\n<h1>edgebench comparison</h1>\n"
+      "<p>Ratios are against the first result. Percentiles: nearest-rank on sorted "
+      "latencies.</p>\n<table>\n<thead><tr><th>metric</th>";
+  for (const std::string& c : comparison.columns) out += "<th>" + html_escape(c) + "</th>";
+  out += "</tr></thead>\n<tbody>\n";
+  for (const ComparisonRow& row : comparison.rows) {
+    out += "<tr><td>" + html_escape(row.metric) + "</td>";
+    for (const std::string& cell : row.cells) out += "<td>" + html_escape(cell) + "</td>";
+    out += "</tr>\n";
+  }
+  out += "</tbody>\n</table>\n</body>\n</html>\n";
+  return out;
+}
+
+}  // namespace edgebench::results
