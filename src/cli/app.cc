@@ -8,6 +8,7 @@
 #include "commands.h"
 #include "common.h"
 #include "edgebench/gen/generators.h"
+#include "results_commands.h"
 
 namespace edgebench::cli {
 
@@ -81,6 +82,42 @@ int main_entry(int argc, char** argv) {
   gen_dense->add_option("--seed", dense.seed, "Weight seed")->default_val(0);
   gen_dense->add_option("-o,--output", dense_out, "Output .onnx file")->required();
 
+  CLI::App* results_cmd = app.add_subcommand("results", "List, show and export stored results");
+  results_cmd->require_subcommand(1);
+  ResultsListOptions results_list;
+  CLI::App* results_list_cmd = results_cmd->add_subcommand("list", "Stored results, newest first");
+  results_list_cmd->add_option("--db", results_list.db_path, "Results store")
+      ->default_val(kDefaultResultsDb);
+  results_list_cmd->add_option("--limit", results_list.limit, "At most N results (0: all)")
+      ->default_val(20);
+  results_list_cmd->add_option("--model", results_list.model, "Only this model name");
+  results_list_cmd->add_option("--backend", results_list.backend, "Only this backend");
+  results_list_cmd->add_option("--scenario", results_list.scenario, "Only this scenario");
+  ResultsShowOptions results_show;
+  CLI::App* results_show_cmd = results_cmd->add_subcommand("show", "One stored result");
+  results_show_cmd->add_option("ID", results_show.id, "Result id or a unique prefix")->required();
+  results_show_cmd->add_option("--db", results_show.db_path, "Results store")
+      ->default_val(kDefaultResultsDb);
+  results_show_cmd->add_flag("--json", results_show.json, "Print the full record as JSON");
+  ResultsExportOptions results_export;
+  CLI::App* results_export_cmd =
+      results_cmd->add_subcommand("export", "Write every stored result as CSV and/or JSONL");
+  results_export_cmd->add_option("--db", results_export.db_path, "Results store")
+      ->default_val(kDefaultResultsDb);
+  results_export_cmd->add_option("--csv", results_export.csv_path, "Write a CSV file");
+  results_export_cmd->add_option("--jsonl", results_export.jsonl_path, "Append to a JSONL file");
+
+  CompareOptions compare;
+  CLI::App* compare_cmd =
+      app.add_subcommand("compare", "Results side by side, with ratios against the first");
+  compare_cmd->add_option("RESULT", compare.result_files, "Result files (.json or .jsonl)");
+  compare_cmd->add_option("--db", compare.db_path, "Results store");
+  compare_cmd->add_option("--ids", compare.ids, "Result ids (or unique prefixes) in the store");
+  compare_cmd->add_option("--limit", compare.limit, "With --db alone: the newest N results")
+      ->default_val(5);
+  compare_cmd->add_option("--markdown", compare.markdown_path, "Write the table as Markdown");
+  compare_cmd->add_option("--html", compare.html_path, "Write the table as an HTML page");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -99,6 +136,10 @@ int main_entry(int argc, char** argv) {
   if (*conf_cmd) return run_conformance(conf);
   if (*gen_conv) return run_generate_conv(conv, conv_out);
   if (*gen_dense) return run_generate_dense(dense, dense_out);
+  if (*results_list_cmd) return run_results_list(results_list);
+  if (*results_show_cmd) return run_results_show(results_show);
+  if (*results_export_cmd) return run_results_export(results_export);
+  if (*compare_cmd) return run_compare(compare);
   return kExitBadInput;
 }
 
