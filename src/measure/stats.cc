@@ -40,10 +40,14 @@ double percentile_nearest_rank(std::span<const double> sorted, double percent) {
 }
 
 results::LatencyStats summarize(std::span<const double> latencies_ms) {
-  results::LatencyStats stats;
-  if (latencies_ms.empty()) return stats;
   std::vector<double> sorted(latencies_ms.begin(), latencies_ms.end());
   std::sort(sorted.begin(), sorted.end());
+  return summarize_sorted(sorted);
+}
+
+results::LatencyStats summarize_sorted(std::span<const double> sorted) {
+  results::LatencyStats stats;
+  if (sorted.empty()) return stats;
   const double n = static_cast<double>(sorted.size());
   double sum = 0.0;
   for (double x : sorted) sum += x;

@@ -64,6 +64,14 @@ TEST(MeasureStats, SummarizeSmallSetByHand) {
   EXPECT_DOUBLE_EQ(s.p999, 5);
 }
 
+TEST(MeasureStats, SummarizeSortedNeedsNoCopy) {
+  const std::vector<double> sorted = {1, 2, 3, 4, 5};
+  const results::LatencyStats s = summarize_sorted(sorted);
+  EXPECT_EQ(s.count, 5u);
+  EXPECT_DOUBLE_EQ(s.p50, 3);
+  EXPECT_DOUBLE_EQ(s.mean, 3);
+}
+
 TEST(MeasureStats, PopulationStandardDeviation) {
   const std::vector<double> v = {2, 4, 4, 4, 5, 5, 7, 9};
   const results::LatencyStats s = summarize(v);

@@ -29,6 +29,9 @@ inline constexpr double kEarlyStoppingConfidence = 0.99;
 // p99.9 of `latencies_ms` (any order). All zero when empty.
 results::LatencyStats summarize(std::span<const double> latencies_ms);
 
+// The same from latencies already sorted ascending (no copy).
+results::LatencyStats summarize_sorted(std::span<const double> sorted_ms);
+
 // Nearest-rank percentile of latencies sorted ascending; `percent` in (0, 100] (clamped to the
 // first/last element outside that range). 0 when `sorted` is empty.
 double percentile_nearest_rank(std::span<const double> sorted, double percent);
