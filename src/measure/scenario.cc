@@ -20,6 +20,11 @@ using Clock = std::chrono::steady_clock;
 // Sleeping overshoots by tens of microseconds; the last stretch before an arrival is spun.
 constexpr auto kSpinWindow = std::chrono::microseconds(50);
 
+constexpr std::size_t kMaxInitialLatencies = std::size_t{1} << 22;
+
+// Slower arrival rates would put arrival times out of the clock's range.
+constexpr double kMinTargetQps = 1e-3;
+
 // Durations past this are treated as "no limit" (and keep time_point arithmetic in range).
 constexpr double kMaxSeconds = 1e8;
 
@@ -108,7 +113,9 @@ std::size_t initial_capacity(const ScenarioSettings& s) {
     // Offline records one latency per sample; a cap on samples caps the buffer too.
     expected = std::min(expected, static_cast<double>(s.max_queries) + 1.0);
   }
-  return static_cast<std::size_t>(std::min(expected, 1e9));
+  // Beyond a few million entries (32 MiB) the buffer grows between queries instead: absurd
+  // minimums should not allocate gigabytes up front.
+  return static_cast<std::size_t>(std::min(expected, static_cast<double>(kMaxInitialLatencies)));
 }
 
 class SampleCycle {
@@ -131,8 +138,7 @@ struct MeasuredPhase {
   std::uint64_t queries = 0;
   std::uint64_t samples = 0;
   Clock::duration duration{};
-  bool stopped_by_cap = false;
-  bool minimums_met = false;
+  bool stopped_by_cap = false;  // before the minimums were met
   std::string cap_reason;
 };
 
@@ -200,8 +206,7 @@ class Runner {
     phase.queries = log_.size();
     phase.samples = samples;
     phase.duration = duration;
-    phase.minimums_met = rule.minimums_met(log_.size(), elapsed_for_minimums);
-    phase.stopped_by_cap = !phase.minimums_met;
+    phase.stopped_by_cap = !rule.minimums_met(log_.size(), elapsed_for_minimums);
     if (phase.stopped_by_cap) {
       phase.cap_reason = cap_message(s_, rule, log_.size(), elapsed_for_minimums);
     }
@@ -394,9 +399,9 @@ Status validate(const ScenarioSettings& s) {
   if (s.batch < 1) return invalid_argument("batch must be at least 1");
   if (s.kind == ScenarioKind::kServer) {
     if (!s.target_qps) return invalid_argument("the server scenario needs target_qps");
-    if (!std::isfinite(*s.target_qps) || *s.target_qps <= 0) {
-      return invalid_argument(
-          fmt::format("target_qps must be a finite number > 0, got {}", *s.target_qps));
+    if (!std::isfinite(*s.target_qps) || *s.target_qps < kMinTargetQps) {
+      return invalid_argument(fmt::format("target_qps must be a finite number >= {}, got {}",
+                                          kMinTargetQps, *s.target_qps));
     }
   }
   if (s.latency_bound_ms && !(std::isfinite(*s.latency_bound_ms) && *s.latency_bound_ms > 0)) {
@@ -500,7 +505,7 @@ Result<ScenarioResult> Scenario::run(backends::Executable& executable,
         result.queries, p90 ? 90 : 99, early_stopping_min_queries(quantile)));
   }
 
-  if (s.kind == ScenarioKind::kServer && s.latency_bound_ms) {
+  if (s.kind == ScenarioKind::kServer && s.latency_bound_ms && result.queries > 0) {
     const double bound = *s.latency_bound_ms;
     result.met_latency_bound = result.latency.p99 <= bound;
     if (!*result.met_latency_bound) {

@@ -363,6 +363,23 @@ TEST(MeasureScenario, ServerWithoutOverloadHasNoQueueing) {
   EXPECT_LT(r->latency.p50, 15.0);
 }
 
+TEST(MeasureScenario, ServerCapBeforeFirstArrival) {
+  FakeExecutable exe;
+  ScenarioSettings s = quick(ScenarioKind::kServer);
+  s.warmup_queries = 0;
+  s.target_qps = 0.01;  // first arrival after 100 s on average (141 s for seed 42)
+  s.max_duration_s = 0.05;
+  s.latency_bound_ms = 10;
+  auto r = Scenario(s).run(exe, random_samples(1, {1}, 1));
+  ASSERT_TRUE(r.is_ok()) << r.status().to_string();
+  EXPECT_EQ(r->queries, 0u);
+  EXPECT_EQ(exe.calls(), 0u);
+  EXPECT_FALSE(r->valid);
+  EXPECT_FALSE(r->met_latency_bound.has_value());
+  ASSERT_FALSE(r->invalid_reasons.empty());
+  EXPECT_NE(r->invalid_reasons[0].find("before the first query arrived"), std::string::npos);
+}
+
 TEST(MeasureScenario, ProgressReportedAboutEvery100Ms) {
   FakeExecutable exe(200us);
   ScenarioSettings s = quick(ScenarioKind::kSingleStream);

@@ -74,8 +74,8 @@ struct ScenarioSettings {
 // server scenario still needs target_qps.
 ScenarioSettings default_settings(ScenarioKind kind);
 
-// Checks ranges (kInvalidArgument naming the field): server needs a positive finite
-// target_qps, samples_per_query and batch are at least 1, durations are finite and >= 0.
+// Checks ranges (kInvalidArgument naming the field): server needs a finite target_qps
+// >= 0.001, samples_per_query and batch are at least 1, durations are finite and >= 0.
 Status validate(const ScenarioSettings& settings);
 
 // The settings as a result record stores them (`inputs` is left for the caller to describe).
