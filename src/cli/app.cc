@@ -41,6 +41,47 @@ int main_entry(int argc, char** argv) {
   run_cmd->add_option("--threads", run.threads, "Worker threads (1 = no extra threads)")
       ->default_val(1);
 
+  BenchOptions bench;
+  CLI::App* bench_cmd = app.add_subcommand(
+      "bench", "Measure latency, throughput, memory and energy (LoadGen-style scenarios)");
+  bench_cmd->add_option("MODEL", bench.model, "ONNX model file")->required();
+  bench_cmd->add_option("--backend", bench.backend, "native | native-ref | null")
+      ->default_val("native");
+  bench_cmd
+      ->add_option("--scenario", bench.scenario, "single-stream | multi-stream | server | offline")
+      ->default_val("single-stream");
+  bench_cmd->add_option("--threads", bench.threads, "Worker threads (1 = no extra threads)")
+      ->default_val(1);
+  bench_cmd->add_option("--warmup", bench.warmup, "Warm-up queries (default 10)");
+  bench_cmd->add_option("--min-queries", bench.min_queries,
+                        "At least this many measured queries (default 100; multi-stream 662)");
+  bench_cmd->add_option("--min-duration", bench.min_duration_s,
+                        "At least this many seconds of measurement (default 1)");
+  bench_cmd->add_option("--max-duration", bench.max_duration_s,
+                        "Stop after this many seconds even below the minimums (run is invalid)");
+  bench_cmd->add_option("--target-qps", bench.target_qps, "Server: Poisson arrival rate");
+  bench_cmd->add_option("--latency-bound", bench.latency_bound_ms,
+                        "Server: p99 bound in ms that the run must meet");
+  bench_cmd->add_option("--samples-per-query", bench.samples_per_query,
+                        "Multi-stream: samples per query (default 8)");
+  bench_cmd->add_option("--batch", bench.batch, "Offline: samples per group")->default_val(1);
+  bench_cmd->add_option("--samples", bench.samples, "Random input sets preloaded before timing")
+      ->default_val(4);
+  bench_cmd->add_option("--random-seed", bench.random_seed, "Seed for inputs and arrivals")
+      ->default_val(0);
+  bench_cmd->add_option("--input", bench.inputs, "NAME=FILE.npy (repeatable) instead of random");
+  bench_cmd->add_option("--input-shape", bench.input_shapes, "NAME=DIMS for symbolic dims");
+  bench_cmd->add_flag("--profile-ops", bench.profile_ops,
+                      "Time every node in a separate pass after the headline run");
+  bench_cmd->add_option("--json", bench.json_path, "Write the result record as JSON");
+  bench_cmd->add_option("--db", bench.db_path, "Results store (SQLite)")
+      ->default_val("edgebench-results.db");
+  bench_cmd->add_flag("--no-db", bench.no_db, "Do not store the result");
+  bench_cmd->add_option("--label", bench.label, "Free text stored with the result");
+  bench_cmd->add_option("--powercap-root", bench.powercap_root,
+                        "Where to read RAPL energy counters (default /sys/class/powercap)");
+  bench_cmd->add_flag("--quiet", bench.quiet, "No progress line");
+
   ConformanceOptions conf;
   CLI::App* conf_cmd = app.add_subcommand(
       "conformance", "Run ONNX backend test folders and write a support grid per op");
@@ -134,6 +175,7 @@ int main_entry(int argc, char** argv) {
   if (*inspect_cmd) return run_inspect(inspect);
   if (*run_cmd) return run_run(run);
   if (*conf_cmd) return run_conformance(conf);
+  if (*bench_cmd) return run_bench(bench);
   if (*gen_conv) return run_generate_conv(conv, conv_out);
   if (*gen_dense) return run_generate_dense(dense, dense_out);
   if (*results_list_cmd) return run_results_list(results_list);

@@ -27,6 +27,33 @@ struct RunOptions {
 };
 int run_run(const RunOptions& options);
 
+struct BenchOptions {
+  std::string model;
+  std::string backend = "native";
+  std::string scenario = "single-stream";
+  int threads = 1;
+  std::optional<std::uint64_t> warmup;
+  std::optional<std::uint64_t> min_queries;
+  std::optional<double> min_duration_s;
+  std::optional<double> max_duration_s;
+  std::optional<double> target_qps;
+  std::optional<double> latency_bound_ms;
+  std::optional<std::uint64_t> samples_per_query;
+  std::uint64_t batch = 1;
+  std::uint64_t samples = 4;  // random input sets preloaded before timing
+  std::uint64_t random_seed = 0;
+  std::vector<std::string> inputs;  // NAME=FILE.npy
+  std::vector<std::string> input_shapes;
+  bool profile_ops = false;
+  std::string json_path;
+  std::string db_path = "edgebench-results.db";
+  bool no_db = false;
+  std::string label;
+  std::string powercap_root;  // default /sys/class/powercap
+  bool quiet = false;
+};
+int run_bench(const BenchOptions& options);
+
 struct ConformanceOptions {
   std::vector<std::string> dirs;
   std::string backend = "native";

@@ -349,6 +349,8 @@ ordered_json to_ordered_json(const Record& record) {
   ordered_json latencies = ordered_json::array();
   for (double v : record.latencies_ms) latencies.push_back(number(v));
   j["latencies_ms"] = std::move(latencies);
+  j["latencies_path"] =
+      record.latencies_path.empty() ? ordered_json(nullptr) : ordered_json(record.latencies_path);
   return j;
 }
 
@@ -508,6 +510,7 @@ Result<Record> from_json(const nlohmann::json& j) {
   }
 
   root.number_list("latencies_ms", record.latencies_ms, Need::kOptional);
+  root.string("latencies_path", record.latencies_path, Need::kOptional);
 
   if (!error.is_ok()) return error;
   return record;

@@ -139,6 +139,9 @@ struct Record {
   nlohmann::json quality = nullptr;  // top1, top5, mse, ... when a dataset was used
   std::optional<OpProfile> profile;
   std::vector<double> latencies_ms;  // raw per-query latencies, in issue order
+  // Long runs (the null backend makes millions of queries) keep their raw latencies in a
+  // float64 .npy file instead; latencies_ms is then empty and this names the file.
+  std::string latencies_path;
 };
 
 nlohmann::json to_json(const Record& record);

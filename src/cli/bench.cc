@@ -1,0 +1,264 @@
+// edgebench bench: LoadGen-style measurement of a model on a backend. Phases are measured and
+// reported separately: load + compile (init_ms), the first (cold) inference, warm-up, then the
+// measured phase of the chosen scenario; an optional per-op profile runs as its own pass.
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+
+#include "commands.h"
+#include "common.h"
+#include "edgebench/backends/backend.h"
+#include "edgebench/core/hash.h"
+#include "edgebench/core/npy.h"
+#include "edgebench/core/random.h"
+#include "edgebench/engine/plan.h"
+#include "edgebench/ir/stats.h"
+#include "edgebench/measure/profiler.h"
+#include "edgebench/measure/resources.h"
+#include "edgebench/measure/scenario.h"
+#include "edgebench/results/ids.h"
+#include "edgebench/results/io.h"
+#include "edgebench/results/store.h"
+#include "host_info.h"
+
+namespace edgebench::cli {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double ms_since(Clock::time_point start) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+}
+
+// Parameters and MACs of the model as the engine sees it (best effort: unknown parts count 0).
+void describe_model(const ir::Graph& graph, const std::string& path, results::ModelInfo& model) {
+  model.path = path;
+  model.name = std::filesystem::path(path).stem().string();
+  auto sha = sha256_file(path);
+  model.sha256 = sha.is_ok() ? *sha : "";
+  auto analysis = engine::analyze_graph(graph, engine::builtin_registry());
+  ir::Graph annotated = graph;
+  if (analysis.is_ok()) engine::annotate_types(annotated, analysis->types);
+  const ir::GraphStats stats = ir::compute_stats(annotated);
+  model.params = stats.params_total;
+  model.params_bytes = stats.params_bytes;
+  model.macs = stats.macs_total;
+}
+
+// Preloaded input sets: from .npy files (one set) or seeded random tensors (`count` sets).
+Result<std::vector<std::vector<Tensor>>> make_samples(
+    const backends::Executable& exe, const std::map<std::string, Tensor, std::less<>>& given,
+    std::uint64_t seed, std::uint64_t count) {
+  std::vector<std::vector<Tensor>> samples;
+  const std::uint64_t sets = given.empty() ? count : 1;
+  for (std::uint64_t s = 0; s < sets; ++s) {
+    std::vector<Tensor> set;
+    for (std::size_t i = 0; i < exe.inputs().size(); ++i) {
+      const backends::TensorSpec& spec = exe.inputs()[i];
+      auto it = given.find(spec.name);
+      if (it != given.end()) {
+        if (it->second.dtype() != spec.dtype || it->second.shape() != spec.shape) {
+          return invalid_argument(fmt::format("input '{}': file holds {}, the model expects {}{}",
+                                              spec.name, it->second.describe(),
+                                              dtype_name(spec.dtype), shape_to_string(spec.shape)));
+        }
+        set.push_back(it->second);
+        continue;
+      }
+      EB_ASSIGN_OR_RETURN(Tensor t, random_tensor(spec.dtype, spec.shape, seed + s * 1000 + i));
+      set.push_back(std::move(t));
+    }
+    samples.push_back(std::move(set));
+  }
+  return samples;
+}
+
+void print_summary(const results::Record& r) {
+  const results::LatencyStats& l = r.timings.latency;
+  fmt::print("\n{} on {} ({} thread{}), {}\n", r.model.name, r.backend.name, r.backend.threads,
+             r.backend.threads == 1 ? "" : "s", r.scenario.name);
+  fmt::print("  init (load + compile)   {:10.3f} ms\n", r.timings.init_ms);
+  fmt::print("  first inference (cold)  {:10.3f} ms\n", r.timings.first_inference_ms);
+  fmt::print("  queries                 {:10}   in {:.2f} s\n", l.count, r.timings.duration_s);
+  fmt::print("  latency ms   min {:.5g}  mean {:.5g}  std {:.5g}  max {:.5g}\n", l.min, l.mean,
+             l.std, l.max);
+  fmt::print("               p50 {:.5g}  p90 {:.5g}  p95 {:.5g}  p99 {:.5g}  p99.9 {:.5g}\n", l.p50,
+             l.p90, l.p95, l.p99, l.p999);
+  fmt::print("  throughput   {:.2f} queries/s, {:.2f} samples/s\n", r.throughput.queries_per_s,
+             r.throughput.samples_per_s);
+  fmt::print("  headline     {} = {:.5g}", r.timings.headline_metric, r.timings.headline_value);
+  if (r.timings.early_stopping_ms) {
+    fmt::print("   (early-stopping estimate {:.5g} ms)", *r.timings.early_stopping_ms);
+  }
+  fmt::print("\n");
+  if (r.timings.met_latency_bound) {
+    fmt::print("  latency bound {} ms: {}\n", r.scenario.latency_bound_ms.value_or(0),
+               *r.timings.met_latency_bound ? "met" : "NOT met");
+  }
+  fmt::print("  memory       peak RSS {}, activation arena {}\n",
+             human_bytes(static_cast<double>(r.memory.peak_rss_bytes)),
+             human_bytes(static_cast<double>(r.memory.arena_bytes)));
+  fmt::print("  CPU time     user {:.3f} s, system {:.3f} s\n", r.cpu.user_s, r.cpu.system_s);
+  if (r.energy.available) {
+    fmt::print("  energy       {:.3f} J ({})\n", r.energy.joules, r.energy.source);
+  } else {
+    fmt::print("  energy       not measured (no readable powercap counters)\n");
+  }
+  if (r.profile) {
+    fmt::print("\n  per-op profile ({} runs, separate pass)\n", r.profile->runs);
+    for (const results::OpProfileEntry& e : r.profile->by_op_type) {
+      fmt::print("    {:<24} {:>6} calls {:>10.3f} ms/run {:>6.1f}%\n", e.op_type, e.calls,
+                 r.profile->runs ? e.total_ms / static_cast<double>(r.profile->runs) : 0.0,
+                 100.0 * e.share);
+    }
+  }
+  fmt::print("  result {} {}\n", r.id, r.valid ? "(valid)" : "(INVALID)");
+  for (const std::string& why : r.invalid_reasons) fmt::print("    invalid: {}\n", why);
+}
+
+}  // namespace
+
+int run_bench(const BenchOptions& options) {
+  auto backend = backends::make_backend(options.backend);
+  if (!backend.is_ok()) return report_error(backend.status());
+  auto kind = measure::parse_scenario(options.scenario);
+  if (!kind.is_ok()) return report_error(kind.status());
+  if (options.threads < 1) return report_error(invalid_argument("--threads must be at least 1"));
+  if (options.samples < 1) return report_error(invalid_argument("--samples must be at least 1"));
+
+  measure::ScenarioSettings settings = measure::default_settings(*kind);
+  if (options.warmup) settings.warmup_queries = *options.warmup;
+  if (options.min_queries) settings.min_queries = *options.min_queries;
+  if (options.min_duration_s) settings.min_duration_s = *options.min_duration_s;
+  if (options.max_duration_s) settings.max_duration_s = *options.max_duration_s;
+  settings.target_qps = options.target_qps;
+  settings.latency_bound_ms = options.latency_bound_ms;
+  if (options.samples_per_query) settings.samples_per_query = *options.samples_per_query;
+  settings.batch = options.batch;
+  settings.seed = options.random_seed;
+  if (Status st = measure::validate(settings); !st.is_ok()) return report_error(st);
+
+  // Read the .npy inputs before anything is timed.
+  std::map<std::string, Tensor, std::less<>> given;
+  for (const std::string& flag : options.inputs) {
+    auto kv = split_assignment(flag, "--input");
+    if (!kv.is_ok()) return report_error(kv.status());
+    auto tensor = read_npy(kv->second);
+    if (!tensor.is_ok()) return report_error(tensor.status());
+    given[kv->first] = std::move(tensor).value();
+  }
+  auto shapes = parse_input_shapes(options.input_shapes);
+  if (!shapes.is_ok()) return report_error(shapes.status());
+
+  // Open the store first: a bad --db path should fail before minutes of measurement.
+  std::optional<results::Store> store;
+  if (!options.no_db) {
+    auto opened = results::Store::open(options.db_path);
+    if (!opened.is_ok()) return report_error(opened.status());
+    store.emplace(std::move(opened).value());
+  }
+
+  // Phase 1: load + compile.
+  const auto init_start = Clock::now();
+  Result<ir::Graph> graph = load_model_file(options.model);
+  if (!graph.is_ok()) return report_error(graph.status());
+  for (const auto& [name, tensor] : given) {
+    if (std::find(graph->inputs.begin(), graph->inputs.end(), name) == graph->inputs.end()) {
+      return report_error(invalid_argument(
+          fmt::format("--input {}=...: the model has no input named '{}' (inputs: {})", name, name,
+                      fmt::join(graph->inputs, ", "))));
+    }
+  }
+  backends::CompileOptions compile_options;
+  compile_options.threads = options.threads;
+  compile_options.input_shapes = *shapes;
+  for (const auto& [name, tensor] : given) compile_options.input_shapes[name] = tensor.shape();
+  auto exe = (*backend)->compile(*graph, compile_options);
+  if (!exe.is_ok()) {
+    return report_error(exe.status().with_context(fmt::format("model '{}'", options.model)));
+  }
+  const double init_ms = ms_since(init_start);
+
+  results::Record record;
+  results::stamp_new_record(record);
+  record.command = "bench";
+  record.label = options.label;
+  describe_model(*graph, options.model, record.model);
+  record.backend.name = (*backend)->name();
+  record.backend.threads = options.threads;
+  record.host = collect_host_info();
+  record.timings.init_ms = init_ms;
+
+  auto samples = make_samples(**exe, given, options.random_seed, options.samples);
+  if (!samples.is_ok()) return report_error(samples.status());
+
+  // Phase 2: the cold first inference.
+  std::vector<Tensor> outputs = measure::preallocate_outputs(**exe);
+  auto first = measure::time_first_inference(**exe, (*samples)[0], outputs);
+  if (!first.is_ok()) return report_error(first.status().with_context("first inference"));
+  record.timings.first_inference_ms = *first;
+
+  // Phases 3 and 4: warm-up and the measured phase.
+  measure::PowercapReader powercap(
+      options.powercap_root.empty() ? std::filesystem::path(measure::PowercapReader::kDefaultRoot)
+                                    : std::filesystem::path(options.powercap_root));
+  measure::ScenarioHooks hooks;
+  hooks.powercap = &powercap;
+  const bool show_progress = isatty(STDERR_FILENO) != 0 && !options.quiet;
+  if (show_progress) {
+    hooks.progress = [&](const measure::Progress& p) {
+      std::fprintf(stderr, "\r  %s: %llu queries, %.1f s   ", options.scenario.c_str(),
+                   static_cast<unsigned long long>(p.queries), p.elapsed_s);
+    };
+  }
+  measure::Scenario scenario(settings);
+  auto measured = scenario.run(**exe, *samples, hooks);
+  if (show_progress) std::fprintf(stderr, "\r%60s\r", "");
+  if (!measured.is_ok()) return report_error(measured.status());
+  measure::fill_record(settings, *measured, record);
+  record.scenario.inputs =
+      given.empty() ? fmt::format("random:{} ({} sets)", options.random_seed, options.samples)
+                    : "npy";
+  record.memory.arena_bytes = (*exe)->arena_bytes();
+
+  // Optional: the per-op profile, in its own pass after the headline figures.
+  if (options.profile_ops) {
+    auto profile = measure::profile_ops(**exe, *samples);
+    if (!profile.is_ok()) return report_error(profile.status().with_context("--profile-ops"));
+    record.profile = std::move(profile).value();
+  }
+
+  // Keep records small: beyond kMaxInlineLatencies the raw latencies go to a .npy file.
+  constexpr std::size_t kMaxInlineLatencies = 100000;
+  if (record.latencies_ms.size() > kMaxInlineLatencies) {
+    const std::filesystem::path base = options.json_path.empty()
+                                           ? std::filesystem::path(options.db_path).parent_path()
+                                           : std::filesystem::path(options.json_path).parent_path();
+    const std::filesystem::path path = base / fmt::format("latencies-{}.npy", record.id);
+    Tensor raw =
+        Tensor::zeros(DType::kFloat64, {static_cast<std::int64_t>(record.latencies_ms.size())});
+    std::copy(record.latencies_ms.begin(), record.latencies_ms.end(), raw.data<double>());
+    if (Status st = write_npy(path, raw); !st.is_ok()) return report_error(st);
+    record.latencies_path = path.string();
+    record.latencies_ms.clear();
+  }
+
+  print_summary(record);
+  if (!options.json_path.empty()) {
+    if (Status st = results::write_json_file(options.json_path, record); !st.is_ok()) {
+      return report_error(st);
+    }
+  }
+  if (store) {
+    if (Status st = store->add(record); !st.is_ok()) return report_error(st);
+    fmt::print("  stored in {}\n", options.db_path);
+  }
+  return record.valid ? kExitOk : kExitCheckFailed;
+}
+
+}  // namespace edgebench::cli

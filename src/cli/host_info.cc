@@ -1,0 +1,65 @@
+#include "host_info.h"
+
+#include <fmt/format.h>
+#include <google/protobuf/stubs/common.h>
+#include <sqlite3.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <string>
+#include <thread>
+
+namespace edgebench::cli {
+
+namespace {
+
+std::string cpu_model() {
+  std::ifstream in("/proc/cpuinfo");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("model name", 0) == 0 || line.rfind("Model", 0) == 0) {
+      const auto colon = line.find(':');
+      if (colon != std::string::npos) {
+        std::string value = line.substr(colon + 1);
+        value.erase(0, value.find_first_not_of(' '));
+        return value;
+      }
+    }
+  }
+  return "unknown";
+}
+
+std::string compiler() {
+#if defined(__clang__)
+  return fmt::format("clang {}.{}.{}", __clang_major__, __clang_minor__, __clang_patchlevel__);
+#elif defined(__GNUC__)
+  return fmt::format("gcc {}.{}.{}", __GNUC__, __GNUC_MINOR__, __GNUC_PATCHLEVEL__);
+#else
+  return "unknown";
+#endif
+}
+
+}  // namespace
+
+results::HostInfo collect_host_info() {
+  results::HostInfo host;
+  host.cpu_model = cpu_model();
+  host.logical_cores = static_cast<int>(std::thread::hardware_concurrency());
+  struct utsname u {};
+  if (uname(&u) == 0) {
+    host.os = fmt::format("{} {} {}", u.sysname, u.release, u.machine);
+    host.hostname = u.nodename;
+  }
+  host.compiler = compiler();
+  host.libraries["edgebench"] = "0.1.0";
+  host.libraries["protobuf"] =
+      fmt::format("{}.{}.{}", GOOGLE_PROTOBUF_VERSION / 1000000,
+                  GOOGLE_PROTOBUF_VERSION / 1000 % 1000, GOOGLE_PROTOBUF_VERSION % 1000);
+  host.libraries["sqlite"] = sqlite3_libversion();
+  host.libraries["fmt"] =
+      fmt::format("{}.{}.{}", FMT_VERSION / 10000, FMT_VERSION / 100 % 100, FMT_VERSION % 100);
+  return host;
+}
+
+}  // namespace edgebench::cli
