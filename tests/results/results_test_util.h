@@ -106,6 +106,7 @@ inline Record full_record(int n = 0, std::size_t latency_count = 100) {
   std::mt19937_64 gen(static_cast<std::uint64_t>(n) + 1);
   std::uniform_real_distribution<double> dist(0.5, 20.0);
   for (std::size_t i = 0; i < latency_count; ++i) r.latencies_ms.push_back(dist(gen));
+  r.latencies_path = "latencies-" + r.id + ".npy";
   return r;
 }
 
@@ -229,6 +230,7 @@ inline std::vector<std::string> differing_fields(const Record& a, const Record& 
       diff.push_back("profile.by_op_type");
     }
   }
+  if (a.latencies_path != b.latencies_path) diff.push_back("latencies_path");
   if (a.latencies_ms.size() != b.latencies_ms.size()) {
     diff.push_back("latencies_ms");
   } else {
