@@ -114,6 +114,29 @@ TEST_F(BenchCli, BadFlagsAndInputsExitTwo) {
   EXPECT_NE(r.output.find("m.onnx"), std::string::npos) << r.output;
 }
 
+TEST_F(BenchCli, EnergyComesFromThePowercapTreeOrIsAbsent) {
+  // A fake powercap tree with one package zone.
+  const fs::path zone = dir_ / "powercap" / "intel-rapl:0";
+  fs::create_directories(zone);
+  std::ofstream(zone / "name") << "package-0\n";
+  std::ofstream(zone / "energy_uj") << "123456789\n";
+  std::ofstream(zone / "max_energy_range_uj") << "262143328850\n";
+  CommandResult r = edgebench("bench " + path("m.onnx") +
+                              " --backend null --min-duration 0.05 --no-db --quiet --json " +
+                              path("e.json") + " --powercap-root " + (dir_ / "powercap").string());
+  ASSERT_TRUE(r.exit_code == 0 || r.exit_code == 1) << r.output;
+  nlohmann::json j = read_json("e.json");
+  EXPECT_TRUE(j["energy"]["available"].get<bool>()) << j["energy"].dump();
+  EXPECT_GE(j["energy"]["joules"].get<double>(), 0.0);
+  // No counters: energy is reported as absent, not as zero.
+  r = edgebench("bench " + path("m.onnx") +
+                " --backend null --min-duration 0.05 --no-db --quiet --json " + path("n.json") +
+                " --powercap-root " + path("no-such-folder"));
+  ASSERT_TRUE(r.exit_code == 0 || r.exit_code == 1) << r.output;
+  j = read_json("n.json");
+  EXPECT_FALSE(j["energy"]["available"].get<bool>()) << j["energy"].dump();
+}
+
 TEST_F(BenchCli, StoreSurvivesAKilledRun) {
   for (int i = 0; i < 2; ++i) {
     const CommandResult r =
