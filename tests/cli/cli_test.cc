@@ -8,28 +8,15 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "cli/cli_test_util.h"
 #include "edgebench/core/npy.h"
 
 namespace {
 
 namespace fs = std::filesystem;
 
-struct CommandResult {
-  int exit_code;
-  std::string output;  // stdout and stderr together
-};
-
-CommandResult edgebench(const std::string& args) {
-  const std::string command = std::string(EDGEBENCH_BINARY) + " " + args + " 2>&1";
-  CommandResult r{-1, {}};
-  FILE* pipe = popen(command.c_str(), "r");
-  if (pipe == nullptr) return r;
-  std::array<char, 4096> buffer{};
-  while (std::fgets(buffer.data(), buffer.size(), pipe) != nullptr) r.output += buffer.data();
-  const int status = pclose(pipe);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
+using edgebench::cli_test::CommandResult;
+using edgebench::cli_test::edgebench;
 
 class Cli : public ::testing::Test {
  protected:
