@@ -70,6 +70,10 @@ int main_entry(int argc, char** argv) {
   bench_cmd->add_option("--random-seed", bench.random_seed, "Seed for inputs and arrivals")
       ->default_val(0);
   bench_cmd->add_option("--input", bench.inputs, "NAME=FILE.npy (repeatable) instead of random");
+  bench_cmd->add_option("--dataset", bench.dataset,
+                        "Inputs from npy:DIR, onnx-test:DIR or random:SEED (preloaded)");
+  bench_cmd->add_option("--limit", bench.limit, "At most N dataset samples (0: all)")
+      ->default_val(0);
   bench_cmd->add_option("--input-shape", bench.input_shapes, "NAME=DIMS for symbolic dims");
   bench_cmd->add_flag("--profile-ops", bench.profile_ops,
                       "Time every node in a separate pass after the headline run");

@@ -15,6 +15,7 @@
 #include "edgebench/core/hash.h"
 #include "edgebench/core/npy.h"
 #include "edgebench/core/random.h"
+#include "edgebench/data/dataset.h"
 #include "edgebench/engine/plan.h"
 #include "edgebench/ir/stats.h"
 #include "edgebench/measure/profiler.h"
@@ -74,6 +75,24 @@ Result<std::vector<std::vector<Tensor>>> make_samples(
       set.push_back(std::move(t));
     }
     samples.push_back(std::move(set));
+  }
+  return samples;
+}
+
+// Samples from a dataset spec (data::open_dataset), at most `limit` of them (0: all).
+Result<std::vector<std::vector<Tensor>>> load_dataset_samples(const backends::Executable& exe,
+                                                              const std::string& spec,
+                                                              std::uint64_t random_count,
+                                                              std::uint64_t limit) {
+  std::vector<data::InputSpec> inputs;
+  for (const backends::TensorSpec& s : exe.inputs()) inputs.push_back({s.name, s.dtype, s.shape});
+  EB_ASSIGN_OR_RETURN(auto dataset, data::open_dataset(spec, inputs, random_count));
+  std::size_t count = dataset->size();
+  if (limit > 0) count = std::min<std::size_t>(count, limit);
+  std::vector<std::vector<Tensor>> samples;
+  for (std::size_t i = 0; i < count; ++i) {
+    EB_ASSIGN_OR_RETURN(std::vector<Tensor> sample, dataset->sample(i));
+    samples.push_back(std::move(sample));
   }
   return samples;
 }
@@ -154,6 +173,9 @@ int run_bench(const BenchOptions& options) {
   }
   auto shapes = parse_input_shapes(options.input_shapes);
   if (!shapes.is_ok()) return report_error(shapes.status());
+  if (!options.dataset.empty() && !given.empty()) {
+    return report_error(invalid_argument("give inputs with --input or --dataset, not both"));
+  }
 
   // Open the store first: a bad --db path should fail before minutes of measurement.
   std::optional<results::Store> store;
@@ -194,7 +216,12 @@ int run_bench(const BenchOptions& options) {
   record.host = collect_host_info();
   record.timings.init_ms = init_ms;
 
-  auto samples = make_samples(**exe, given, options.random_seed, options.samples);
+  Result<std::vector<std::vector<Tensor>>> samples = std::vector<std::vector<Tensor>>{};
+  if (!options.dataset.empty()) {
+    samples = load_dataset_samples(**exe, options.dataset, options.samples, options.limit);
+  } else {
+    samples = make_samples(**exe, given, options.random_seed, options.samples);
+  }
   if (!samples.is_ok()) return report_error(samples.status());
 
   // Phase 2: the cold first inference.
@@ -221,9 +248,11 @@ int run_bench(const BenchOptions& options) {
   if (show_progress) std::fprintf(stderr, "\r%60s\r", "");
   if (!measured.is_ok()) return report_error(measured.status());
   measure::fill_record(settings, *measured, record);
-  record.scenario.inputs =
-      given.empty() ? fmt::format("random:{} ({} sets)", options.random_seed, options.samples)
-                    : "npy";
+  record.scenario.inputs = !options.dataset.empty()
+                               ? fmt::format("{} ({} samples)", options.dataset, samples->size())
+                               : (given.empty() ? fmt::format("random:{} ({} sets)",
+                                                              options.random_seed, options.samples)
+                                                : "npy");
   record.memory.arena_bytes = (*exe)->arena_bytes();
 
   // Optional: the per-op profile, in its own pass after the headline figures.

@@ -125,6 +125,17 @@ TEST_F(BenchCli, EnergyComesFromThePowercapTreeOrIsAbsent) {
   EXPECT_FALSE(j["energy"]["available"].get<bool>()) << j["energy"].dump();
 }
 
+TEST_F(BenchCli, DatasetSpecsFeedTheSamples) {
+  const std::string test = "/usr/share/libonnx-testdata/data/node/test_relu";
+  CommandResult r = edgebench("bench " + test + "/model.onnx --dataset onnx-test:" + test +
+                              " --min-duration 0.05 --no-db --quiet --json " + path("d.json"));
+  ASSERT_TRUE(r.exit_code == 0 || r.exit_code == 1) << r.output;
+  EXPECT_EQ(read_json("d.json")["scenario"]["inputs"], "onnx-test:" + test + " (1 samples)");
+  r = edgebench("bench " + path("m.onnx") + " --dataset npy:" + path("none") + " --no-db");
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("none"), std::string::npos) << r.output;
+}
+
 TEST_F(BenchCli, StoreSurvivesAKilledRun) {
   for (int i = 0; i < 2; ++i) {
     const CommandResult r =
