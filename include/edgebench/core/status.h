@@ -76,6 +76,9 @@ class [[nodiscard]] Result {
   const T& value() const& { return std::get<T>(storage_); }
   T&& value() && { return std::get<T>(std::move(storage_)); }
 
+  // The value, or `fallback` when this holds an error.
+  T value_or(T fallback) const& { return is_ok() ? std::get<T>(storage_) : std::move(fallback); }
+
   T* operator->() { return &value(); }
   const T* operator->() const { return &value(); }
   T& operator*() & { return value(); }
