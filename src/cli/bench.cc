@@ -14,7 +14,6 @@
 #include "edgebench/backends/backend.h"
 #include "edgebench/core/hash.h"
 #include "edgebench/core/npy.h"
-#include "edgebench/core/random.h"
 #include "edgebench/data/dataset.h"
 #include "edgebench/engine/plan.h"
 #include "edgebench/ir/stats.h"
@@ -51,34 +50,6 @@ void describe_model(const ir::Graph& graph, const std::string& path, results::Mo
   model.macs = stats.macs_total;
 }
 
-// Preloaded input sets: from .npy files (one set) or seeded random tensors (`count` sets).
-Result<std::vector<std::vector<Tensor>>> make_samples(
-    const backends::Executable& exe, const std::map<std::string, Tensor, std::less<>>& given,
-    std::uint64_t seed, std::uint64_t count) {
-  std::vector<std::vector<Tensor>> samples;
-  const std::uint64_t sets = given.empty() ? count : 1;
-  for (std::uint64_t s = 0; s < sets; ++s) {
-    std::vector<Tensor> set;
-    for (std::size_t i = 0; i < exe.inputs().size(); ++i) {
-      const backends::TensorSpec& spec = exe.inputs()[i];
-      auto it = given.find(spec.name);
-      if (it != given.end()) {
-        if (it->second.dtype() != spec.dtype || it->second.shape() != spec.shape) {
-          return invalid_argument(fmt::format("input '{}': file holds {}, the model expects {}{}",
-                                              spec.name, it->second.describe(),
-                                              dtype_name(spec.dtype), shape_to_string(spec.shape)));
-        }
-        set.push_back(it->second);
-        continue;
-      }
-      EB_ASSIGN_OR_RETURN(Tensor t, random_tensor(spec.dtype, spec.shape, seed + s * 1000 + i));
-      set.push_back(std::move(t));
-    }
-    samples.push_back(std::move(set));
-  }
-  return samples;
-}
-
 // Samples from a dataset spec (data::open_dataset), at most `limit` of them (0: all).
 Result<std::vector<std::vector<Tensor>>> load_dataset_samples(const backends::Executable& exe,
                                                               const std::string& spec,
@@ -93,6 +64,27 @@ Result<std::vector<std::vector<Tensor>>> load_dataset_samples(const backends::Ex
   for (std::size_t i = 0; i < count; ++i) {
     EB_ASSIGN_OR_RETURN(std::vector<Tensor> sample, dataset->sample(i));
     samples.push_back(std::move(sample));
+  }
+  return samples;
+}
+
+// Preloaded input sets: seeded random tensors (`count` sets, the `random:SEED` dataset), with
+// inputs given as .npy files replacing their random tensor (then a single set).
+Result<std::vector<std::vector<Tensor>>> make_samples(
+    const backends::Executable& exe, const std::map<std::string, Tensor, std::less<>>& given,
+    std::uint64_t seed, std::uint64_t count) {
+  EB_ASSIGN_OR_RETURN(auto samples, load_dataset_samples(exe, fmt::format("random:{}", seed),
+                                                         given.empty() ? count : 1, 0));
+  for (std::size_t i = 0; i < exe.inputs().size(); ++i) {
+    const backends::TensorSpec& spec = exe.inputs()[i];
+    auto it = given.find(spec.name);
+    if (it == given.end()) continue;
+    if (it->second.dtype() != spec.dtype || it->second.shape() != spec.shape) {
+      return invalid_argument(fmt::format("input '{}': file holds {}, the model expects {}{}",
+                                          spec.name, it->second.describe(), dtype_name(spec.dtype),
+                                          shape_to_string(spec.shape)));
+    }
+    samples[0][i] = it->second;
   }
   return samples;
 }
