@@ -1,9 +1,11 @@
-// The native backend: the built-in engine. Until fast kernels exist, `native` and
-// `native-ref` both run the reference kernels.
+// The native backend: the built-in engine. `native` lowers the graph onto the fast kernels
+// (XNNPACK, NHWC, pthreadpool) and runs the rest on the reference kernels; `native-ref` runs
+// the reference kernels only, on one thread.
 #include <fmt/format.h>
 
 #include "edgebench/backends/backend.h"
 #include "edgebench/engine/registry.h"
+#include "edgebench/kernels/fast.h"
 
 namespace edgebench::backends {
 
@@ -34,31 +36,58 @@ class NativeExecutable final : public Executable {
 
 class NativeBackend final : public Backend {
  public:
-  explicit NativeBackend(std::string name) : name_(std::move(name)) {}
+  explicit NativeBackend(std::string name) : name_(std::move(name)), fast_(name_ == "native") {}
 
   std::string name() const override { return name_; }
 
   Capabilities capabilities() const override {
     return {name_,
-            name_ == "native-ref" ? "built-in engine, reference kernels only"
-                                  : "built-in engine (reference kernels)",
+            fast_ ? "built-in engine: XNNPACK kernels where they apply, reference kernels elsewhere"
+                  : "built-in engine, reference kernels only",
             {DType::kFloat32, DType::kFloat64, DType::kFloat16, DType::kInt8, DType::kUInt8,
              DType::kInt16, DType::kUInt16, DType::kInt32, DType::kUInt32, DType::kInt64,
              DType::kUInt64, DType::kBool},
-            1,
+            fast_ ? 256 : 1,
             "host"};
   }
 
   std::vector<NodeSupport> support(const ir::Graph& graph) const override {
     std::vector<NodeSupport> out;
+    std::vector<kernels::NodeLowering> lowering;
+    if (fast_) {
+      ir::Graph sorted = graph;
+      auto types = ir::sort_topologically(sorted).is_ok()
+                       ? engine::infer_types(sorted, engine::builtin_registry(), {})
+                       : Result<engine::GraphTypes>(invalid_model("graph cannot be sorted"));
+      // Lowering reports in the sorted order; map back by node name below.
+      if (types.is_ok()) {
+        auto lowered = kernels::lower_for_fast_kernels(sorted, types.value());
+        if (lowered.is_ok()) {
+          std::map<std::string, kernels::NodeLowering> by_name;
+          for (std::size_t i = 0; i < sorted.nodes.size(); ++i) {
+            by_name[sorted.nodes[i].name] = lowered.value().nodes[i];
+          }
+          for (const ir::Node& node : graph.nodes) {
+            auto it = by_name.find(node.name);
+            lowering.push_back(it != by_name.end() ? it->second : kernels::NodeLowering{});
+          }
+        }
+      }
+    }
     for (std::size_t i = 0; i < graph.nodes.size(); ++i) {
       const ir::Node& node = graph.nodes[i];
       auto kernel = engine::builtin_registry().create_kernel(node, graph.opset_for(node.domain));
       NodeSupport s;
       s.node_index = i;
       s.supported = kernel.is_ok();
-      s.kernel = kernel.is_ok() ? "reference" : "";
-      if (!kernel.is_ok()) s.reason = kernel.status().message();
+      if (!kernel.is_ok()) {
+        s.reason = kernel.status().message();
+      } else if (i < lowering.size() && lowering[i].fast) {
+        s.kernel = lowering[i].kernel;
+      } else {
+        s.kernel = "reference";
+        if (i < lowering.size()) s.reason = lowering[i].reason;
+      }
       out.push_back(std::move(s));
     }
     return out;
@@ -71,13 +100,26 @@ class NativeBackend final : public Backend {
     }
     engine::PlanOptions plan_options;
     plan_options.input_shapes = options.input_shapes;
-    EB_ASSIGN_OR_RETURN(auto plan,
-                        engine::Plan::compile(graph, engine::builtin_registry(), plan_options));
+    if (!fast_) {
+      EB_ASSIGN_OR_RETURN(auto plan,
+                          engine::Plan::compile(graph, engine::builtin_registry(), plan_options));
+      return std::unique_ptr<Executable>(std::make_unique<NativeExecutable>(std::move(plan)));
+    }
+    EB_ASSIGN_OR_RETURN(plan_options.thread_pool, ThreadPool::create(options.threads));
+    ir::Graph g = graph;
+    EB_RETURN_IF_ERROR(ir::validate(g));
+    EB_RETURN_IF_ERROR(ir::sort_topologically(g));
+    EB_ASSIGN_OR_RETURN(auto types,
+                        engine::infer_types(g, engine::builtin_registry(), plan_options));
+    EB_ASSIGN_OR_RETURN(auto lowered, kernels::lower_for_fast_kernels(g, types));
+    EB_ASSIGN_OR_RETURN(auto plan, engine::Plan::compile(lowered.graph, kernels::fast_registry(),
+                                                         plan_options));
     return std::unique_ptr<Executable>(std::make_unique<NativeExecutable>(std::move(plan)));
   }
 
  private:
   std::string name_;
+  bool fast_;
 };
 
 // Does nothing at run time: its figures are the harness's own overhead (LoadGen's null SUT).

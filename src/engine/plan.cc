@@ -362,6 +362,32 @@ Result<std::unique_ptr<Plan>> Plan::compile(const ir::Graph& graph, const Regist
     }
     plan->steps_.push_back(std::move(step));
   }
+
+  // Prepare: kernels see their final types, constant inputs and the thread pool once.
+  plan->thread_pool_ = options.thread_pool;
+  std::vector<const TensorType*> in_types;
+  std::vector<const Tensor*> in_values;
+  std::vector<TensorType> out_types;
+  for (std::size_t n = 0; n < g.nodes.size(); ++n) {
+    if (plan->steps_[n].folded) continue;
+    const ir::Node& node = g.nodes[n];
+    in_types.assign(node.inputs.size(), nullptr);
+    in_values.assign(node.inputs.size(), nullptr);
+    out_types.assign(node.outputs.size(), TensorType{});
+    for (std::size_t i = 0; i < node.inputs.size(); ++i) {
+      if (node.inputs[i].empty()) continue;
+      in_types[i] = &plan->types_.types.at(node.inputs[i]);
+      auto c = plan->types_.constants.find(node.inputs[i]);
+      if (c != plan->types_.constants.end()) in_values[i] = &c->second;
+    }
+    for (std::size_t o = 0; o < node.outputs.size(); ++o) {
+      auto t = plan->types_.types.find(node.outputs[o]);
+      if (!node.outputs[o].empty() && t != plan->types_.types.end()) out_types[o] = t->second;
+    }
+    PrepareContext ctx{node, g.opset_for(node.domain), in_types, in_values, out_types,
+                       plan->thread_pool_.get()};
+    EB_RETURN_IF_ERROR(plan->kernels_[n]->prepare(ctx).with_context(node.describe()));
+  }
   return plan;
 }
 

@@ -19,6 +19,7 @@
 
 #include "edgebench/core/status.h"
 #include "edgebench/core/tensor.h"
+#include "edgebench/core/thread_pool.h"
 #include "edgebench/ir/graph.h"
 
 namespace edgebench::engine {
@@ -98,6 +99,18 @@ class KernelContext {
   std::span<Tensor* const> outputs_;
 };
 
+// What a kernel sees once, after inference, in a static plan: concrete types of its inputs and
+// outputs, the constant values among its inputs, and the plan's thread pool (null: one thread).
+// Fast kernels pack weights and create their library operators here (TFLite Micro's Prepare).
+struct PrepareContext {
+  const ir::Node& node;
+  std::int64_t opset = 0;
+  std::span<const TensorType* const> input_types;  // null for absent optional inputs
+  std::span<const Tensor* const> input_values;     // null when not a constant
+  std::span<const TensorType> output_types;
+  ThreadPool* thread_pool = nullptr;
+};
+
 class OpKernel {
  public:
   OpKernel() = default;
@@ -106,6 +119,9 @@ class OpKernel {
   virtual ~OpKernel() = default;
 
   virtual Status infer(InferContext& ctx) const = 0;
+  // Called once per static plan, between infer() and the first run(). The reference kernels
+  // need nothing here.
+  virtual Status prepare(const PrepareContext& ctx) { return Status::ok(); }
   virtual Status run(KernelContext& ctx) = 0;
 };
 

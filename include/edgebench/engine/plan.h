@@ -30,6 +30,8 @@ struct PlanOptions {
   std::int64_t default_dim = 1;
   // Constants larger than this are not folded at plan time (they are computed at run time).
   std::uint64_t max_folded_bytes = std::uint64_t{64} << 20;
+  // Threads for kernels that parallelize (kept alive by the plan); null: the calling thread.
+  std::shared_ptr<ThreadPool> thread_pool;
 };
 
 // Types and constant values of a graph's values for concrete input shapes.
@@ -133,6 +135,7 @@ class Plan {
   std::vector<std::unique_ptr<OpKernel>> kernels_;
   std::vector<Step> steps_;
   std::shared_ptr<std::byte> arena_;
+  std::shared_ptr<ThreadPool> thread_pool_;
   std::map<std::string, Tensor, std::less<>> static_tensors_;  // constants + arena views
   NodeObserver* observer_ = nullptr;
 };

@@ -1,0 +1,183 @@
+// Conv and ConvTranspose on NHWC float32 activations through XNNPACK. The lowering resolves
+// auto_pad and ceil-like padding into explicit pads (top, left, bottom, right) and checks the
+// weights are constants; the weights are repacked from ONNX's [M, C/g, kh, kw] (ConvTranspose:
+// [C, M/g, kh, kw]) into XNNPACK's [g, M/g, kh, kw, C/g] once, in prepare().
+#include <fmt/format.h>
+
+#include "fast_ops.h"
+#include "xnn_util.h"
+
+namespace edgebench::kernels {
+
+namespace {
+
+struct Conv2dParams {
+  std::int64_t kh, kw, sh, sw, dh, dw, pt, pl, pb, pr, group;
+  std::int64_t oph = 0, opw = 0;  // ConvTranspose output_padding (XNNPACK's adjustment)
+};
+
+Result<Conv2dParams> parse_params(const ir::Node& node, bool transpose) {
+  EB_ASSIGN_OR_RETURN(auto k, required_ints(node, "kernel_shape", 2));
+  EB_ASSIGN_OR_RETURN(auto s, required_ints(node, "strides", 2));
+  EB_ASSIGN_OR_RETURN(auto d, required_ints(node, "dilations", 2));
+  EB_ASSIGN_OR_RETURN(auto p, required_ints(node, "pads", 4));
+  Conv2dParams c{k[0], k[1], s[0], s[1], d[0], d[1], p[0], p[1], p[2], p[3],
+                 node.attributes.get_int("group", 1).value_or(1)};
+  if (transpose) {
+    EB_ASSIGN_OR_RETURN(auto op, required_ints(node, "output_padding", 2));
+    c.oph = op[0];
+    c.opw = op[1];
+  }
+  for (std::int64_t v : {c.kh, c.kw, c.sh, c.sw, c.dh, c.dw, c.group}) {
+    if (v < 1) return internal_error(fmt::format("{}: bad lowered parameters", node.describe()));
+  }
+  return c;
+}
+
+class ConvNhwc final : public engine::OpKernel {
+ public:
+  ConvNhwc(Conv2dParams p, Clamp clamp, bool transpose)
+      : p_(p), clamp_(clamp), transpose_(transpose) {}
+
+  static Result<std::unique_ptr<engine::OpKernel>> create_conv(
+      const engine::KernelCreateContext& ctx) {
+    EB_ASSIGN_OR_RETURN(auto p, parse_params(ctx.node, false));
+    return std::unique_ptr<engine::OpKernel>(
+        std::make_unique<ConvNhwc>(p, clamp_of(ctx.node), false));
+  }
+  static Result<std::unique_ptr<engine::OpKernel>> create_transpose(
+      const engine::KernelCreateContext& ctx) {
+    EB_ASSIGN_OR_RETURN(auto p, parse_params(ctx.node, true));
+    return std::unique_ptr<engine::OpKernel>(
+        std::make_unique<ConvNhwc>(p, clamp_of(ctx.node), true));
+  }
+
+  Status infer(engine::InferContext& ctx) const override {
+    EB_RETURN_IF_ERROR(ctx.expect_input_count(2, 3));
+    EB_RETURN_IF_ERROR(ctx.expect_input_dtype(0, {DType::kFloat32}));
+    EB_RETURN_IF_ERROR(ctx.expect_input_dtype(1, {DType::kFloat32}));
+    if (ctx.input_rank(0) != 4 || ctx.input_rank(1) != 4) {
+      return ctx.error("input and weights must have rank 4");
+    }
+    const Shape& x = ctx.input_shape(0);  // N H W C
+    const Shape& w = ctx.input_shape(1);
+    const std::int64_t g = p_.group;
+    std::int64_t out_channels;
+    if (!transpose_) {
+      if (w[0] % g != 0 || x[3] != w[1] * g || w[2] != p_.kh || w[3] != p_.kw) {
+        return ctx.error("weights do not match the input channels, group or kernel");
+      }
+      out_channels = w[0];
+    } else {
+      if (w[0] != x[3] || x[3] % g != 0 || w[2] != p_.kh || w[3] != p_.kw) {
+        return ctx.error("weights do not match the input channels, group or kernel");
+      }
+      out_channels = w[1] * g;
+    }
+    if (ctx.has_input(2)) {
+      EB_RETURN_IF_ERROR(ctx.expect_input_dtype(2, {DType::kFloat32}));
+      if (element_count(ctx.input_shape(2)) != out_channels) {
+        return ctx.error("bias size does not match the output channels");
+      }
+    }
+    const std::int64_t ekh = (p_.kh - 1) * p_.dh + 1;
+    const std::int64_t ekw = (p_.kw - 1) * p_.dw + 1;
+    std::int64_t oh, ow;
+    if (!transpose_) {
+      oh = (x[1] + p_.pt + p_.pb - ekh) / p_.sh + 1;
+      ow = (x[2] + p_.pl + p_.pr - ekw) / p_.sw + 1;
+    } else {
+      oh = p_.sh * (x[1] - 1) + p_.oph + ekh - p_.pt - p_.pb;
+      ow = p_.sw * (x[2] - 1) + p_.opw + ekw - p_.pl - p_.pr;
+    }
+    if (oh < 1 || ow < 1) return ctx.error("output would be empty");
+    ctx.set_output(0, DType::kFloat32, {x[0], oh, ow, out_channels});
+    return Status::ok();
+  }
+
+  Status prepare(const engine::PrepareContext& ctx) override {
+    EB_RETURN_IF_ERROR(ensure_xnnpack());
+    const Tensor* w = ctx.input_values[1];
+    const Tensor* b = ctx.input_values.size() > 2 ? ctx.input_values[2] : nullptr;
+    if (w == nullptr || (ctx.input_types.size() > 2 && ctx.input_types[2] && b == nullptr)) {
+      return internal_error("fast convolution needs constant weights and bias");
+    }
+    pool_ = pool_of(ctx.thread_pool);
+    const Shape& ws = w->shape();
+    const std::int64_t g = p_.group;
+    // ONNX: Conv [g*Mg, Cg, kh, kw], ConvTranspose [g*Cg, Mg, kh, kw].
+    // XNNPACK: [g, Mg, kh, kw, Cg] for both.
+    const std::int64_t cg = transpose_ ? ws[0] / g : ws[1];
+    const std::int64_t mg = transpose_ ? ws[1] : ws[0] / g;
+    const std::int64_t khw = p_.kh * p_.kw;
+    std::vector<float> packed(static_cast<std::size_t>(g * mg * khw * cg));
+    const float* src = w->data<float>();
+    for (std::int64_t gi = 0; gi < g; ++gi) {
+      for (std::int64_t m = 0; m < mg; ++m) {
+        for (std::int64_t c = 0; c < cg; ++c) {
+          for (std::int64_t k = 0; k < khw; ++k) {
+            const std::int64_t from = transpose_ ? ((gi * cg + c) * mg + m) * khw + k
+                                                 : ((gi * mg + m) * cg + c) * khw + k;
+            packed[static_cast<std::size_t>(((gi * mg + m) * khw + k) * cg + c)] = src[from];
+          }
+        }
+      }
+    }
+    const float* bias = b != nullptr ? b->data<float>() : nullptr;
+    const Shape& x = ctx.input_types[0]->shape;
+    batch_ = static_cast<std::size_t>(x[0]);
+    height_ = static_cast<std::size_t>(x[1]);
+    width_ = static_cast<std::size_t>(x[2]);
+    xnn_operator_t op = nullptr;
+    xnn_status st;
+    auto u = [](std::int64_t v) { return static_cast<std::uint32_t>(v); };
+    if (!transpose_) {
+      st = xnn_create_convolution2d_nhwc_f32(
+          u(p_.pt), u(p_.pr), u(p_.pb), u(p_.pl), u(p_.kh), u(p_.kw), u(p_.sh), u(p_.sw),
+          u(p_.dh), u(p_.dw), u(g), static_cast<std::size_t>(cg), static_cast<std::size_t>(mg),
+          static_cast<std::size_t>(g * cg), static_cast<std::size_t>(g * mg), packed.data(), bias,
+          clamp_.min, clamp_.max, 0, &op);
+    } else {
+      st = xnn_create_deconvolution2d_nhwc_f32(
+          u(p_.pt), u(p_.pr), u(p_.pb), u(p_.pl), u(p_.kh), u(p_.kw), u(p_.sh), u(p_.sw),
+          u(p_.dh), u(p_.dw), u(g), static_cast<std::size_t>(cg), static_cast<std::size_t>(mg),
+          static_cast<std::size_t>(g * cg), static_cast<std::size_t>(g * mg), packed.data(), bias,
+          clamp_.min, clamp_.max, 0, &op);
+    }
+    EB_RETURN_IF_ERROR(xnn_check(st, transpose_ ? "create deconvolution" : "create convolution"));
+    op_.reset(op);
+    setup_.invalidate();
+    return Status::ok();
+  }
+
+  Status run(engine::KernelContext& ctx) override {
+    const float* in = ctx.input(0).data<float>();
+    float* out = ctx.output(0).data<float>();
+    return setup_.run(op_.get(), pool_, in, nullptr, out, "convolution", [&] {
+      return transpose_ ? xnn_setup_deconvolution2d_nhwc_f32(
+                              op_.get(), batch_, height_, width_,
+                              static_cast<std::uint32_t>(p_.oph),
+                              static_cast<std::uint32_t>(p_.opw), in, out, pool_)
+                        : xnn_setup_convolution2d_nhwc_f32(op_.get(), batch_, height_, width_,
+                                                           in, out, pool_);
+    });
+  }
+
+ private:
+  Conv2dParams p_;
+  Clamp clamp_;
+  bool transpose_;
+  XnnOperator op_;
+  SetupCache setup_;
+  pthreadpool_t pool_ = nullptr;
+  std::size_t batch_ = 0, height_ = 0, width_ = 0;
+};
+
+}  // namespace
+
+void register_conv_ops(engine::Registry& registry) {
+  registry.add({kFastDomain, "Conv", 1, ConvNhwc::create_conv});
+  registry.add({kFastDomain, "ConvTranspose", 1, ConvNhwc::create_transpose});
+}
+
+}  // namespace edgebench::kernels

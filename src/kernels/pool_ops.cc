@@ -1,0 +1,145 @@
+// MaxPool, AveragePool and GlobalAveragePool on NHWC float32 through XNNPACK. Pads arrive
+// explicit (top, left, bottom, right); ceil_mode has been turned into extra bottom/right padding
+// by the lowering, and AveragePool excludes padding from its divisor (count_include_pad = 0),
+// which is what XNNPACK computes.
+#include <fmt/format.h>
+
+#include "fast_ops.h"
+#include "xnn_util.h"
+
+namespace edgebench::kernels {
+
+namespace {
+
+class Pool2d final : public engine::OpKernel {
+ public:
+  enum class Kind { kMax, kAverage };
+
+  Pool2d(Kind kind, std::vector<std::int64_t> k, std::vector<std::int64_t> s,
+         std::vector<std::int64_t> d, std::vector<std::int64_t> p)
+      : kind_(kind), k_(std::move(k)), s_(std::move(s)), d_(std::move(d)), p_(std::move(p)) {}
+
+  template <Kind kKind>
+  static Result<std::unique_ptr<engine::OpKernel>> create(const engine::KernelCreateContext& ctx) {
+    EB_ASSIGN_OR_RETURN(auto k, required_ints(ctx.node, "kernel_shape", 2));
+    EB_ASSIGN_OR_RETURN(auto s, required_ints(ctx.node, "strides", 2));
+    EB_ASSIGN_OR_RETURN(auto p, required_ints(ctx.node, "pads", 4));
+    std::vector<std::int64_t> d{1, 1};
+    if (kKind == Kind::kMax) {
+      EB_ASSIGN_OR_RETURN(d, required_ints(ctx.node, "dilations", 2));
+    }
+    return std::unique_ptr<engine::OpKernel>(
+        std::make_unique<Pool2d>(kKind, std::move(k), std::move(s), std::move(d), std::move(p)));
+  }
+
+  Status infer(engine::InferContext& ctx) const override {
+    EB_RETURN_IF_ERROR(ctx.expect_input_count(1, 1));
+    EB_RETURN_IF_ERROR(ctx.expect_input_dtype(0, {DType::kFloat32}));
+    if (ctx.input_rank(0) != 4) return ctx.error("input must have rank 4");
+    const Shape& x = ctx.input_shape(0);
+    const std::int64_t oh = (x[1] + p_[0] + p_[2] - ((k_[0] - 1) * d_[0] + 1)) / s_[0] + 1;
+    const std::int64_t ow = (x[2] + p_[1] + p_[3] - ((k_[1] - 1) * d_[1] + 1)) / s_[1] + 1;
+    if (oh < 1 || ow < 1) return ctx.error("output would be empty");
+    ctx.set_output(0, DType::kFloat32, {x[0], oh, ow, x[3]});
+    return Status::ok();
+  }
+
+  Status prepare(const engine::PrepareContext& ctx) override {
+    EB_RETURN_IF_ERROR(ensure_xnnpack());
+    pool_ = pool_of(ctx.thread_pool);
+    const Shape& x = ctx.input_types[0]->shape;
+    batch_ = static_cast<std::size_t>(x[0]);
+    height_ = static_cast<std::size_t>(x[1]);
+    width_ = static_cast<std::size_t>(x[2]);
+    const auto c = static_cast<std::size_t>(x[3]);
+    auto u = [](std::int64_t v) { return static_cast<std::uint32_t>(v); };
+    const float inf = std::numeric_limits<float>::infinity();
+    xnn_operator_t op = nullptr;
+    xnn_status st =
+        kind_ == Kind::kMax
+            ? xnn_create_max_pooling2d_nhwc_f32(u(p_[0]), u(p_[3]), u(p_[2]), u(p_[1]), u(k_[0]),
+                                                u(k_[1]), u(s_[0]), u(s_[1]), u(d_[0]), u(d_[1]),
+                                                c, c, c, -inf, inf, 0, &op)
+            : xnn_create_average_pooling2d_nhwc_f32(u(p_[0]), u(p_[3]), u(p_[2]), u(p_[1]),
+                                                    u(k_[0]), u(k_[1]), u(s_[0]), u(s_[1]), c, c,
+                                                    c, -inf, inf, 0, &op);
+    EB_RETURN_IF_ERROR(xnn_check(st, "create pooling"));
+    op_.reset(op);
+    setup_.invalidate();
+    return Status::ok();
+  }
+
+  Status run(engine::KernelContext& ctx) override {
+    const float* in = ctx.input(0).data<float>();
+    float* out = ctx.output(0).data<float>();
+    return setup_.run(op_.get(), pool_, in, nullptr, out, "pooling", [&] {
+      return kind_ == Kind::kMax ? xnn_setup_max_pooling2d_nhwc_f32(op_.get(), batch_, height_,
+                                                                   width_, in, out, pool_)
+                                 : xnn_setup_average_pooling2d_nhwc_f32(
+                                       op_.get(), batch_, height_, width_, in, out, pool_);
+    });
+  }
+
+ private:
+  Kind kind_;
+  std::vector<std::int64_t> k_, s_, d_, p_;
+  XnnOperator op_;
+  SetupCache setup_;
+  pthreadpool_t pool_ = nullptr;
+  std::size_t batch_ = 0, height_ = 0, width_ = 0;
+};
+
+class GlobalAveragePool final : public engine::OpKernel {
+ public:
+  explicit GlobalAveragePool(const engine::KernelCreateContext&) {}
+
+  Status infer(engine::InferContext& ctx) const override {
+    EB_RETURN_IF_ERROR(ctx.expect_input_count(1, 1));
+    EB_RETURN_IF_ERROR(ctx.expect_input_dtype(0, {DType::kFloat32}));
+    if (ctx.input_rank(0) != 4) return ctx.error("input must have rank 4");
+    const Shape& x = ctx.input_shape(0);
+    ctx.set_output(0, DType::kFloat32, {x[0], 1, 1, x[3]});
+    return Status::ok();
+  }
+
+  Status prepare(const engine::PrepareContext& ctx) override {
+    EB_RETURN_IF_ERROR(ensure_xnnpack());
+    pool_ = pool_of(ctx.thread_pool);
+    const Shape& x = ctx.input_types[0]->shape;
+    batch_ = static_cast<std::size_t>(x[0]);
+    pixels_ = static_cast<std::size_t>(x[1] * x[2]);
+    const auto c = static_cast<std::size_t>(x[3]);
+    const float inf = std::numeric_limits<float>::infinity();
+    xnn_operator_t op = nullptr;
+    EB_RETURN_IF_ERROR(
+        xnn_check(xnn_create_global_average_pooling_nwc_f32(c, c, c, -inf, inf, 0, &op),
+                  "create global average pooling"));
+    op_.reset(op);
+    setup_.invalidate();
+    return Status::ok();
+  }
+
+  Status run(engine::KernelContext& ctx) override {
+    const float* in = ctx.input(0).data<float>();
+    float* out = ctx.output(0).data<float>();
+    return setup_.run(op_.get(), pool_, in, nullptr, out, "global average pooling", [&] {
+      return xnn_setup_global_average_pooling_nwc_f32(op_.get(), batch_, pixels_, in, out, pool_);
+    });
+  }
+
+ private:
+  XnnOperator op_;
+  SetupCache setup_;
+  pthreadpool_t pool_ = nullptr;
+  std::size_t batch_ = 0, pixels_ = 0;
+};
+
+}  // namespace
+
+void register_pool_ops(engine::Registry& registry) {
+  registry.add({kFastDomain, "MaxPool", 1, Pool2d::create<Pool2d::Kind::kMax>});
+  registry.add({kFastDomain, "AveragePool", 1, Pool2d::create<Pool2d::Kind::kAverage>});
+  registry.add({kFastDomain, "GlobalAveragePool", 1, engine::make_kernel<GlobalAveragePool>});
+}
+
+}  // namespace edgebench::kernels

@@ -1,0 +1,150 @@
+// Data movement on 4-byte elements through XNNPACK:
+//   Concat  along the last axis (an NHWC channel concat; the lowering maps axis 1 of an NCHW
+//           tensor there), each input copied into its channel slice with strided copies;
+//   Pad     constant mode, `pads` (begin..., end...) in the layout the tensor is stored in.
+#include <fmt/format.h>
+
+#include <cstring>
+
+#include "fast_ops.h"
+#include "xnn_util.h"
+
+namespace edgebench::kernels {
+
+namespace {
+
+bool four_byte(DType t) { return dtype_size(t) == 4; }
+
+class ConcatLast final : public engine::OpKernel {
+ public:
+  explicit ConcatLast(const engine::KernelCreateContext&) {}
+
+  Status infer(engine::InferContext& ctx) const override {
+    if (ctx.num_inputs() < 1) return ctx.error("needs at least one input");
+    const DType dtype = ctx.input_dtype(0);
+    if (!four_byte(dtype)) return ctx.unsupported_error("fast Concat takes 4-byte elements");
+    Shape out = ctx.input_shape(0);
+    if (out.empty()) return ctx.error("inputs must have rank >= 1");
+    for (std::size_t i = 1; i < ctx.num_inputs(); ++i) {
+      const Shape& s = ctx.input_shape(i);
+      if (ctx.input_dtype(i) != dtype || s.size() != out.size() ||
+          !std::equal(s.begin(), s.end() - 1, out.begin())) {
+        return ctx.error(fmt::format("input {} does not match input 0 outside the last axis", i));
+      }
+      out.back() += s.back();
+    }
+    ctx.set_output(0, dtype, out);
+    return Status::ok();
+  }
+
+  Status prepare(const engine::PrepareContext& ctx) override {
+    EB_RETURN_IF_ERROR(ensure_xnnpack());
+    pool_ = pool_of(ctx.thread_pool);
+    const Shape& out = ctx.output_types[0].shape;
+    const auto total = static_cast<std::size_t>(out.back());
+    batch_ = total == 0 ? 0 : static_cast<std::size_t>(element_count(out)) / total;
+    ops_.clear();
+    offsets_.clear();
+    std::size_t offset = 0;
+    for (const engine::TensorType* t : ctx.input_types) {
+      const auto c = static_cast<std::size_t>(t->shape.back());
+      xnn_operator_t op = nullptr;
+      if (c > 0) {
+        EB_RETURN_IF_ERROR(xnn_check(xnn_create_copy_nc_x32(c, c, total, 0, &op), "create copy"));
+      }
+      ops_.emplace_back(op);
+      offsets_.push_back(offset);
+      offset += c;
+    }
+    return Status::ok();
+  }
+
+  Status run(engine::KernelContext& ctx) override {
+    auto* out = static_cast<std::uint32_t*>(ctx.output(0).raw_data());
+    for (std::size_t i = 0; i < ops_.size(); ++i) {
+      if (!ops_[i] || batch_ == 0) continue;
+      EB_RETURN_IF_ERROR(xnn_check(xnn_setup_copy_nc_x32(ops_[i].get(), batch_,
+                                                         ctx.input(i).raw_data(), out + offsets_[i],
+                                                         pool_),
+                                   "setup copy"));
+      EB_RETURN_IF_ERROR(xnn_check(xnn_run_operator(ops_[i].get(), pool_), "run copy"));
+    }
+    return Status::ok();
+  }
+
+ private:
+  std::vector<XnnOperator> ops_;
+  std::vector<std::size_t> offsets_;
+  std::size_t batch_ = 0;
+  pthreadpool_t pool_ = nullptr;
+};
+
+class ConstantPad final : public engine::OpKernel {
+ public:
+  ConstantPad(std::vector<std::int64_t> pads, float value) : pads_(std::move(pads)), value_(value) {}
+
+  static Result<std::unique_ptr<engine::OpKernel>> create(const engine::KernelCreateContext& ctx) {
+    auto pads = ctx.node.attributes.get_ints("pads", {});
+    if (!pads.is_ok()) return pads.status();
+    for (std::int64_t p : pads.value()) {
+      if (p < 0) return internal_error(fmt::format("{}: negative pads", ctx.node.describe()));
+    }
+    return std::unique_ptr<engine::OpKernel>(
+        std::make_unique<ConstantPad>(std::move(pads).value(), float_attr(ctx.node, "value", 0)));
+  }
+
+  Status infer(engine::InferContext& ctx) const override {
+    EB_RETURN_IF_ERROR(ctx.expect_input_count(1, 1));
+    EB_RETURN_IF_ERROR(ctx.expect_input_dtype(0, {DType::kFloat32}));
+    const Shape& x = ctx.input_shape(0);
+    if (pads_.size() != 2 * x.size() || x.size() > XNN_MAX_TENSOR_DIMS || x.empty()) {
+      return ctx.error("pads must have two values per dimension");
+    }
+    Shape out = x;
+    for (std::size_t d = 0; d < x.size(); ++d) out[d] += pads_[d] + pads_[d + x.size()];
+    ctx.set_output(0, DType::kFloat32, out);
+    return Status::ok();
+  }
+
+  Status prepare(const engine::PrepareContext& ctx) override {
+    EB_RETURN_IF_ERROR(ensure_xnnpack());
+    pool_ = pool_of(ctx.thread_pool);
+    const Shape& x = ctx.input_types[0]->shape;
+    dims_.assign(x.begin(), x.end());
+    pre_.assign(pads_.begin(), pads_.begin() + static_cast<std::ptrdiff_t>(x.size()));
+    post_.assign(pads_.begin() + static_cast<std::ptrdiff_t>(x.size()), pads_.end());
+    std::uint32_t bits;
+    std::memcpy(&bits, &value_, sizeof bits);
+    xnn_operator_t op = nullptr;
+    EB_RETURN_IF_ERROR(xnn_check(xnn_create_constant_pad_nd_x32(&bits, 0, &op), "create pad"));
+    op_.reset(op);
+    setup_.invalidate();
+    return Status::ok();
+  }
+
+  Status run(engine::KernelContext& ctx) override {
+    const void* in = ctx.input(0).raw_data();
+    void* out = ctx.output(0).raw_data();
+    return setup_.run(op_.get(), pool_, in, nullptr, out, "pad", [&] {
+      return xnn_setup_constant_pad_nd_x32(op_.get(), dims_.size(), dims_.data(), pre_.data(),
+                                           post_.data(), in, out, pool_);
+    });
+  }
+
+ private:
+  std::vector<std::int64_t> pads_;
+  float value_;
+  std::vector<std::size_t> dims_, pre_, post_;
+  XnnOperator op_;
+  SetupCache setup_;
+  pthreadpool_t pool_ = nullptr;
+};
+
+}  // namespace
+
+void register_tensor_ops(engine::Registry& registry) {
+  registry.add({kFastDomain, "Concat", 1, engine::make_kernel<ConcatLast>});
+  registry.add({kFastDomain, "Pad", 1, ConstantPad::create});
+}
+
+}  // namespace edgebench::kernels

@@ -1,0 +1,53 @@
+#include "xnn_util.h"
+
+#include <fmt/format.h>
+
+#include <limits>
+#include <mutex>
+
+namespace edgebench::kernels {
+
+Status ensure_xnnpack() {
+  static std::once_flag once;
+  static xnn_status status = xnn_status_uninitialized;
+  std::call_once(once, [] { status = xnn_initialize(nullptr); });
+  return xnn_check(status, "initialize XNNPACK");
+}
+
+Status xnn_check(xnn_status status, std::string_view what) {
+  switch (status) {
+    case xnn_status_success:
+      return Status::ok();
+    case xnn_status_invalid_parameter:
+      return invalid_argument(fmt::format("XNNPACK: {}: invalid parameter", what));
+    case xnn_status_unsupported_parameter:
+      return unsupported(fmt::format("XNNPACK: {}: unsupported parameter", what));
+    case xnn_status_unsupported_hardware:
+      return unsupported(fmt::format("XNNPACK: {}: unsupported on this CPU", what));
+    case xnn_status_out_of_memory:
+      return out_of_range(fmt::format("XNNPACK: {}: out of memory", what));
+    default:
+      return internal_error(fmt::format("XNNPACK: {}: status {}", what, static_cast<int>(status)));
+  }
+}
+
+Result<std::vector<std::int64_t>> required_ints(const ir::Node& node, std::string_view name,
+                                                std::size_t count) {
+  auto values = node.attributes.get_ints(name);
+  if (!values.is_ok() || values.value().size() != count) {
+    return internal_error(
+        fmt::format("{}: lowered node needs {} values in '{}'", node.describe(), count, name));
+  }
+  return values;
+}
+
+float float_attr(const ir::Node& node, std::string_view name, float fallback) {
+  return node.attributes.get_float(name, fallback).value_or(fallback);
+}
+
+Clamp clamp_of(const ir::Node& node) {
+  return {float_attr(node, "activation_min", -std::numeric_limits<float>::infinity()),
+          float_attr(node, "activation_max", std::numeric_limits<float>::infinity())};
+}
+
+}  // namespace edgebench::kernels
