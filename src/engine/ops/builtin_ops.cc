@@ -8,6 +8,7 @@ void register_nn_ops(Registry& registry);               // nn_ops.cc
 void register_linear_quant_ops(Registry& registry);     // linear_quant_ops.cc
 void register_tensor_ops(Registry& registry);           // tensor_ops.cc
 void register_resample_reduce_ops(Registry& registry);  // resample_reduce_ops.cc
+void register_fused_ops(Registry& registry);            // fused_ops.cc
 }  // namespace ops
 
 void register_builtin_ops(Registry& registry) {
@@ -16,6 +17,7 @@ void register_builtin_ops(Registry& registry) {
   ops::register_linear_quant_ops(registry);
   ops::register_tensor_ops(registry);
   ops::register_resample_reduce_ops(registry);
+  ops::register_fused_ops(registry);
 }
 
 }  // namespace edgebench::engine
