@@ -33,7 +33,7 @@ Status xnn_check(xnn_status status, std::string_view what) {
 
 Result<std::vector<std::int64_t>> required_ints(const ir::Node& node, std::string_view name,
                                                 std::size_t count) {
-  auto values = node.attributes.get_ints(name);
+  auto values = node.attributes.get_ints(name, {});
   if (!values.is_ok() || values.value().size() != count) {
     return internal_error(
         fmt::format("{}: lowered node needs {} values in '{}'", node.describe(), count, name));

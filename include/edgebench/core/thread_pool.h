@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <memory>
+#include <type_traits>
 
 #include "edgebench/core/status.h"
 
@@ -32,7 +33,10 @@ class ThreadPool {
       for (std::size_t i = 0; i < n; ++i) fn(i);
       return;
     }
-    run_parallel(n, [](void* ctx, std::size_t i) { (*static_cast<F*>(ctx))(i); }, &fn);
+    using Fn = std::remove_reference_t<F>;
+    run_parallel(
+        n, [](void* ctx, std::size_t i) { (*static_cast<Fn*>(ctx))(i); },
+        const_cast<void*>(static_cast<const void*>(&fn)));
   }
 
  private:
