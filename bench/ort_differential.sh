@@ -3,17 +3,14 @@
 # (torchvision architectures, random weights, opset 13), exported by tools/export_torchvision.py.
 # Needs Debian's python3-torch and python3-torchvision (about 1 GB, so not in the default tests).
 #   bash bench/ort_differential.sh [OUT_DIR]
+# EB=PATH picks the edgebench binary (default build/release/edgebench, built when missing).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/common.sh
 out="${1:-out/ort_differential}"
 mkdir -p "$out"
-for p in python3-torch python3-torchvision python3-onnx; do
-  dpkg-query -W -f='${Status}' "$p" 2> /dev/null | grep -q "install ok installed" ||
-    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$p" > /dev/null; }
-done
-[ -x build/release/edgebench ] || bash scripts/setup.sh release
-[ -d node_modules/onnxruntime-node ] || npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
-EB=build/release/edgebench
+bench_need_packages python3-torch python3-torchvision python3-onnx
+bench_setup
 status=0
 # Plain random weights (BatchNorm statistics as initialized), and BatchNorm statistics
 # calibrated on random batches so that outputs are not vanishingly small.
