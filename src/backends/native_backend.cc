@@ -6,6 +6,7 @@
 #include "edgebench/backends/backend.h"
 #include "edgebench/engine/registry.h"
 #include "edgebench/kernels/fast.h"
+#include "edgebench/passes/pass.h"
 
 namespace edgebench::backends {
 
@@ -34,6 +35,17 @@ class NativeExecutable final : public Executable {
   std::vector<std::pair<std::string, std::string>> names_;
 };
 
+// The graph passes the fast path wants before lowering: constants folded, BatchNorm folded into
+// Conv, Relu/Clip fused into the Conv/Gemm before them, dead nodes removed.
+Status optimize_for_fast_kernels(ir::Graph& graph) {
+  static const auto folding = passes::make_constant_folding();
+  static const auto batchnorm = passes::make_batchnorm_folding();
+  static const auto fusion = passes::make_activation_fusion();
+  static const auto dead = passes::make_dead_node_elimination();
+  const passes::Pass* pipeline[] = {folding.get(), batchnorm.get(), fusion.get(), dead.get()};
+  return passes::run_to_fixed_point(graph, pipeline).status();
+}
+
 class NativeBackend final : public Backend {
  public:
   explicit NativeBackend(std::string name) : name_(std::move(name)), fast_(name_ == "native") {}
@@ -56,7 +68,7 @@ class NativeBackend final : public Backend {
     std::vector<kernels::NodeLowering> lowering;
     if (fast_) {
       ir::Graph sorted = graph;
-      auto types = ir::sort_topologically(sorted).is_ok()
+      auto types = optimize_for_fast_kernels(sorted).is_ok() && ir::sort_topologically(sorted).is_ok()
                        ? engine::infer_types(sorted, engine::builtin_registry(), {})
                        : Result<engine::GraphTypes>(invalid_model("graph cannot be sorted"));
       // Lowering reports in the sorted order; map back by node name below.
@@ -69,7 +81,11 @@ class NativeBackend final : public Backend {
           }
           for (const ir::Node& node : graph.nodes) {
             auto it = by_name.find(node.name);
-            lowering.push_back(it != by_name.end() ? it->second : kernels::NodeLowering{});
+            lowering.push_back(it != by_name.end()
+                                   ? it->second
+                                   : kernels::NodeLowering{
+                                         true, "folded",
+                                         "folded or fused into another node by graph passes"});
           }
         }
       }
@@ -108,6 +124,7 @@ class NativeBackend final : public Backend {
     EB_ASSIGN_OR_RETURN(plan_options.thread_pool, ThreadPool::create(options.threads));
     ir::Graph g = graph;
     EB_RETURN_IF_ERROR(ir::validate(g));
+    EB_RETURN_IF_ERROR(optimize_for_fast_kernels(g));
     EB_RETURN_IF_ERROR(ir::sort_topologically(g));
     EB_ASSIGN_OR_RETURN(auto types,
                         engine::infer_types(g, engine::builtin_registry(), plan_options));

@@ -262,7 +262,7 @@ class Lowerer {
   std::variant<engine::ops::WindowGeometry, std::string> window(
       const ir::Node& node, const Shape& x, std::span<const std::int64_t> kernel, bool ceil) {
     auto attrs = engine::ops::parse_window_attributes(
-        node, {.kernel_shape_required = kernel.empty(), .has_ceil_mode = ceil});
+        node, {.kernel_shape_required = ceil, .has_ceil_mode = ceil});
     if (!attrs.is_ok()) return attrs.status().message();
     const std::int64_t spatial[2] = {x[2], x[3]};
     auto g = engine::ops::resolve_window(attrs.value(), spatial, kernel);
@@ -348,7 +348,11 @@ class Lowerer {
     }
     const bool max = node.op_type == "MaxPool";
     const Shape& x = type_of(node.inputs[0])->shape;
-    auto geo_or = window(node, x, {}, true);
+    auto kernel = node.attributes.get_ints("kernel_shape", {});
+    if (!kernel.is_ok() || kernel.value().size() != 2) {
+      return std::string("only 2-D windows have a fast kernel");
+    }
+    auto geo_or = window(node, x, kernel.value(), true);
     if (auto* why = std::get_if<std::string>(&geo_or)) return *why;
     const auto& geo = std::get<engine::ops::WindowGeometry>(geo_or);
     if (geo.kernel[0] * geo.kernel[1] < 2) return std::string("1x1 windows are not lowered");
