@@ -68,9 +68,10 @@ class NativeBackend final : public Backend {
     std::vector<kernels::NodeLowering> lowering;
     if (fast_) {
       ir::Graph sorted = graph;
-      auto types = optimize_for_fast_kernels(sorted).is_ok() && ir::sort_topologically(sorted).is_ok()
-                       ? engine::infer_types(sorted, engine::builtin_registry(), {})
-                       : Result<engine::GraphTypes>(invalid_model("graph cannot be sorted"));
+      auto types =
+          optimize_for_fast_kernels(sorted).is_ok() && ir::sort_topologically(sorted).is_ok()
+              ? engine::infer_types(sorted, engine::builtin_registry(), {})
+              : Result<engine::GraphTypes>(invalid_model("graph cannot be sorted"));
       // Lowering reports in the sorted order; map back by node name below.
       if (types.is_ok()) {
         auto lowered = kernels::lower_for_fast_kernels(sorted, types.value());
@@ -81,11 +82,11 @@ class NativeBackend final : public Backend {
           }
           for (const ir::Node& node : graph.nodes) {
             auto it = by_name.find(node.name);
-            lowering.push_back(it != by_name.end()
-                                   ? it->second
-                                   : kernels::NodeLowering{
-                                         true, "folded",
-                                         "folded or fused into another node by graph passes"});
+            lowering.push_back(
+                it != by_name.end()
+                    ? it->second
+                    : kernels::NodeLowering{true, "folded",
+                                            "folded or fused into another node by graph passes"});
           }
         }
       }
@@ -129,8 +130,8 @@ class NativeBackend final : public Backend {
     EB_ASSIGN_OR_RETURN(auto types,
                         engine::infer_types(g, engine::builtin_registry(), plan_options));
     EB_ASSIGN_OR_RETURN(auto lowered, kernels::lower_for_fast_kernels(g, types));
-    EB_ASSIGN_OR_RETURN(auto plan, engine::Plan::compile(lowered.graph, kernels::fast_registry(),
-                                                         plan_options));
+    EB_ASSIGN_OR_RETURN(
+        auto plan, engine::Plan::compile(lowered.graph, kernels::fast_registry(), plan_options));
     return std::unique_ptr<Executable>(std::make_unique<NativeExecutable>(std::move(plan)));
   }
 

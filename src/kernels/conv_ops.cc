@@ -21,7 +21,16 @@ Result<Conv2dParams> parse_params(const ir::Node& node, bool transpose) {
   EB_ASSIGN_OR_RETURN(auto s, required_ints(node, "strides", 2));
   EB_ASSIGN_OR_RETURN(auto d, required_ints(node, "dilations", 2));
   EB_ASSIGN_OR_RETURN(auto p, required_ints(node, "pads", 4));
-  Conv2dParams c{k[0], k[1], s[0], s[1], d[0], d[1], p[0], p[1], p[2], p[3],
+  Conv2dParams c{k[0],
+                 k[1],
+                 s[0],
+                 s[1],
+                 d[0],
+                 d[1],
+                 p[0],
+                 p[1],
+                 p[2],
+                 p[3],
                  node.attributes.get_int("group", 1).value_or(1)};
   if (transpose) {
     EB_ASSIGN_OR_RETURN(auto op, required_ints(node, "output_padding", 2));
@@ -133,14 +142,14 @@ class ConvNhwc final : public engine::OpKernel {
     auto u = [](std::int64_t v) { return static_cast<std::uint32_t>(v); };
     if (!transpose_) {
       st = xnn_create_convolution2d_nhwc_f32(
-          u(p_.pt), u(p_.pr), u(p_.pb), u(p_.pl), u(p_.kh), u(p_.kw), u(p_.sh), u(p_.sw),
-          u(p_.dh), u(p_.dw), u(g), static_cast<std::size_t>(cg), static_cast<std::size_t>(mg),
+          u(p_.pt), u(p_.pr), u(p_.pb), u(p_.pl), u(p_.kh), u(p_.kw), u(p_.sh), u(p_.sw), u(p_.dh),
+          u(p_.dw), u(g), static_cast<std::size_t>(cg), static_cast<std::size_t>(mg),
           static_cast<std::size_t>(g * cg), static_cast<std::size_t>(g * mg), packed.data(), bias,
           clamp_.min, clamp_.max, 0, &op);
     } else {
       st = xnn_create_deconvolution2d_nhwc_f32(
-          u(p_.pt), u(p_.pr), u(p_.pb), u(p_.pl), u(p_.kh), u(p_.kw), u(p_.sh), u(p_.sw),
-          u(p_.dh), u(p_.dw), u(g), static_cast<std::size_t>(cg), static_cast<std::size_t>(mg),
+          u(p_.pt), u(p_.pr), u(p_.pb), u(p_.pl), u(p_.kh), u(p_.kw), u(p_.sh), u(p_.sw), u(p_.dh),
+          u(p_.dw), u(g), static_cast<std::size_t>(cg), static_cast<std::size_t>(mg),
           static_cast<std::size_t>(g * cg), static_cast<std::size_t>(g * mg), packed.data(), bias,
           clamp_.min, clamp_.max, 0, &op);
     }
@@ -154,12 +163,12 @@ class ConvNhwc final : public engine::OpKernel {
     const float* in = ctx.input(0).data<float>();
     float* out = ctx.output(0).data<float>();
     return setup_.run(op_.get(), pool_, in, nullptr, out, "convolution", [&] {
-      return transpose_ ? xnn_setup_deconvolution2d_nhwc_f32(
-                              op_.get(), batch_, height_, width_,
-                              static_cast<std::uint32_t>(p_.oph),
-                              static_cast<std::uint32_t>(p_.opw), in, out, pool_)
-                        : xnn_setup_convolution2d_nhwc_f32(op_.get(), batch_, height_, width_,
-                                                           in, out, pool_);
+      return transpose_
+                 ? xnn_setup_deconvolution2d_nhwc_f32(
+                       op_.get(), batch_, height_, width_, static_cast<std::uint32_t>(p_.oph),
+                       static_cast<std::uint32_t>(p_.opw), in, out, pool_)
+                 : xnn_setup_convolution2d_nhwc_f32(op_.get(), batch_, height_, width_, in, out,
+                                                    pool_);
     });
   }
 

@@ -53,18 +53,10 @@ class Binary final : public engine::OpKernel {
     xnn_operator_t op = nullptr;
     xnn_status st;
     switch (kind_) {
-      case BinaryKind::kAdd:
-        st = xnn_create_add_nd_f32(clamp_.min, clamp_.max, 0, &op);
-        break;
-      case BinaryKind::kSub:
-        st = xnn_create_subtract_nd_f32(clamp_.min, clamp_.max, 0, &op);
-        break;
-      case BinaryKind::kMul:
-        st = xnn_create_multiply_nd_f32(clamp_.min, clamp_.max, 0, &op);
-        break;
-      default:
-        st = xnn_create_divide_nd_f32(clamp_.min, clamp_.max, 0, &op);
-        break;
+      case BinaryKind::kAdd: st = xnn_create_add_nd_f32(clamp_.min, clamp_.max, 0, &op); break;
+      case BinaryKind::kSub: st = xnn_create_subtract_nd_f32(clamp_.min, clamp_.max, 0, &op); break;
+      case BinaryKind::kMul: st = xnn_create_multiply_nd_f32(clamp_.min, clamp_.max, 0, &op); break;
+      default: st = xnn_create_divide_nd_f32(clamp_.min, clamp_.max, 0, &op); break;
     }
     EB_RETURN_IF_ERROR(xnn_check(st, "create binary elementwise"));
     op_.reset(op);
@@ -87,8 +79,7 @@ class Binary final : public engine::OpKernel {
           return xnn_setup_subtract_nd_f32(op_.get(), na, da, nb, db, a, b, out, pool_);
         case BinaryKind::kMul:
           return xnn_setup_multiply_nd_f32(op_.get(), na, da, nb, db, a, b, out, pool_);
-        default:
-          return xnn_setup_divide_nd_f32(op_.get(), na, da, nb, db, a, b, out, pool_);
+        default: return xnn_setup_divide_nd_f32(op_.get(), na, da, nb, db, a, b, out, pool_);
       }
     });
   }
@@ -129,7 +120,8 @@ class Unary final : public engine::OpKernel {
         return ctx.error("slope must have one value per element of the last dimension");
       }
     }
-    if (kind_ == UnaryKind::kSoftmax && (axis_ < 0 || axis_ >= static_cast<std::int64_t>(x.size()))) {
+    if (kind_ == UnaryKind::kSoftmax &&
+        (axis_ < 0 || axis_ >= static_cast<std::int64_t>(x.size()))) {
       return ctx.error("axis out of range");
     }
     ctx.set_output(0, DType::kFloat32, x);
@@ -158,27 +150,17 @@ class Unary final : public engine::OpKernel {
       case UnaryKind::kClamp:
         st = xnn_create_clamp_nc_f32(c, c, c, clamp_.min, clamp_.max, 0, &op);
         break;
-      case UnaryKind::kHardSwish:
-        st = xnn_create_hardswish_nc_f32(c, c, c, 0, &op);
-        break;
-      case UnaryKind::kSigmoid:
-        st = xnn_create_sigmoid_nc_f32(c, c, c, 0, &op);
-        break;
-      case UnaryKind::kLeakyRelu:
-        st = xnn_create_leaky_relu_nc_f32(c, c, c, alpha_, 0, &op);
-        break;
-      case UnaryKind::kElu:
-        st = xnn_create_elu_nc_f32(c, c, c, alpha_, 0, &op);
-        break;
+      case UnaryKind::kHardSwish: st = xnn_create_hardswish_nc_f32(c, c, c, 0, &op); break;
+      case UnaryKind::kSigmoid: st = xnn_create_sigmoid_nc_f32(c, c, c, 0, &op); break;
+      case UnaryKind::kLeakyRelu: st = xnn_create_leaky_relu_nc_f32(c, c, c, alpha_, 0, &op); break;
+      case UnaryKind::kElu: st = xnn_create_elu_nc_f32(c, c, c, alpha_, 0, &op); break;
       case UnaryKind::kPRelu: {
         const Tensor* slope = ctx.input_values[1];
         if (slope == nullptr) return internal_error("fast PRelu needs a constant slope");
         st = xnn_create_prelu_nc_f32(c, c, c, slope->data<float>(), 0, &op);
         break;
       }
-      default:
-        st = xnn_create_softmax_nc_f32(c, c, c, 0, &op);
-        break;
+      default: st = xnn_create_softmax_nc_f32(c, c, c, 0, &op); break;
     }
     EB_RETURN_IF_ERROR(xnn_check(st, "create unary elementwise"));
     op_.reset(op);
@@ -191,20 +173,16 @@ class Unary final : public engine::OpKernel {
     float* out = ctx.output(0).data<float>();
     return setup_.run(op_.get(), pool_, in, nullptr, out, "unary elementwise", [&] {
       switch (kind_) {
-        case UnaryKind::kClamp:
-          return xnn_setup_clamp_nc_f32(op_.get(), batch_, in, out, pool_);
+        case UnaryKind::kClamp: return xnn_setup_clamp_nc_f32(op_.get(), batch_, in, out, pool_);
         case UnaryKind::kHardSwish:
           return xnn_setup_hardswish_nc_f32(op_.get(), batch_, in, out, pool_);
         case UnaryKind::kSigmoid:
           return xnn_setup_sigmoid_nc_f32(op_.get(), batch_, in, out, pool_);
         case UnaryKind::kLeakyRelu:
           return xnn_setup_leaky_relu_nc_f32(op_.get(), batch_, in, out, pool_);
-        case UnaryKind::kElu:
-          return xnn_setup_elu_nc_f32(op_.get(), batch_, in, out, pool_);
-        case UnaryKind::kPRelu:
-          return xnn_setup_prelu_nc_f32(op_.get(), batch_, in, out, pool_);
-        default:
-          return xnn_setup_softmax_nc_f32(op_.get(), batch_, in, out, pool_);
+        case UnaryKind::kElu: return xnn_setup_elu_nc_f32(op_.get(), batch_, in, out, pool_);
+        case UnaryKind::kPRelu: return xnn_setup_prelu_nc_f32(op_.get(), batch_, in, out, pool_);
+        default: return xnn_setup_softmax_nc_f32(op_.get(), batch_, in, out, pool_);
       }
     });
   }

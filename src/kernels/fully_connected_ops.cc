@@ -67,12 +67,11 @@ class FullyConnected final : public engine::OpKernel {
     const Shape& a = ctx.input_types[0]->shape;
     batch_ = static_cast<std::size_t>(element_count(a) / a.back());
     xnn_operator_t op = nullptr;
-    EB_RETURN_IF_ERROR(xnn_check(
-        xnn_create_fully_connected_nc_f32(k, n, k, n, weights.data(),
-                                          bias.empty() ? nullptr : bias.data(), clamp_.min,
-                                          clamp_.max,
-                                          transpose_weights_ ? XNN_FLAG_TRANSPOSE_WEIGHTS : 0, &op),
-        "create fully connected"));
+    EB_RETURN_IF_ERROR(
+        xnn_check(xnn_create_fully_connected_nc_f32(
+                      k, n, k, n, weights.data(), bias.empty() ? nullptr : bias.data(), clamp_.min,
+                      clamp_.max, transpose_weights_ ? XNN_FLAG_TRANSPOSE_WEIGHTS : 0, &op),
+                  "create fully connected"));
     op_.reset(op);
     setup_.invalidate();
     return Status::ok();

@@ -195,15 +195,9 @@ class Lowerer {
     n.attributes = std::move(fast.attributes);
     for (const auto& [v, how] : fast.inputs) {
       switch (how) {
-        case Input::kNhwc:
-          n.inputs.push_back(nhwc(v));
-          break;
-        case Input::kConstNhwc:
-          n.inputs.push_back(nhwc_constant(v));
-          break;
-        default:
-          n.inputs.push_back(plain(v));
-          break;
+        case Input::kNhwc: n.inputs.push_back(nhwc(v)); break;
+        case Input::kConstNhwc: n.inputs.push_back(nhwc_constant(v)); break;
+        default: n.inputs.push_back(plain(v)); break;
       }
     }
     const std::string& o = node.outputs[0];
@@ -357,8 +351,8 @@ class Lowerer {
     const auto& geo = std::get<engine::ops::WindowGeometry>(geo_or);
     if (geo.kernel[0] * geo.kernel[1] < 2) return std::string("1x1 windows are not lowered");
     if (!max) {
-      const bool padded = geo.pads_begin[0] + geo.pads_begin[1] + geo.pads_end[0] +
-                              geo.pads_end[1] > 0;
+      const bool padded =
+          geo.pads_begin[0] + geo.pads_begin[1] + geo.pads_end[0] + geo.pads_end[1] > 0;
       if (node.attributes.get_int("count_include_pad", 0).value_or(1) != 0 && padded) {
         return std::string("count_include_pad with padding is not lowered");
       }
@@ -379,7 +373,9 @@ class Lowerer {
     if (b == nullptr || b->rank() != 2) return std::string("B must be a float32 constant");
     const bool trans_b = node.attributes.get_int("transB", 0).value_or(0) != 0;
     const std::int64_t n = trans_b ? b->dim(0) : b->dim(1);
-    FastNode f{"FullyConnected", {}, {{node.inputs[0], Input::kPlain}, {node.inputs[1], Input::kConst}},
+    FastNode f{"FullyConnected",
+               {},
+               {{node.inputs[0], Input::kPlain}, {node.inputs[1], Input::kConst}},
                false};
     if (node.has_input(2)) {
       const Tensor* c = float_constant(node, 2);
@@ -403,7 +399,9 @@ class Lowerer {
     if (!is_float_activation(node.inputs[0])) return std::string("A must be a float32 activation");
     const Tensor* b = float_constant(node, 1);
     if (b == nullptr || b->rank() != 2) return std::string("B must be a float32 rank-2 constant");
-    FastNode f{"FullyConnected", {}, {{node.inputs[0], Input::kPlain}, {node.inputs[1], Input::kConst}},
+    FastNode f{"FullyConnected",
+               {},
+               {{node.inputs[0], Input::kPlain}, {node.inputs[1], Input::kConst}},
                false};
     f.attributes.set("transpose_weights", std::int64_t{1});
     return f;
@@ -499,7 +497,9 @@ class Lowerer {
       expanded.data<float>()[c] = slope->data<float>()[slope->element_count() == 1 ? 0 : c];
     }
     const std::string name = add_constant(node.inputs[1] + "@channels", std::move(expanded));
-    FastNode f{"PRelu", {}, {{x, rank == 4 ? Input::kNhwc : Input::kPlain}, {name, Input::kConst}},
+    FastNode f{"PRelu",
+               {},
+               {{x, rank == 4 ? Input::kNhwc : Input::kPlain}, {name, Input::kConst}},
                rank == 4};
     return f;
   }

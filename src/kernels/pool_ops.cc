@@ -55,14 +55,13 @@ class Pool2d final : public engine::OpKernel {
     auto u = [](std::int64_t v) { return static_cast<std::uint32_t>(v); };
     const float inf = std::numeric_limits<float>::infinity();
     xnn_operator_t op = nullptr;
-    xnn_status st =
-        kind_ == Kind::kMax
-            ? xnn_create_max_pooling2d_nhwc_f32(u(p_[0]), u(p_[3]), u(p_[2]), u(p_[1]), u(k_[0]),
-                                                u(k_[1]), u(s_[0]), u(s_[1]), u(d_[0]), u(d_[1]),
-                                                c, c, c, -inf, inf, 0, &op)
-            : xnn_create_average_pooling2d_nhwc_f32(u(p_[0]), u(p_[3]), u(p_[2]), u(p_[1]),
-                                                    u(k_[0]), u(k_[1]), u(s_[0]), u(s_[1]), c, c,
-                                                    c, -inf, inf, 0, &op);
+    xnn_status st = kind_ == Kind::kMax
+                        ? xnn_create_max_pooling2d_nhwc_f32(
+                              u(p_[0]), u(p_[3]), u(p_[2]), u(p_[1]), u(k_[0]), u(k_[1]), u(s_[0]),
+                              u(s_[1]), u(d_[0]), u(d_[1]), c, c, c, -inf, inf, 0, &op)
+                        : xnn_create_average_pooling2d_nhwc_f32(
+                              u(p_[0]), u(p_[3]), u(p_[2]), u(p_[1]), u(k_[0]), u(k_[1]), u(s_[0]),
+                              u(s_[1]), c, c, c, -inf, inf, 0, &op);
     EB_RETURN_IF_ERROR(xnn_check(st, "create pooling"));
     op_.reset(op);
     setup_.invalidate();
@@ -74,9 +73,9 @@ class Pool2d final : public engine::OpKernel {
     float* out = ctx.output(0).data<float>();
     return setup_.run(op_.get(), pool_, in, nullptr, out, "pooling", [&] {
       return kind_ == Kind::kMax ? xnn_setup_max_pooling2d_nhwc_f32(op_.get(), batch_, height_,
-                                                                   width_, in, out, pool_)
-                                 : xnn_setup_average_pooling2d_nhwc_f32(
-                                       op_.get(), batch_, height_, width_, in, out, pool_);
+                                                                    width_, in, out, pool_)
+                                 : xnn_setup_average_pooling2d_nhwc_f32(op_.get(), batch_, height_,
+                                                                        width_, in, out, pool_);
     });
   }
 

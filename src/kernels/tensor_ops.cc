@@ -63,10 +63,10 @@ class ConcatLast final : public engine::OpKernel {
     auto* out = static_cast<std::uint32_t*>(ctx.output(0).raw_data());
     for (std::size_t i = 0; i < ops_.size(); ++i) {
       if (!ops_[i] || batch_ == 0) continue;
-      EB_RETURN_IF_ERROR(xnn_check(xnn_setup_copy_nc_x32(ops_[i].get(), batch_,
-                                                         ctx.input(i).raw_data(), out + offsets_[i],
-                                                         pool_),
-                                   "setup copy"));
+      EB_RETURN_IF_ERROR(
+          xnn_check(xnn_setup_copy_nc_x32(ops_[i].get(), batch_, ctx.input(i).raw_data(),
+                                          out + offsets_[i], pool_),
+                    "setup copy"));
       EB_RETURN_IF_ERROR(xnn_check(xnn_run_operator(ops_[i].get(), pool_), "run copy"));
     }
     return Status::ok();
@@ -81,7 +81,8 @@ class ConcatLast final : public engine::OpKernel {
 
 class ConstantPad final : public engine::OpKernel {
  public:
-  ConstantPad(std::vector<std::int64_t> pads, float value) : pads_(std::move(pads)), value_(value) {}
+  ConstantPad(std::vector<std::int64_t> pads, float value)
+      : pads_(std::move(pads)), value_(value) {}
 
   static Result<std::unique_ptr<engine::OpKernel>> create(const engine::KernelCreateContext& ctx) {
     auto pads = ctx.node.attributes.get_ints("pads", {});

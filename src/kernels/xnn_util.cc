@@ -16,8 +16,7 @@ Status ensure_xnnpack() {
 
 Status xnn_check(xnn_status status, std::string_view what) {
   switch (status) {
-    case xnn_status_success:
-      return Status::ok();
+    case xnn_status_success: return Status::ok();
     case xnn_status_invalid_parameter:
       return invalid_argument(fmt::format("XNNPACK: {}: invalid parameter", what));
     case xnn_status_unsupported_parameter:

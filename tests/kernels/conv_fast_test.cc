@@ -32,18 +32,18 @@ TEST(FastConv, MatchesReferenceOnAwkwardShapes) {
       {1, 3, 13, 11, 7, 3, 2, 1, 1, {1, 1, 1, 1}},
       {2, 7, 9, 9, 13, 3, 1, 2, 1, {2, 2, 2, 2}},
       {1, 13, 17, 15, 127, 1, 1, 1, 1, {}},
-      {1, 127, 9, 9, 3, 3, 2, 1, 1, {0, 1, 0, 1}},   // padding on one side only
+      {1, 127, 9, 9, 3, 3, 2, 1, 1, {0, 1, 0, 1}},     // padding on one side only
       {1, 12, 11, 11, 12, 3, 1, 1, 12, {1, 1, 1, 1}},  // depthwise
       {1, 12, 10, 10, 24, 5, 2, 1, 12, {2, 2, 2, 2}},  // depthwise, multiplier 2
-      {1, 12, 9, 9, 6, 3, 1, 1, 3, {1, 1, 1, 1}},    // grouped
+      {1, 12, 9, 9, 6, 3, 1, 1, 3, {1, 1, 1, 1}},      // grouped
       {1, 3, 10, 9, 7, 3, 2, 1, 1, {}, "SAME_UPPER"},
       {1, 3, 10, 9, 7, 4, 2, 1, 1, {}, "SAME_LOWER", false},
       {1, 5, 8, 8, 5, 2, 2, 1, 1, {}, "VALID"},
   };
   std::uint64_t seed = 100;
   for (const ConvCase& c : cases) {
-    SCOPED_TRACE(::testing::Message() << "case c=" << c.c << " m=" << c.m << " k=" << c.k
-                                      << " group=" << c.group);
+    SCOPED_TRACE(::testing::Message()
+                 << "case c=" << c.c << " m=" << c.m << " k=" << c.k << " group=" << c.group);
     expect_fast_matches(conv_graph(c, seed), seed);
     seed += 10;
   }

@@ -14,6 +14,9 @@
 
 namespace edgebench::kernels::testing {
 
+// Values in [-1, 1): activations get clamped, negative slopes matter.
+inline const RandomSpec kSigned{-1.0, 1.0, -100, 100};
+
 class GraphBuilder {
  public:
   explicit GraphBuilder(std::int64_t opset = 13) {
@@ -29,7 +32,7 @@ class GraphBuilder {
 
   // A seeded random float32 initializer in [-1, 1).
   std::string weight(const std::string& name, Shape shape, std::uint64_t seed) {
-    graph_.initializers[name] = random_tensor(DType::kFloat32, shape, seed).value();
+    graph_.initializers[name] = random_tensor(DType::kFloat32, shape, seed, kSigned).value();
     return name;
   }
   std::string constant(const std::string& name, Tensor value) {
@@ -81,7 +84,7 @@ inline FastRun run_fast_and_reference(const ir::Graph& graph, int threads, std::
   std::vector<Tensor> inputs;
   for (std::size_t i = 0; i < ref.value()->inputs().size(); ++i) {
     const auto& spec = ref.value()->inputs()[i];
-    inputs.push_back(random_tensor(spec.dtype, spec.shape, seed + i).value());
+    inputs.push_back(random_tensor(spec.dtype, spec.shape, seed + i, kSigned).value());
   }
   r.fast.resize(ref.value()->outputs().size());
   r.reference.resize(ref.value()->outputs().size());
