@@ -14,8 +14,13 @@ namespace {
 
 class NativeExecutable final : public Executable {
  public:
-  explicit NativeExecutable(std::unique_ptr<engine::Plan> plan) : plan_(std::move(plan)) {
-    for (const ir::Node& node : plan_->graph().nodes) names_.emplace_back(node.name, node.op_type);
+  // `op_labels`: the op type to report per plan node (empty: the node's own).
+  NativeExecutable(std::unique_ptr<engine::Plan> plan, const std::vector<std::string>& op_labels)
+      : plan_(std::move(plan)) {
+    const auto& nodes = plan_->graph().nodes;
+    for (std::size_t i = 0; i < nodes.size(); ++i) {
+      names_.emplace_back(nodes[i].name, i < op_labels.size() ? op_labels[i] : nodes[i].op_type);
+    }
   }
 
   const std::vector<TensorSpec>& inputs() const override { return plan_->inputs(); }
@@ -120,7 +125,8 @@ class NativeBackend final : public Backend {
     if (!fast_) {
       EB_ASSIGN_OR_RETURN(auto plan,
                           engine::Plan::compile(graph, engine::builtin_registry(), plan_options));
-      return std::unique_ptr<Executable>(std::make_unique<NativeExecutable>(std::move(plan)));
+      return std::unique_ptr<Executable>(
+          std::make_unique<NativeExecutable>(std::move(plan), std::vector<std::string>{}));
     }
     EB_ASSIGN_OR_RETURN(plan_options.thread_pool, ThreadPool::create(options.threads));
     ir::Graph g = graph;
@@ -132,7 +138,8 @@ class NativeBackend final : public Backend {
     EB_ASSIGN_OR_RETURN(auto lowered, kernels::lower_for_fast_kernels(g, types));
     EB_ASSIGN_OR_RETURN(
         auto plan, engine::Plan::compile(lowered.graph, kernels::fast_registry(), plan_options));
-    return std::unique_ptr<Executable>(std::make_unique<NativeExecutable>(std::move(plan)));
+    return std::unique_ptr<Executable>(
+        std::make_unique<NativeExecutable>(std::move(plan), lowered.op_labels));
   }
 
  private:

@@ -7,6 +7,7 @@
 
 #include "commands.h"
 #include "common.h"
+#include "edgebench/backends/backend.h"
 #include "edgebench/core/hash.h"
 #include "edgebench/engine/plan.h"
 #include "edgebench/engine/registry.h"
@@ -44,6 +45,27 @@ int run_inspect(const InspectOptions& options) {
   for (const auto& u : analysis->unsupported) {
     unsupported_reason[u.node_index] = u.reason.message();
     unsupported_ops[graph.nodes[u.node_index].op_type] += 1;
+  }
+
+  // Which kernel each node gets on the native backend (fast, fallback, folded into another).
+  std::vector<std::string> kernel(graph.nodes.size(), "reference");
+  std::vector<std::string> fallback_reason(graph.nodes.size());
+  if (auto native = backends::make_backend("native"); native.is_ok()) {
+    for (const backends::NodeSupport& s : native.value()->support(graph)) {
+      if (s.node_index >= kernel.size() || !s.supported) continue;
+      kernel[s.node_index] = s.kernel;
+      if (s.kernel == "reference") fallback_reason[s.node_index] = s.reason;
+    }
+  }
+  for (const auto& [i, why] : unsupported_reason) kernel[i] = "unsupported";
+  std::map<std::string, std::uint64_t> kernel_counts;
+  std::map<std::string, std::uint64_t> fallback_counts;  // "op: reason" -> nodes
+  for (std::size_t i = 0; i < kernel.size(); ++i) {
+    kernel_counts[kernel[i]] += 1;
+    if (kernel[i] == "reference") {
+      fallback_counts[fmt::format("{}: {}", graph.nodes[i].op_type,
+                                  fallback_reason[i].empty() ? "-" : fallback_reason[i])] += 1;
+    }
   }
 
   // ---- human table ----
@@ -107,11 +129,16 @@ int run_inspect(const InspectOptions& options) {
                                           : 0.0;
     fmt::print("  {:<5} {:<36} {:<20} {:>12} {:>5.1f}%  {}\n", i,
                n.name.empty() ? "-" : n.name.substr(0, 36), n.op_type,
-               human_count(static_cast<double>(n.macs)), share,
-               unsupported_reason.count(i) ? "unsupported" : "reference");
+               human_count(static_cast<double>(n.macs)), share, kernel[i]);
   }
   if (shown < order.size()) {
     fmt::print("  ... {} more (--all-nodes, or --json for every figure)\n", order.size() - shown);
+  }
+  fmt::print("\nkernels on the native backend:");
+  for (const auto& [k, count] : kernel_counts) fmt::print("  {} {}", k, count);
+  fmt::print("\n");
+  for (const auto& [what, count] : fallback_counts) {
+    fmt::print("  reference  {:>4} x {}\n", count, what);
   }
   if (unsupported_ops.empty()) {
     fmt::print("\nunsupported ops: none\n");
@@ -167,9 +194,10 @@ int run_inspect(const InspectOptions& options) {
                            {"flops", n.flops},
                            {"params", n.param_count},
                            {"shapes_known", n.shapes_known},
-                           {"kernel", unsupported_reason.count(i) ? "unsupported" : "reference"},
-                           {"fast", false}};
+                           {"kernel", kernel[i]},
+                           {"fast", kernel[i] != "reference" && kernel[i] != "unsupported"}};
     if (unsupported_reason.count(i)) node["unsupported_reason"] = unsupported_reason[i];
+    if (!fallback_reason[i].empty()) node["fallback_reason"] = fallback_reason[i];
     nlohmann::json outs = nlohmann::json::array();
     for (const std::string& out : graph.nodes[i].outputs) {
       auto t = analysis->types.types.find(out);
@@ -178,6 +206,7 @@ int run_inspect(const InspectOptions& options) {
     node["output_shapes"] = outs;
     j["nodes"].push_back(std::move(node));
   }
+  j["kernel_counts"] = kernel_counts;  // nodes per kernel on the native backend
   j["unsupported_ops"] = nlohmann::json::array();
   for (const auto& [op, count] : unsupported_ops) {
     j["unsupported_ops"].push_back({{"op", op}, {"count", count}});

@@ -82,6 +82,10 @@ class Lowerer {
     }
     for (const std::string& o : in_.outputs) plain(o);
     result.layout_conversions = conversions_;
+    for (const ir::Node& n : out.nodes) {
+      auto label = labels_.find(n.name);
+      result.op_labels.push_back(label != labels_.end() ? label->second : n.op_type);
+    }
     return result;
   }
 
@@ -190,6 +194,7 @@ class Lowerer {
   void emit_fast(const ir::Node& node, FastNode fast) {
     ir::Node n;
     n.name = node.name;
+    labels_[n.name] = node.op_type;
     n.op_type = std::move(fast.op_type);
     n.domain = kFastDomain;
     n.attributes = std::move(fast.attributes);
@@ -593,6 +598,7 @@ class Lowerer {
   std::set<std::string, std::less<>> plain_;
   std::map<std::string, std::string, std::less<>> nhwc_;
   std::map<std::string, std::string, std::less<>> nhwc_constants_;
+  std::map<std::string, std::string, std::less<>> labels_;  // fast node name -> source op type
   int conversions_ = 0;
 };
 

@@ -89,6 +89,40 @@ TEST_F(Cli, GenerateInspectJsonHasTheContractFields) {
             j["activation_naive_bytes"].get<std::uint64_t>());
   EXPECT_TRUE(j["unsupported_ops"].empty());
   EXPECT_EQ(j["inputs"][0]["shape"], nlohmann::json({1, 3, 32, 32}));
+  // Every node says which kernel runs it on the native backend.
+  for (const auto& node : j["nodes"]) {
+    if (node["op"] == "Conv") {
+      EXPECT_EQ(node["kernel"], "xnnpack") << node.dump();
+      EXPECT_TRUE(node["fast"].get<bool>());
+    }
+  }
+}
+
+TEST_F(Cli, InspectSaysWhichNodesFallBackAndWhy) {
+  ASSERT_EQ(
+      edgebench("generate dense --neurons 8 --layers 2 --activation tanh -o " + path("d.onnx"))
+          .exit_code,
+      0);
+  CommandResult r = edgebench("inspect " + path("d.onnx") + " --json " + path("d.json"));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  std::ifstream in(path("d.json"));
+  const nlohmann::json j = nlohmann::json::parse(in);
+  int fast = 0, fallback = 0;
+  for (const auto& node : j["nodes"]) {
+    if (node["op"] == "Tanh") {
+      ++fallback;
+      EXPECT_EQ(node["kernel"], "reference");
+      EXPECT_FALSE(node["fast"].get<bool>());
+      EXPECT_EQ(node["fallback_reason"], "no fast kernel for this op");
+    } else if (node["op"] == "Gemm" || node["op"] == "MatMul") {
+      ++fast;
+      EXPECT_EQ(node["kernel"], "xnnpack") << node.dump();
+    }
+  }
+  EXPECT_GT(fast, 0);
+  EXPECT_GT(fallback, 0);
+  EXPECT_NE(r.output.find("kernels on the native backend"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("Tanh: no fast kernel for this op"), std::string::npos) << r.output;
 }
 
 TEST_F(Cli, RunWritesOneNpyPerOutputAndIsSeeded) {

@@ -35,6 +35,9 @@ struct NodeLowering {
 struct LoweredGraph {
   ir::Graph graph;
   std::vector<NodeLowering> nodes;  // one per node of the input graph, same order
+  // One per node of the lowered graph: the op type of the node it came from (for profiles and
+  // reports: a lowered Gemm shows as "Gemm", not as the fast op), or ToNhwc / ToNchw.
+  std::vector<std::string> op_labels;
   int fast_nodes = 0;
   int layout_conversions = 0;  // ToNhwc + ToNchw nodes inserted
 };
