@@ -43,6 +43,71 @@ Result<Conv2dParams> parse_params(const ir::Node& node, bool transpose) {
   return c;
 }
 
+// Shapes of a lowered Conv/ConvTranspose: X [N,H,W,C], W in ONNX layout, optional bias.
+Status infer_conv(engine::InferContext& ctx, const Conv2dParams& p, bool transpose,
+                  std::initializer_list<DType> types, DType bias_type) {
+  EB_RETURN_IF_ERROR(ctx.expect_input_count(2, 3));
+  EB_RETURN_IF_ERROR(ctx.expect_input_dtype(0, types));
+  EB_RETURN_IF_ERROR(ctx.expect_input_dtype(1, types));
+  if (ctx.input_rank(0) != 4 || ctx.input_rank(1) != 4) {
+    return ctx.error("input and weights must have rank 4");
+  }
+  const Shape& x = ctx.input_shape(0);  // N H W C
+  const Shape& w = ctx.input_shape(1);
+  const std::int64_t g = p.group;
+  std::int64_t out_channels;
+  if (!transpose) {
+    if (w[0] % g != 0 || x[3] != w[1] * g || w[2] != p.kh || w[3] != p.kw) {
+      return ctx.error("weights do not match the input channels, group or kernel");
+    }
+    out_channels = w[0];
+  } else {
+    if (w[0] != x[3] || x[3] % g != 0 || w[2] != p.kh || w[3] != p.kw) {
+      return ctx.error("weights do not match the input channels, group or kernel");
+    }
+    out_channels = w[1] * g;
+  }
+  if (ctx.has_input(2)) {
+    EB_RETURN_IF_ERROR(ctx.expect_input_dtype(2, {bias_type}));
+    if (element_count(ctx.input_shape(2)) != out_channels) {
+      return ctx.error("bias size does not match the output channels");
+    }
+  }
+  const std::int64_t ekh = (p.kh - 1) * p.dh + 1;
+  const std::int64_t ekw = (p.kw - 1) * p.dw + 1;
+  std::int64_t oh, ow;
+  if (!transpose) {
+    oh = (x[1] + p.pt + p.pb - ekh) / p.sh + 1;
+    ow = (x[2] + p.pl + p.pr - ekw) / p.sw + 1;
+  } else {
+    oh = p.sh * (x[1] - 1) + p.oph + ekh - p.pt - p.pb;
+    ow = p.sw * (x[2] - 1) + p.opw + ekw - p.pl - p.pr;
+  }
+  if (oh < 1 || ow < 1) return ctx.error("output would be empty");
+  ctx.set_output(0, ctx.input_dtype(0), {x[0], oh, ow, out_channels});
+  return Status::ok();
+}
+
+// ONNX: Conv [g*Mg, Cg, kh, kw], ConvTranspose [g*Cg, Mg, kh, kw].
+// XNNPACK: [g, Mg, kh, kw, Cg] for both.
+template <typename T>
+std::vector<T> pack_weights(const T* src, std::int64_t g, std::int64_t cg, std::int64_t mg,
+                            std::int64_t khw, bool transpose) {
+  std::vector<T> packed(static_cast<std::size_t>(g * mg * khw * cg));
+  for (std::int64_t gi = 0; gi < g; ++gi) {
+    for (std::int64_t m = 0; m < mg; ++m) {
+      for (std::int64_t c = 0; c < cg; ++c) {
+        for (std::int64_t k = 0; k < khw; ++k) {
+          const std::int64_t from =
+              transpose ? ((gi * cg + c) * mg + m) * khw + k : ((gi * mg + m) * cg + c) * khw + k;
+          packed[static_cast<std::size_t>(((gi * mg + m) * khw + k) * cg + c)] = src[from];
+        }
+      }
+    }
+  }
+  return packed;
+}
+
 class ConvNhwc final : public engine::OpKernel {
  public:
   ConvNhwc(Conv2dParams p, Clamp clamp, bool transpose)
@@ -62,46 +127,7 @@ class ConvNhwc final : public engine::OpKernel {
   }
 
   Status infer(engine::InferContext& ctx) const override {
-    EB_RETURN_IF_ERROR(ctx.expect_input_count(2, 3));
-    EB_RETURN_IF_ERROR(ctx.expect_input_dtype(0, {DType::kFloat32}));
-    EB_RETURN_IF_ERROR(ctx.expect_input_dtype(1, {DType::kFloat32}));
-    if (ctx.input_rank(0) != 4 || ctx.input_rank(1) != 4) {
-      return ctx.error("input and weights must have rank 4");
-    }
-    const Shape& x = ctx.input_shape(0);  // N H W C
-    const Shape& w = ctx.input_shape(1);
-    const std::int64_t g = p_.group;
-    std::int64_t out_channels;
-    if (!transpose_) {
-      if (w[0] % g != 0 || x[3] != w[1] * g || w[2] != p_.kh || w[3] != p_.kw) {
-        return ctx.error("weights do not match the input channels, group or kernel");
-      }
-      out_channels = w[0];
-    } else {
-      if (w[0] != x[3] || x[3] % g != 0 || w[2] != p_.kh || w[3] != p_.kw) {
-        return ctx.error("weights do not match the input channels, group or kernel");
-      }
-      out_channels = w[1] * g;
-    }
-    if (ctx.has_input(2)) {
-      EB_RETURN_IF_ERROR(ctx.expect_input_dtype(2, {DType::kFloat32}));
-      if (element_count(ctx.input_shape(2)) != out_channels) {
-        return ctx.error("bias size does not match the output channels");
-      }
-    }
-    const std::int64_t ekh = (p_.kh - 1) * p_.dh + 1;
-    const std::int64_t ekw = (p_.kw - 1) * p_.dw + 1;
-    std::int64_t oh, ow;
-    if (!transpose_) {
-      oh = (x[1] + p_.pt + p_.pb - ekh) / p_.sh + 1;
-      ow = (x[2] + p_.pl + p_.pr - ekw) / p_.sw + 1;
-    } else {
-      oh = p_.sh * (x[1] - 1) + p_.oph + ekh - p_.pt - p_.pb;
-      ow = p_.sw * (x[2] - 1) + p_.opw + ekw - p_.pl - p_.pr;
-    }
-    if (oh < 1 || ow < 1) return ctx.error("output would be empty");
-    ctx.set_output(0, DType::kFloat32, {x[0], oh, ow, out_channels});
-    return Status::ok();
+    return infer_conv(ctx, p_, transpose_, {DType::kFloat32}, DType::kFloat32);
   }
 
   Status prepare(const engine::PrepareContext& ctx) override {
@@ -114,24 +140,10 @@ class ConvNhwc final : public engine::OpKernel {
     pool_ = pool_of(ctx.thread_pool);
     const Shape& ws = w->shape();
     const std::int64_t g = p_.group;
-    // ONNX: Conv [g*Mg, Cg, kh, kw], ConvTranspose [g*Cg, Mg, kh, kw].
-    // XNNPACK: [g, Mg, kh, kw, Cg] for both.
     const std::int64_t cg = transpose_ ? ws[0] / g : ws[1];
     const std::int64_t mg = transpose_ ? ws[1] : ws[0] / g;
-    const std::int64_t khw = p_.kh * p_.kw;
-    std::vector<float> packed(static_cast<std::size_t>(g * mg * khw * cg));
-    const float* src = w->data<float>();
-    for (std::int64_t gi = 0; gi < g; ++gi) {
-      for (std::int64_t m = 0; m < mg; ++m) {
-        for (std::int64_t c = 0; c < cg; ++c) {
-          for (std::int64_t k = 0; k < khw; ++k) {
-            const std::int64_t from = transpose_ ? ((gi * cg + c) * mg + m) * khw + k
-                                                 : ((gi * mg + m) * cg + c) * khw + k;
-            packed[static_cast<std::size_t>(((gi * mg + m) * khw + k) * cg + c)] = src[from];
-          }
-        }
-      }
-    }
+    std::vector<float> packed =
+        pack_weights(w->data<float>(), g, cg, mg, p_.kh * p_.kw, transpose_);
     const float* bias = b != nullptr ? b->data<float>() : nullptr;
     const Shape& x = ctx.input_types[0]->shape;
     batch_ = static_cast<std::size_t>(x[0]);
@@ -182,11 +194,125 @@ class ConvNhwc final : public engine::OpKernel {
   std::size_t batch_ = 0, height_ = 0, width_ = 0;
 };
 
+// QLinearConv on NHWC int8 (XNNPACK qc8: int8 weights with per-channel scales, zero point 0)
+// or uint8 (qu8: uint8 weights, one scale and zero point). Quantization parameters arrive as
+// attributes (the lowering reads them from the constant inputs); the integer Clip that follows a
+// QLinearConv in the graph, if any, arrives as out_min/out_max.
+class QConvNhwc final : public engine::OpKernel {
+ public:
+  struct Quant {
+    float x_scale = 1, y_scale = 1;
+    std::int64_t x_zero_point = 0, w_zero_point = 0, y_zero_point = 0, out_min = 0, out_max = 0;
+    std::vector<float> w_scales;
+  };
+
+  QConvNhwc(Conv2dParams p, Quant q) : p_(p), q_(std::move(q)) {}
+
+  static Result<std::unique_ptr<engine::OpKernel>> create(const engine::KernelCreateContext& ctx) {
+    EB_ASSIGN_OR_RETURN(auto p, parse_params(ctx.node, false));
+    Quant q;
+    const ir::Attributes& a = ctx.node.attributes;
+    q.x_scale = float_attr(ctx.node, "x_scale", 0);
+    q.y_scale = float_attr(ctx.node, "y_scale", 0);
+    q.x_zero_point = a.get_int("x_zero_point", 0).value_or(0);
+    q.w_zero_point = a.get_int("w_zero_point", 0).value_or(0);
+    q.y_zero_point = a.get_int("y_zero_point", 0).value_or(0);
+    q.out_min = a.get_int("out_min", -128).value_or(-128);
+    q.out_max = a.get_int("out_max", 127).value_or(127);
+    q.w_scales = a.get_floats("w_scales", {}).value_or(std::vector<float>{});
+    if (q.w_scales.empty() || !(q.x_scale > 0) || !(q.y_scale > 0)) {
+      return internal_error(fmt::format("{}: bad lowered quantization", ctx.node.describe()));
+    }
+    return std::unique_ptr<engine::OpKernel>(std::make_unique<QConvNhwc>(p, std::move(q)));
+  }
+
+  Status infer(engine::InferContext& ctx) const override {
+    EB_RETURN_IF_ERROR(infer_conv(ctx, p_, false, {DType::kInt8, DType::kUInt8}, DType::kInt32));
+    if (ctx.input_dtype(1) != ctx.input_dtype(0)) {
+      return ctx.error("input and weights must have the same integer type");
+    }
+    return Status::ok();
+  }
+
+  Status prepare(const engine::PrepareContext& ctx) override {
+    EB_RETURN_IF_ERROR(ensure_xnnpack());
+    const Tensor* w = ctx.input_values[1];
+    const Tensor* b = ctx.input_values.size() > 2 ? ctx.input_values[2] : nullptr;
+    if (w == nullptr || (ctx.input_types.size() > 2 && ctx.input_types[2] && b == nullptr)) {
+      return internal_error("fast quantized convolution needs constant weights and bias");
+    }
+    pool_ = pool_of(ctx.thread_pool);
+    signed_ = w->dtype() == DType::kInt8;
+    const Shape& ws = w->shape();
+    const std::int64_t g = p_.group;
+    const std::int64_t cg = ws[1];
+    const std::int64_t mg = ws[0] / g;
+    const std::int32_t* bias = b != nullptr ? b->data<std::int32_t>() : nullptr;
+    const Shape& x = ctx.input_types[0]->shape;
+    batch_ = static_cast<std::size_t>(x[0]);
+    height_ = static_cast<std::size_t>(x[1]);
+    width_ = static_cast<std::size_t>(x[2]);
+    auto u = [](std::int64_t v) { return static_cast<std::uint32_t>(v); };
+    const auto cgs = static_cast<std::size_t>(cg), mgs = static_cast<std::size_t>(mg);
+    const auto gs = static_cast<std::size_t>(g);
+    xnn_operator_t op = nullptr;
+    xnn_status st;
+    if (signed_) {
+      std::vector<float> scales = q_.w_scales;
+      if (scales.size() == 1) scales.assign(static_cast<std::size_t>(ws[0]), q_.w_scales[0]);
+      std::vector<std::int8_t> packed =
+          pack_weights(w->data<std::int8_t>(), g, cg, mg, p_.kh * p_.kw, false);
+      st = xnn_create_convolution2d_nhwc_qc8(
+          u(p_.pt), u(p_.pr), u(p_.pb), u(p_.pl), u(p_.kh), u(p_.kw), u(p_.sh), u(p_.sw), u(p_.dh),
+          u(p_.dw), u(g), cgs, mgs, gs * cgs, gs * mgs, static_cast<std::int8_t>(q_.x_zero_point),
+          q_.x_scale, scales.data(), packed.data(), bias, static_cast<std::int8_t>(q_.y_zero_point),
+          q_.y_scale, static_cast<std::int8_t>(q_.out_min), static_cast<std::int8_t>(q_.out_max), 0,
+          &op);
+    } else {
+      std::vector<std::uint8_t> packed =
+          pack_weights(w->data<std::uint8_t>(), g, cg, mg, p_.kh * p_.kw, false);
+      st = xnn_create_convolution2d_nhwc_qu8(
+          u(p_.pt), u(p_.pr), u(p_.pb), u(p_.pl), u(p_.kh), u(p_.kw), u(p_.sh), u(p_.sw), u(p_.dh),
+          u(p_.dw), u(g), cgs, mgs, gs * cgs, gs * mgs, static_cast<std::uint8_t>(q_.x_zero_point),
+          q_.x_scale, static_cast<std::uint8_t>(q_.w_zero_point), q_.w_scales[0], packed.data(),
+          bias, static_cast<std::uint8_t>(q_.y_zero_point), q_.y_scale,
+          static_cast<std::uint8_t>(q_.out_min), static_cast<std::uint8_t>(q_.out_max), 0, &op);
+    }
+    EB_RETURN_IF_ERROR(xnn_check(st, "create quantized convolution"));
+    op_.reset(op);
+    setup_.invalidate();
+    return Status::ok();
+  }
+
+  Status run(engine::KernelContext& ctx) override {
+    const void* in = ctx.input(0).raw_data();
+    void* out = ctx.output(0).raw_data();
+    return setup_.run(op_.get(), pool_, in, nullptr, out, "quantized convolution", [&] {
+      return signed_ ? xnn_setup_convolution2d_nhwc_qc8(op_.get(), batch_, height_, width_,
+                                                        static_cast<const std::int8_t*>(in),
+                                                        static_cast<std::int8_t*>(out), pool_)
+                     : xnn_setup_convolution2d_nhwc_qu8(op_.get(), batch_, height_, width_,
+                                                        static_cast<const std::uint8_t*>(in),
+                                                        static_cast<std::uint8_t*>(out), pool_);
+    });
+  }
+
+ private:
+  Conv2dParams p_;
+  Quant q_;
+  bool signed_ = true;
+  XnnOperator op_;
+  SetupCache setup_;
+  pthreadpool_t pool_ = nullptr;
+  std::size_t batch_ = 0, height_ = 0, width_ = 0;
+};
+
 }  // namespace
 
 void register_conv_ops(engine::Registry& registry) {
   registry.add({kFastDomain, "Conv", 1, ConvNhwc::create_conv});
   registry.add({kFastDomain, "ConvTranspose", 1, ConvNhwc::create_transpose});
+  registry.add({kFastDomain, "QConv", 1, QConvNhwc::create});
 }
 
 }  // namespace edgebench::kernels

@@ -12,5 +12,9 @@ void register_fully_connected_ops(engine::Registry& registry);
 void register_pool_ops(engine::Registry& registry);
 void register_elementwise_ops(engine::Registry& registry);
 void register_tensor_ops(engine::Registry& registry);
+void register_quantized_ops(engine::Registry& registry);
+
+// int8 or uint8: the element types of the integer kernels.
+bool is_int8_or_uint8(DType t);
 
 }  // namespace edgebench::kernels

@@ -9,7 +9,9 @@
 #include <fmt/format.h>
 
 #include <limits>
+#include <optional>
 #include <set>
+#include <tuple>
 #include <variant>
 
 #include "edgebench/kernels/fast.h"
@@ -33,10 +35,19 @@ enum class Input {
 };
 
 struct FastNode {
+  FastNode() = default;
+  FastNode(std::string op, ir::Attributes attrs, std::vector<std::pair<std::string, Input>> ins,
+           bool nhwc)
+      : op_type(std::move(op)),
+        attributes(std::move(attrs)),
+        inputs(std::move(ins)),
+        nhwc_output(nhwc) {}
+
   std::string op_type;
   ir::Attributes attributes;
   std::vector<std::pair<std::string, Input>> inputs;
   bool nhwc_output = false;
+  std::string output;  // empty: the node's own output 0
 };
 
 using Decision = std::variant<FastNode, std::string>;  // the node, or why not
@@ -66,9 +77,19 @@ class Lowerer {
       for (const std::string& o : node.outputs) note_name(o, false);
     }
     for (const std::string& o : in_.outputs) used_.insert(o);
+    for (std::size_t i = 0; i < in_.nodes.size(); ++i) {
+      for (const std::string& v : in_.nodes[i].inputs) {
+        if (!v.empty()) readers_[v].push_back(i);
+      }
+    }
     out_ = &out;
 
     for (const ir::Node& node : in_.nodes) {
+      if (absorbed_.count(node.name) != 0) {  // an integer Clip folded into its QLinearConv
+        result.nodes.push_back({true, "xnnpack", ""});
+        ++result.fast_nodes;
+        continue;
+      }
       Decision d = types_.dynamic ? Decision{std::string("shapes are only known at run time")}
                                   : decide(node);
       if (auto* fast = std::get_if<FastNode>(&d)) {
@@ -115,6 +136,17 @@ class Lowerer {
     const TensorType* t = type_of(v);
     return t != nullptr && constant(v) == nullptr && t->dtype == DType::kFloat32 &&
            (rank < 0 || static_cast<int>(t->shape.size()) == rank);
+  }
+  bool is_int8_activation(const std::string& v, int rank = -1) const {
+    const TensorType* t = type_of(v);
+    return t != nullptr && constant(v) == nullptr && is_int8_or_uint8(t->dtype) &&
+           (rank < 0 || static_cast<int>(t->shape.size()) == rank);
+  }
+  // A scalar (one element) constant input of the given dtype, or null.
+  const Tensor* scalar_constant(const ir::Node& node, std::size_t i, DType dtype) const {
+    if (!node.has_input(i)) return nullptr;
+    const Tensor* c = constant(node.inputs[i]);
+    return c != nullptr && c->dtype() == dtype && c->element_count() == 1 ? c : nullptr;
   }
   const Tensor* float_constant(const ir::Node& node, std::size_t i) const {
     if (!node.has_input(i)) return nullptr;
@@ -205,7 +237,7 @@ class Lowerer {
         default: n.inputs.push_back(plain(v)); break;
       }
     }
-    const std::string& o = node.outputs[0];
+    const std::string& o = fast.output.empty() ? node.outputs[0] : fast.output;
     if (fast.nhwc_output) {
       nhwc_[o] = fresh(o + "@nhwc");
       n.outputs = {nhwc_[o]};
@@ -228,8 +260,19 @@ class Lowerer {
     const TensorType* out_type = type_of(node.outputs[0]);
     if (out_type == nullptr) return std::string("output type unknown");
     if (constant(node.outputs[0]) != nullptr) return std::string("folded to a constant");
-    if (out_type->dtype != DType::kFloat32) return std::string("fast kernels are float32 only");
     const std::string& op = node.op_type;
+    if (onnx && op == "QLinearConv") return qconv(node);
+    if (onnx && op == "QLinearMatMul") return qmatmul(node);
+    if (onnx && op == "QuantizeLinear") return quantize(node);
+    if (onnx && op == "DequantizeLinear") return dequantize(node);
+    if (is_int8_or_uint8(out_type->dtype)) {
+      if (onnx && op == "MaxPool") return pool(node);
+      if (onnx && op == "Concat") return concat(node);
+      if (onnx && op == "Clip") return int_clip(node);
+    }
+    if (out_type->dtype != DType::kFloat32) {
+      return std::string("fast kernels take float32, or int8/uint8 for quantized ops");
+    }
     if ((onnx && op == "Conv") || (fused && op == "FusedConv")) return conv(node, false);
     if (onnx && op == "ConvTranspose") return conv(node, true);
     if (onnx && (op == "MaxPool" || op == "AveragePool")) return pool(node);
@@ -342,10 +385,11 @@ class Lowerer {
   }
 
   Decision pool(const ir::Node& node) {
-    if (!is_float_activation(node.inputs[0], 4)) {
-      return std::string("input must be a float32 rank-4 activation");
-    }
     const bool max = node.op_type == "MaxPool";
+    if (!is_float_activation(node.inputs[0], 4) &&
+        !(max && is_int8_activation(node.inputs[0], 4))) {
+      return std::string("input must be a float32 (MaxPool: or int8/uint8) rank-4 activation");
+    }
     const Shape& x = type_of(node.inputs[0])->shape;
     auto kernel = node.attributes.get_ints("kernel_shape", {});
     if (!kernel.is_ok() || kernel.value().size() != 2) {
@@ -528,10 +572,14 @@ class Lowerer {
     std::int64_t axis = node.attributes.get_int("axis", 1).value_or(rank);
     if (axis < 0) axis += rank;
     bool any_nhwc = false;
+    const DType dtype = type_of(node.outputs[0])->dtype;
     for (const std::string& v : node.inputs) {
       const TensorType* t = type_of(v);
-      if (v.empty() || t == nullptr || t->dtype != DType::kFloat32) {
-        return std::string("inputs must be float32");
+      if (v.empty() || t == nullptr || t->dtype != dtype) {
+        return std::string("inputs must all be float32, or all int8 or uint8");
+      }
+      if (dtype != DType::kFloat32 && constant(v) != nullptr) {
+        return std::string("integer constants are not lowered");
       }
       any_nhwc = any_nhwc || has_nhwc(v);
     }
@@ -591,6 +639,223 @@ class Lowerer {
     return f;
   }
 
+  // ---- integer ops ----
+
+  // Reads the (scale, zero point) pair of inputs (s, z) of a quantized node, per tensor.
+  struct QuantPair {
+    float scale = 0;
+    std::int64_t zero_point = 0;
+  };
+  std::optional<QuantPair> quant_pair(const ir::Node& node, std::size_t s, std::size_t z,
+                                      DType dtype) const {
+    const Tensor* scale = scalar_constant(node, s, DType::kFloat32);
+    if (scale == nullptr || !(scale->data<float>()[0] > 0)) return std::nullopt;
+    QuantPair q{scale->data<float>()[0], 0};
+    if (node.has_input(z)) {
+      const Tensor* zp = scalar_constant(node, z, dtype);
+      if (zp == nullptr) return std::nullopt;
+      q.zero_point =
+          dtype == DType::kInt8 ? zp->data<std::int8_t>()[0] : zp->data<std::uint8_t>()[0];
+    }
+    return q;
+  }
+
+  static std::pair<std::int64_t, std::int64_t> int_range(DType t) {
+    return t == DType::kInt8 ? std::pair<std::int64_t, std::int64_t>{-128, 127}
+                             : std::pair<std::int64_t, std::int64_t>{0, 255};
+  }
+
+  // The only reader of `value` when it is an integer Clip with constant bounds (and `value` is
+  // not a graph output): its node index, else -1.
+  int absorbable_clip(const std::string& value, DType dtype) const {
+    auto r = readers_.find(value);
+    if (r == readers_.end() || r->second.size() != 1) return -1;
+    for (const std::string& o : in_.outputs) {
+      if (o == value) return -1;
+    }
+    const ir::Node& clip = in_.nodes[r->second[0]];
+    if (clip.op_type != "Clip" || !(clip.domain.empty() || clip.domain == "ai.onnx") ||
+        clip.inputs[0] != value || in_.opset_for(clip.domain) < 12) {
+      return -1;
+    }
+    for (std::size_t i = 1; i < 3; ++i) {
+      if (clip.has_input(i) && scalar_constant(clip, i, dtype) == nullptr) return -1;
+    }
+    return static_cast<int>(r->second[0]);
+  }
+
+  std::pair<std::int64_t, std::int64_t> clip_bounds(const ir::Node& clip, DType dtype) const {
+    auto [lo, hi] = int_range(dtype);
+    auto read = [&](std::size_t i, std::int64_t& v) {
+      if (const Tensor* t = scalar_constant(clip, i, dtype)) {
+        v = dtype == DType::kInt8 ? t->data<std::int8_t>()[0] : t->data<std::uint8_t>()[0];
+      }
+    };
+    read(1, lo);
+    read(2, hi);
+    return {lo, hi};
+  }
+
+  // XNNPACK requantizes with input_scale * weight_scale / output_scale in [2^-32, 256).
+  static bool requantization_ok(float x_scale, std::span<const float> w_scales, float y_scale) {
+    for (float w : w_scales) {
+      const double r = double(x_scale) * w / y_scale;
+      if (!(r >= 0x1.0p-32 && r < 256.0)) return false;
+    }
+    return true;
+  }
+
+  Decision qconv(const ir::Node& node) {
+    const std::string& x = node.inputs[0];
+    if (!is_int8_activation(x, 4))
+      return std::string("input must be an int8/uint8 rank-4 activation");
+    const DType dtype = type_of(x)->dtype;
+    const Tensor* w = node.has_input(3) ? constant(node.inputs[3]) : nullptr;
+    if (w == nullptr || w->dtype() != dtype || w->rank() != 4) {
+      return std::string("weights must be a constant of the input's type");
+    }
+    const auto xq = quant_pair(node, 1, 2, dtype);
+    const auto yq = quant_pair(node, 6, 7, dtype);
+    if (!xq || !yq) return std::string("scales and zero points must be per-tensor constants");
+    const Tensor* ws = node.has_input(4) ? constant(node.inputs[4]) : nullptr;
+    if (ws == nullptr || ws->dtype() != DType::kFloat32 ||
+        (ws->element_count() != 1 && ws->element_count() != w->dim(0))) {
+      return std::string("weight scales must be a float32 constant, per tensor or per channel");
+    }
+    std::vector<float> w_scales(ws->data<float>(), ws->data<float>() + ws->element_count());
+    std::int64_t w_zero_point = 0;
+    if (node.has_input(5)) {
+      const Tensor* wz = constant(node.inputs[5]);
+      if (wz == nullptr || wz->dtype() != dtype)
+        return std::string("weight zero point must be constant");
+      for (std::int64_t i = 0; i < wz->element_count(); ++i) {
+        const std::int64_t z =
+            dtype == DType::kInt8 ? wz->data<std::int8_t>()[i] : wz->data<std::uint8_t>()[i];
+        if (dtype == DType::kInt8 && z != 0) return std::string("int8 weights must be symmetric");
+        if (i == 0) w_zero_point = z;
+      }
+      if (dtype == DType::kUInt8 && wz->element_count() != 1) {
+        return std::string("uint8 weights must be quantized per tensor");
+      }
+    }
+    if (dtype == DType::kUInt8 && w_scales.size() != 1) {
+      return std::string("uint8 weights must be quantized per tensor");
+    }
+    for (float v : w_scales) {
+      if (!(v > 0)) return std::string("weight scales must be positive");
+    }
+    if (!requantization_ok(xq->scale, w_scales, yq->scale)) {
+      return std::string("requantization scale outside what XNNPACK takes");
+    }
+    if (node.has_input(8)) {
+      const Tensor* b = constant(node.inputs[8]);
+      if (b == nullptr || b->dtype() != DType::kInt32)
+        return std::string("bias must be an int32 constant");
+    }
+    const std::int64_t group = node.attributes.get_int("group", 1).value_or(0);
+    if (group < 1) return std::string("bad group");
+    const std::int64_t kernel[2] = {w->dim(2), w->dim(3)};
+    auto geo = window(node, type_of(x)->shape, kernel, false);
+    if (auto* why = std::get_if<std::string>(&geo)) return *why;
+    FastNode f{"QConv", {}, {{x, Input::kNhwc}, {node.inputs[3], Input::kConst}}, true};
+    if (node.has_input(8)) f.inputs.push_back({node.inputs[8], Input::kConst});
+    set_window(f.attributes, std::get<engine::ops::WindowGeometry>(geo));
+    f.attributes.set("group", group);
+    f.attributes.set("x_scale", xq->scale);
+    f.attributes.set("x_zero_point", xq->zero_point);
+    f.attributes.set("w_scales", w_scales);
+    f.attributes.set("w_zero_point", w_zero_point);
+    f.attributes.set("y_scale", yq->scale);
+    f.attributes.set("y_zero_point", yq->zero_point);
+    auto [lo, hi] = int_range(dtype);
+    if (const int c = absorbable_clip(node.outputs[0], dtype); c >= 0) {
+      std::tie(lo, hi) = clip_bounds(in_.nodes[c], dtype);
+      if (lo <= hi) {
+        absorbed_.insert(in_.nodes[c].name);
+        f.output = in_.nodes[c].outputs[0];
+      } else {
+        std::tie(lo, hi) = int_range(dtype);
+      }
+    }
+    f.attributes.set("out_min", lo);
+    f.attributes.set("out_max", hi);
+    return f;
+  }
+
+  Decision qmatmul(const ir::Node& node) {
+    const std::string& a = node.inputs[0];
+    if (!is_int8_activation(a)) return std::string("A must be an int8/uint8 activation");
+    const DType dtype = type_of(a)->dtype;
+    const Tensor* b = node.has_input(3) ? constant(node.inputs[3]) : nullptr;
+    if (b == nullptr || b->dtype() != dtype || b->rank() != 2) {
+      return std::string("B must be a rank-2 constant of A's type");
+    }
+    const auto aq = quant_pair(node, 1, 2, dtype);
+    const auto bq = quant_pair(node, 4, 5, dtype);
+    const auto yq = quant_pair(node, 6, 7, dtype);
+    if (!aq || !bq || !yq)
+      return std::string("scales and zero points must be per-tensor constants");
+    if (dtype == DType::kInt8 && bq->zero_point != 0)
+      return std::string("int8 B must be symmetric");
+    const float b_scales[1] = {bq->scale};
+    if (!requantization_ok(aq->scale, b_scales, yq->scale)) {
+      return std::string("requantization scale outside what XNNPACK takes");
+    }
+    FastNode f{"QFullyConnected", {}, {{a, Input::kPlain}, {node.inputs[3], Input::kConst}}, false};
+    f.attributes.set("a_scale", aq->scale);
+    f.attributes.set("a_zero_point", aq->zero_point);
+    f.attributes.set("b_scale", bq->scale);
+    f.attributes.set("b_zero_point", bq->zero_point);
+    f.attributes.set("y_scale", yq->scale);
+    f.attributes.set("y_zero_point", yq->zero_point);
+    auto [lo, hi] = int_range(dtype);
+    f.attributes.set("out_min", lo);
+    f.attributes.set("out_max", hi);
+    return f;
+  }
+
+  Decision quantize(const ir::Node& node) {
+    const std::string& x = node.inputs[0];
+    if (!is_float_activation(x)) return std::string("input must be a float32 activation");
+    const DType dtype = type_of(node.outputs[0])->dtype;
+    if (!is_int8_or_uint8(dtype)) return std::string("only int8 and uint8 outputs are lowered");
+    const auto q = quant_pair(node, 1, 2, dtype);
+    if (!q) return std::string("scale and zero point must be per-tensor constants");
+    FastNode f{"Quantize", {}, {{x, has_nhwc(x) ? Input::kNhwc : Input::kPlain}}, has_nhwc(x)};
+    f.attributes.set("scale", q->scale);
+    f.attributes.set("zero_point", q->zero_point);
+    f.attributes.set("to", std::string(dtype == DType::kInt8 ? "int8" : "uint8"));
+    return f;
+  }
+
+  Decision dequantize(const ir::Node& node) {
+    const std::string& x = node.inputs[0];
+    if (!is_int8_activation(x)) return std::string("input must be an int8/uint8 activation");
+    const auto q = quant_pair(node, 1, 2, type_of(x)->dtype);
+    if (!q) return std::string("scale and zero point must be per-tensor constants");
+    FastNode f{"Dequantize", {}, {{x, has_nhwc(x) ? Input::kNhwc : Input::kPlain}}, has_nhwc(x)};
+    f.attributes.set("scale", q->scale);
+    f.attributes.set("zero_point", q->zero_point);
+    return f;
+  }
+
+  Decision int_clip(const ir::Node& node) {
+    const std::string& x = node.inputs[0];
+    if (!is_int8_activation(x)) return std::string("input must be an int8/uint8 activation");
+    const DType dtype = type_of(x)->dtype;
+    for (std::size_t i = 1; i < 3; ++i) {
+      if (node.has_input(i) && scalar_constant(node, i, dtype) == nullptr) {
+        return std::string("Clip bounds must be constants");
+      }
+    }
+    const auto [lo, hi] = clip_bounds(node, dtype);
+    if (lo > hi) return std::string("Clip with min > max is not lowered");
+    FastNode f{"IntClamp", {}, {{x, has_nhwc(x) ? Input::kNhwc : Input::kPlain}}, has_nhwc(x)};
+    f.attributes.set("min", lo);
+    f.attributes.set("max", hi);
+    return f;
+  }
+
   const ir::Graph& in_;
   const engine::GraphTypes& types_;
   ir::Graph* out_ = nullptr;
@@ -598,7 +863,10 @@ class Lowerer {
   std::set<std::string, std::less<>> plain_;
   std::map<std::string, std::string, std::less<>> nhwc_;
   std::map<std::string, std::string, std::less<>> nhwc_constants_;
-  std::map<std::string, std::string, std::less<>> labels_;  // fast node name -> source op type
+  std::map<std::string, std::string, std::less<>> labels_;
+  std::map<std::string, std::vector<std::size_t>, std::less<>> readers_;  // value -> node indices
+  std::set<std::string, std::less<>>
+      absorbed_;  // integer Clips folded into a QLinearConv  // fast node name -> source op type
   int conversions_ = 0;
 };
 
@@ -619,6 +887,7 @@ const engine::Registry& fast_registry() {
     register_pool_ops(r);
     register_elementwise_ops(r);
     register_tensor_ops(r);
+    register_quantized_ops(r);
     return r;
   }();
   return registry;

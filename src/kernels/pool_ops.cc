@@ -34,19 +34,24 @@ class Pool2d final : public engine::OpKernel {
 
   Status infer(engine::InferContext& ctx) const override {
     EB_RETURN_IF_ERROR(ctx.expect_input_count(1, 1));
-    EB_RETURN_IF_ERROR(ctx.expect_input_dtype(0, {DType::kFloat32}));
+    if (kind_ == Kind::kMax) {
+      EB_RETURN_IF_ERROR(ctx.expect_input_dtype(0, {DType::kFloat32, DType::kInt8, DType::kUInt8}));
+    } else {
+      EB_RETURN_IF_ERROR(ctx.expect_input_dtype(0, {DType::kFloat32}));
+    }
     if (ctx.input_rank(0) != 4) return ctx.error("input must have rank 4");
     const Shape& x = ctx.input_shape(0);
     const std::int64_t oh = (x[1] + p_[0] + p_[2] - ((k_[0] - 1) * d_[0] + 1)) / s_[0] + 1;
     const std::int64_t ow = (x[2] + p_[1] + p_[3] - ((k_[1] - 1) * d_[1] + 1)) / s_[1] + 1;
     if (oh < 1 || ow < 1) return ctx.error("output would be empty");
-    ctx.set_output(0, DType::kFloat32, {x[0], oh, ow, x[3]});
+    ctx.set_output(0, ctx.input_dtype(0), {x[0], oh, ow, x[3]});
     return Status::ok();
   }
 
   Status prepare(const engine::PrepareContext& ctx) override {
     EB_RETURN_IF_ERROR(ensure_xnnpack());
     pool_ = pool_of(ctx.thread_pool);
+    dtype_ = ctx.input_types[0]->dtype;
     const Shape& x = ctx.input_types[0]->shape;
     batch_ = static_cast<std::size_t>(x[0]);
     height_ = static_cast<std::size_t>(x[1]);
@@ -55,13 +60,24 @@ class Pool2d final : public engine::OpKernel {
     auto u = [](std::int64_t v) { return static_cast<std::uint32_t>(v); };
     const float inf = std::numeric_limits<float>::infinity();
     xnn_operator_t op = nullptr;
-    xnn_status st = kind_ == Kind::kMax
-                        ? xnn_create_max_pooling2d_nhwc_f32(
-                              u(p_[0]), u(p_[3]), u(p_[2]), u(p_[1]), u(k_[0]), u(k_[1]), u(s_[0]),
-                              u(s_[1]), u(d_[0]), u(d_[1]), c, c, c, -inf, inf, 0, &op)
-                        : xnn_create_average_pooling2d_nhwc_f32(
-                              u(p_[0]), u(p_[3]), u(p_[2]), u(p_[1]), u(k_[0]), u(k_[1]), u(s_[0]),
-                              u(s_[1]), c, c, c, -inf, inf, 0, &op);
+    xnn_status st;
+    if (kind_ == Kind::kMax && dtype_ == DType::kInt8) {
+      st = xnn_create_max_pooling2d_nhwc_s8(u(p_[0]), u(p_[3]), u(p_[2]), u(p_[1]), u(k_[0]),
+                                            u(k_[1]), u(s_[0]), u(s_[1]), u(d_[0]), u(d_[1]), c, c,
+                                            c, -128, 127, 0, &op);
+    } else if (kind_ == Kind::kMax && dtype_ == DType::kUInt8) {
+      st = xnn_create_max_pooling2d_nhwc_u8(u(p_[0]), u(p_[3]), u(p_[2]), u(p_[1]), u(k_[0]),
+                                            u(k_[1]), u(s_[0]), u(s_[1]), u(d_[0]), u(d_[1]), c, c,
+                                            c, 0, 255, 0, &op);
+    } else if (kind_ == Kind::kMax) {
+      st = xnn_create_max_pooling2d_nhwc_f32(u(p_[0]), u(p_[3]), u(p_[2]), u(p_[1]), u(k_[0]),
+                                             u(k_[1]), u(s_[0]), u(s_[1]), u(d_[0]), u(d_[1]), c, c,
+                                             c, -inf, inf, 0, &op);
+    } else {
+      st = xnn_create_average_pooling2d_nhwc_f32(u(p_[0]), u(p_[3]), u(p_[2]), u(p_[1]), u(k_[0]),
+                                                 u(k_[1]), u(s_[0]), u(s_[1]), c, c, c, -inf, inf,
+                                                 0, &op);
+    }
     EB_RETURN_IF_ERROR(xnn_check(st, "create pooling"));
     op_.reset(op);
     setup_.invalidate();
@@ -69,9 +85,21 @@ class Pool2d final : public engine::OpKernel {
   }
 
   Status run(engine::KernelContext& ctx) override {
-    const float* in = ctx.input(0).data<float>();
-    float* out = ctx.output(0).data<float>();
-    return setup_.run(op_.get(), pool_, in, nullptr, out, "pooling", [&] {
+    const void* raw_in = ctx.input(0).raw_data();
+    void* raw_out = ctx.output(0).raw_data();
+    const auto* in = static_cast<const float*>(raw_in);
+    auto* out = static_cast<float*>(raw_out);
+    return setup_.run(op_.get(), pool_, raw_in, nullptr, raw_out, "pooling", [&] {
+      if (dtype_ == DType::kInt8) {
+        return xnn_setup_max_pooling2d_nhwc_s8(op_.get(), batch_, height_, width_,
+                                               static_cast<const std::int8_t*>(raw_in),
+                                               static_cast<std::int8_t*>(raw_out), pool_);
+      }
+      if (dtype_ == DType::kUInt8) {
+        return xnn_setup_max_pooling2d_nhwc_u8(op_.get(), batch_, height_, width_,
+                                               static_cast<const std::uint8_t*>(raw_in),
+                                               static_cast<std::uint8_t*>(raw_out), pool_);
+      }
       return kind_ == Kind::kMax ? xnn_setup_max_pooling2d_nhwc_f32(op_.get(), batch_, height_,
                                                                     width_, in, out, pool_)
                                  : xnn_setup_average_pooling2d_nhwc_f32(op_.get(), batch_, height_,
@@ -81,6 +109,7 @@ class Pool2d final : public engine::OpKernel {
 
  private:
   Kind kind_;
+  DType dtype_ = DType::kFloat32;
   std::vector<std::int64_t> k_, s_, d_, p_;
   XnnOperator op_;
   SetupCache setup_;

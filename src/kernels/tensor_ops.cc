@@ -13,7 +13,7 @@ namespace edgebench::kernels {
 
 namespace {
 
-bool four_byte(DType t) { return dtype_size(t) == 4; }
+bool one_or_four_bytes(DType t) { return dtype_size(t) == 4 || dtype_size(t) == 1; }
 
 class ConcatLast final : public engine::OpKernel {
  public:
@@ -22,7 +22,9 @@ class ConcatLast final : public engine::OpKernel {
   Status infer(engine::InferContext& ctx) const override {
     if (ctx.num_inputs() < 1) return ctx.error("needs at least one input");
     const DType dtype = ctx.input_dtype(0);
-    if (!four_byte(dtype)) return ctx.unsupported_error("fast Concat takes 4-byte elements");
+    if (!one_or_four_bytes(dtype)) {
+      return ctx.unsupported_error("fast Concat takes 1- or 4-byte elements");
+    }
     Shape out = ctx.input_shape(0);
     if (out.empty()) return ctx.error("inputs must have rank >= 1");
     for (std::size_t i = 1; i < ctx.num_inputs(); ++i) {
@@ -41,6 +43,7 @@ class ConcatLast final : public engine::OpKernel {
     EB_RETURN_IF_ERROR(ensure_xnnpack());
     pool_ = pool_of(ctx.thread_pool);
     const Shape& out = ctx.output_types[0].shape;
+    bytes_ = dtype_size(ctx.output_types[0].dtype);
     const auto total = static_cast<std::size_t>(out.back());
     batch_ = total == 0 ? 0 : static_cast<std::size_t>(element_count(out)) / total;
     ops_.clear();
@@ -50,7 +53,9 @@ class ConcatLast final : public engine::OpKernel {
       const auto c = static_cast<std::size_t>(t->shape.back());
       xnn_operator_t op = nullptr;
       if (c > 0) {
-        EB_RETURN_IF_ERROR(xnn_check(xnn_create_copy_nc_x32(c, c, total, 0, &op), "create copy"));
+        EB_RETURN_IF_ERROR(xnn_check(bytes_ == 4 ? xnn_create_copy_nc_x32(c, c, total, 0, &op)
+                                                 : xnn_create_copy_nc_x8(c, c, total, 0, &op),
+                                     "create copy"));
       }
       ops_.emplace_back(op);
       offsets_.push_back(offset);
@@ -60,12 +65,14 @@ class ConcatLast final : public engine::OpKernel {
   }
 
   Status run(engine::KernelContext& ctx) override {
-    auto* out = static_cast<std::uint32_t*>(ctx.output(0).raw_data());
+    auto* out = static_cast<std::byte*>(ctx.output(0).raw_data());
     for (std::size_t i = 0; i < ops_.size(); ++i) {
       if (!ops_[i] || batch_ == 0) continue;
+      void* slice = out + offsets_[i] * bytes_;
+      const void* in = ctx.input(i).raw_data();
       EB_RETURN_IF_ERROR(
-          xnn_check(xnn_setup_copy_nc_x32(ops_[i].get(), batch_, ctx.input(i).raw_data(),
-                                          out + offsets_[i], pool_),
+          xnn_check(bytes_ == 4 ? xnn_setup_copy_nc_x32(ops_[i].get(), batch_, in, slice, pool_)
+                                : xnn_setup_copy_nc_x8(ops_[i].get(), batch_, in, slice, pool_),
                     "setup copy"));
       EB_RETURN_IF_ERROR(xnn_check(xnn_run_operator(ops_[i].get(), pool_), "run copy"));
     }
@@ -76,6 +83,7 @@ class ConcatLast final : public engine::OpKernel {
   std::vector<XnnOperator> ops_;
   std::vector<std::size_t> offsets_;
   std::size_t batch_ = 0;
+  std::size_t bytes_ = 4;
   pthreadpool_t pool_ = nullptr;
 };
 

@@ -1,0 +1,225 @@
+// Integer kernels besides convolution, through XNNPACK:
+//   QFullyConnected  QLinearMatMul with constant [K, N] weights: qs8 (int8) or qu8 (uint8),
+//                    per-tensor scales; attributes a_scale, a_zero_point, b_scale,
+//                    b_zero_point, y_scale, y_zero_point, out_min, out_max
+//   Quantize         QuantizeLinear per tensor (float32 -> int8/uint8): scale, zero_point
+//   Dequantize       DequantizeLinear per tensor (int8/uint8 -> float32): scale, zero_point
+//   IntClamp         Clip on int8/uint8: min, max
+// Quantization parameters arrive as attributes: the lowering reads them from the constant
+// inputs of the ONNX node.
+#include <fmt/format.h>
+
+#include "fast_ops.h"
+#include "xnn_util.h"
+
+namespace edgebench::kernels {
+
+namespace {
+
+bool is_int8_type(DType t) { return t == DType::kInt8 || t == DType::kUInt8; }
+
+std::int64_t int_attr(const ir::Node& node, std::string_view name, std::int64_t fallback) {
+  return node.attributes.get_int(name, fallback).value_or(fallback);
+}
+
+class QFullyConnected final : public engine::OpKernel {
+ public:
+  explicit QFullyConnected(const engine::KernelCreateContext& ctx)
+      : a_scale_(float_attr(ctx.node, "a_scale", 1)),
+        b_scale_(float_attr(ctx.node, "b_scale", 1)),
+        y_scale_(float_attr(ctx.node, "y_scale", 1)),
+        a_zero_point_(int_attr(ctx.node, "a_zero_point", 0)),
+        b_zero_point_(int_attr(ctx.node, "b_zero_point", 0)),
+        y_zero_point_(int_attr(ctx.node, "y_zero_point", 0)),
+        out_min_(int_attr(ctx.node, "out_min", -128)),
+        out_max_(int_attr(ctx.node, "out_max", 127)) {}
+
+  Status infer(engine::InferContext& ctx) const override {
+    EB_RETURN_IF_ERROR(ctx.expect_input_count(2, 2));
+    EB_RETURN_IF_ERROR(ctx.expect_input_dtype(0, {DType::kInt8, DType::kUInt8}));
+    EB_RETURN_IF_ERROR(ctx.expect_input_dtype(1, {ctx.input_dtype(0)}));
+    if (ctx.input_rank(0) < 1 || ctx.input_rank(1) != 2) {
+      return ctx.error("input must have rank >= 1 and weights rank 2");
+    }
+    const Shape& a = ctx.input_shape(0);
+    const Shape& w = ctx.input_shape(1);
+    if (a.back() != w[0]) return ctx.error("inner dimensions do not match");
+    Shape out = a;
+    out.back() = w[1];
+    ctx.set_output(0, ctx.input_dtype(0), out);
+    return Status::ok();
+  }
+
+  Status prepare(const engine::PrepareContext& ctx) override {
+    EB_RETURN_IF_ERROR(ensure_xnnpack());
+    const Tensor* w = ctx.input_values[1];
+    if (w == nullptr) return internal_error("fast quantized matmul needs constant weights");
+    pool_ = pool_of(ctx.thread_pool);
+    signed_ = w->dtype() == DType::kInt8;
+    const auto k = static_cast<std::size_t>(w->dim(0));
+    const auto n = static_cast<std::size_t>(w->dim(1));
+    const Shape& a = ctx.input_types[0]->shape;
+    batch_ = static_cast<std::size_t>(element_count(a) / a.back());
+    xnn_operator_t op = nullptr;
+    const xnn_status st =
+        signed_ ? xnn_create_fully_connected_nc_qs8(
+                      k, n, k, n, static_cast<std::int8_t>(a_zero_point_), a_scale_, b_scale_,
+                      w->data<std::int8_t>(), nullptr, static_cast<std::int8_t>(y_zero_point_),
+                      y_scale_, static_cast<std::int8_t>(out_min_),
+                      static_cast<std::int8_t>(out_max_), XNN_FLAG_TRANSPOSE_WEIGHTS, &op)
+                : xnn_create_fully_connected_nc_qu8(
+                      k, n, k, n, static_cast<std::uint8_t>(a_zero_point_), a_scale_,
+                      static_cast<std::uint8_t>(b_zero_point_), b_scale_, w->data<std::uint8_t>(),
+                      nullptr, static_cast<std::uint8_t>(y_zero_point_), y_scale_,
+                      static_cast<std::uint8_t>(out_min_), static_cast<std::uint8_t>(out_max_),
+                      XNN_FLAG_TRANSPOSE_WEIGHTS, &op);
+    EB_RETURN_IF_ERROR(xnn_check(st, "create quantized fully connected"));
+    op_.reset(op);
+    setup_.invalidate();
+    return Status::ok();
+  }
+
+  Status run(engine::KernelContext& ctx) override {
+    const void* in = ctx.input(0).raw_data();
+    void* out = ctx.output(0).raw_data();
+    return setup_.run(op_.get(), pool_, in, nullptr, out, "quantized fully connected", [&] {
+      return signed_ ? xnn_setup_fully_connected_nc_qs8(op_.get(), batch_,
+                                                        static_cast<const std::int8_t*>(in),
+                                                        static_cast<std::int8_t*>(out), pool_)
+                     : xnn_setup_fully_connected_nc_qu8(op_.get(), batch_,
+                                                        static_cast<const std::uint8_t*>(in),
+                                                        static_cast<std::uint8_t*>(out), pool_);
+    });
+  }
+
+ private:
+  float a_scale_, b_scale_, y_scale_;
+  std::int64_t a_zero_point_, b_zero_point_, y_zero_point_, out_min_, out_max_;
+  bool signed_ = true;
+  XnnOperator op_;
+  SetupCache setup_;
+  pthreadpool_t pool_ = nullptr;
+  std::size_t batch_ = 0;
+};
+
+// Elementwise conversions and the integer clamp: a contiguous [1, count] view.
+class QuantElementwise final : public engine::OpKernel {
+ public:
+  enum class Kind { kQuantize, kDequantize, kClamp };
+
+  QuantElementwise(Kind kind, const ir::Node& node)
+      : kind_(kind),
+        scale_(float_attr(node, "scale", 1)),
+        zero_point_(int_attr(node, "zero_point", 0)),
+        min_(int_attr(node, "min", -128)),
+        max_(int_attr(node, "max", 127)),
+        quantized_type_(node.attributes.get_string("to", "int8").value_or("int8") == "uint8"
+                            ? DType::kUInt8
+                            : DType::kInt8) {}
+
+  template <Kind kKind>
+  static Result<std::unique_ptr<engine::OpKernel>> create(const engine::KernelCreateContext& ctx) {
+    return std::unique_ptr<engine::OpKernel>(std::make_unique<QuantElementwise>(kKind, ctx.node));
+  }
+
+  Status infer(engine::InferContext& ctx) const override {
+    EB_RETURN_IF_ERROR(ctx.expect_input_count(1, 1));
+    switch (kind_) {
+      case Kind::kQuantize:
+        EB_RETURN_IF_ERROR(ctx.expect_input_dtype(0, {DType::kFloat32}));
+        ctx.set_output(0, quantized_type_, ctx.input_shape(0));
+        break;
+      case Kind::kDequantize:
+        EB_RETURN_IF_ERROR(ctx.expect_input_dtype(0, {DType::kInt8, DType::kUInt8}));
+        ctx.set_output(0, DType::kFloat32, ctx.input_shape(0));
+        break;
+      default:
+        EB_RETURN_IF_ERROR(ctx.expect_input_dtype(0, {DType::kInt8, DType::kUInt8}));
+        ctx.set_output(0, ctx.input_dtype(0), ctx.input_shape(0));
+        break;
+    }
+    return Status::ok();
+  }
+
+  Status prepare(const engine::PrepareContext& ctx) override {
+    EB_RETURN_IF_ERROR(ensure_xnnpack());
+    pool_ = pool_of(ctx.thread_pool);
+    const std::size_t c = std::max<std::int64_t>(1, element_count(ctx.input_types[0]->shape));
+    signed_ = kind_ == Kind::kQuantize ? quantized_type_ == DType::kInt8
+                                       : ctx.input_types[0]->dtype == DType::kInt8;
+    xnn_operator_t op = nullptr;
+    xnn_status st;
+    const auto s8 = [](std::int64_t v) { return static_cast<std::int8_t>(v); };
+    const auto u8 = [](std::int64_t v) { return static_cast<std::uint8_t>(v); };
+    switch (kind_) {
+      case Kind::kQuantize:
+        st =
+            signed_
+                ? xnn_create_convert_nc_f32_qs8(c, c, c, scale_, s8(zero_point_), -128, 127, 0, &op)
+                : xnn_create_convert_nc_f32_qu8(c, c, c, scale_, u8(zero_point_), 0, 255, 0, &op);
+        break;
+      case Kind::kDequantize:
+        st = signed_ ? xnn_create_convert_nc_qs8_f32(c, c, c, scale_, s8(zero_point_), 0, &op)
+                     : xnn_create_convert_nc_qu8_f32(c, c, c, scale_, u8(zero_point_), 0, &op);
+        break;
+      default:
+        st = signed_ ? xnn_create_clamp_nc_s8(c, c, c, s8(min_), s8(max_), 0, &op)
+                     : xnn_create_clamp_nc_u8(c, c, c, u8(min_), u8(max_), 0, &op);
+        break;
+    }
+    EB_RETURN_IF_ERROR(xnn_check(st, "create quantized elementwise"));
+    op_.reset(op);
+    setup_.invalidate();
+    return Status::ok();
+  }
+
+  Status run(engine::KernelContext& ctx) override {
+    const void* in = ctx.input(0).raw_data();
+    void* out = ctx.output(0).raw_data();
+    return setup_.run(op_.get(), pool_, in, nullptr, out, "quantized elementwise", [&] {
+      using I8 = std::int8_t;
+      using U8 = std::uint8_t;
+      switch (kind_) {
+        case Kind::kQuantize:
+          return signed_ ? xnn_setup_convert_nc_f32_qs8(op_.get(), 1, static_cast<const float*>(in),
+                                                        static_cast<I8*>(out), pool_)
+                         : xnn_setup_convert_nc_f32_qu8(op_.get(), 1, static_cast<const float*>(in),
+                                                        static_cast<U8*>(out), pool_);
+        case Kind::kDequantize:
+          return signed_ ? xnn_setup_convert_nc_qs8_f32(op_.get(), 1, static_cast<const I8*>(in),
+                                                        static_cast<float*>(out), pool_)
+                         : xnn_setup_convert_nc_qu8_f32(op_.get(), 1, static_cast<const U8*>(in),
+                                                        static_cast<float*>(out), pool_);
+        default:
+          return signed_ ? xnn_setup_clamp_nc_s8(op_.get(), 1, static_cast<const I8*>(in),
+                                                 static_cast<I8*>(out), pool_)
+                         : xnn_setup_clamp_nc_u8(op_.get(), 1, static_cast<const U8*>(in),
+                                                 static_cast<U8*>(out), pool_);
+      }
+    });
+  }
+
+ private:
+  Kind kind_;
+  float scale_;
+  std::int64_t zero_point_, min_, max_;
+  DType quantized_type_;
+  bool signed_ = true;
+  XnnOperator op_;
+  SetupCache setup_;
+  pthreadpool_t pool_ = nullptr;
+};
+
+}  // namespace
+
+bool is_int8_or_uint8(DType t) { return is_int8_type(t); }
+
+void register_quantized_ops(engine::Registry& registry) {
+  using K = QuantElementwise::Kind;
+  registry.add({kFastDomain, "QFullyConnected", 1, engine::make_kernel<QFullyConnected>});
+  registry.add({kFastDomain, "Quantize", 1, QuantElementwise::create<K::kQuantize>});
+  registry.add({kFastDomain, "Dequantize", 1, QuantElementwise::create<K::kDequantize>});
+  registry.add({kFastDomain, "IntClamp", 1, QuantElementwise::create<K::kClamp>});
+}
+
+}  // namespace edgebench::kernels

@@ -1,0 +1,209 @@
+// Integer fast kernels (XNNPACK qc8 / qu8 / qs8) against the reference engine's integer
+// arithmetic: QLinearConv (per-channel and per-tensor weights, awkward shapes), with an integer
+// Clip folded in, QLinearMatMul, QuantizeLinear / DequantizeLinear, int8 MaxPool and Concat.
+// Results must equal the reference or be at most one unit off where rounding modes differ.
+#include <cmath>
+
+#include "fast_test_util.h"
+
+namespace edgebench::kernels::testing {
+namespace {
+
+Tensor scalar(DType dtype, double v) {
+  Tensor t = Tensor::allocate(dtype, {}).value();
+  switch (dtype) {
+    case DType::kFloat32: t.data<float>()[0] = static_cast<float>(v); break;
+    case DType::kInt8: t.data<std::int8_t>()[0] = static_cast<std::int8_t>(v); break;
+    default: t.data<std::uint8_t>()[0] = static_cast<std::uint8_t>(v); break;
+  }
+  return t;
+}
+
+Tensor int_weights(DType dtype, Shape shape, std::uint64_t seed) {
+  RandomSpec spec;
+  spec.int_low = dtype == DType::kInt8 ? -127 : 0;
+  spec.int_high = dtype == DType::kInt8 ? 127 : 255;
+  return random_tensor(dtype, shape, seed, spec).value();
+}
+
+// Max |a - b| over two integer tensors of the same shape.
+int max_int_difference(const Tensor& a, const Tensor& b) {
+  if (a.shape() != b.shape() || a.dtype() != b.dtype()) return 1 << 20;
+  int diff = 0;
+  for (std::int64_t i = 0; i < a.element_count(); ++i) {
+    const int x = a.dtype() == DType::kInt8 ? a.data<std::int8_t>()[i] : a.data<std::uint8_t>()[i];
+    const int y = b.dtype() == DType::kInt8 ? b.data<std::int8_t>()[i] : b.data<std::uint8_t>()[i];
+    diff = std::max(diff, std::abs(x - y));
+  }
+  return diff;
+}
+
+// Runs both plans; every output must be within one integer unit (float outputs: one step of
+// `step`), and every node must have been lowered.
+void expect_int_matches(const ir::Graph& graph, std::uint64_t seed, double step) {
+  for (int threads : {1, 2}) {
+    FastRun r = run_fast_and_reference(graph, threads, seed);
+    ASSERT_EQ(r.fast.size(), r.reference.size());
+    for (std::size_t i = 0; i < r.lowered.nodes.size(); ++i) {
+      EXPECT_TRUE(r.lowered.nodes[i].fast)
+          << graph.nodes[i].describe() << ": " << r.lowered.nodes[i].reason;
+    }
+    for (std::size_t o = 0; o < r.fast.size(); ++o) {
+      ASSERT_EQ(r.fast[o].shape(), r.reference[o].shape());
+      if (r.fast[o].dtype() == DType::kFloat32) {
+        double diff = 0;
+        for (std::int64_t i = 0; i < r.fast[o].element_count(); ++i) {
+          diff = std::max(diff, std::abs(double(r.fast[o].data<float>()[i]) -
+                                         double(r.reference[o].data<float>()[i])));
+        }
+        EXPECT_LE(diff, step * 1.0001) << "output " << o << " seed " << seed;
+      } else {
+        EXPECT_LE(max_int_difference(r.fast[o], r.reference[o]), 1)
+            << "output " << o << " threads " << threads << " seed " << seed;
+      }
+    }
+  }
+}
+
+struct QConvCase {
+  DType dtype;
+  std::int64_t c, h, w, m, k, stride, dilation, group;
+  bool per_channel;
+  std::vector<std::int64_t> pads;
+  bool clip = false;
+};
+
+// x (float) -> QuantizeLinear -> QLinearConv [-> Clip] -> outputs: q (int) and DequantizeLinear.
+ir::Graph qconv_graph(const QConvCase& c, std::uint64_t seed) {
+  GraphBuilder b;
+  const DType t = c.dtype;
+  const bool s8 = t == DType::kInt8;
+  b.input("x", {1, c.c, c.h, c.w});
+  b.constant("xs", scalar(DType::kFloat32, 1.0 / 64));
+  b.constant("xz", scalar(t, s8 ? 3 : 131));
+  b.node("QuantizeLinear", {"x", "xs", "xz"}, "xq");
+  b.constant("w", int_weights(t, {c.m, c.c / c.group, c.k, c.k}, seed));
+  const std::int64_t n = c.c / c.group * c.k * c.k;
+  Tensor ws = Tensor::allocate(DType::kFloat32, {c.per_channel ? c.m : 1}).value();
+  for (std::int64_t i = 0; i < ws.element_count(); ++i) {
+    ws.data<float>()[i] = static_cast<float>((0.5 + 0.5 * ((i * 7919) % 13) / 13.0) / 127.0);
+  }
+  b.constant("ws", ws);
+  Tensor wz = Tensor::allocate(t, {}).value();
+  if (s8) {
+    wz.data<std::int8_t>()[0] = 0;
+  } else {
+    wz.data<std::uint8_t>()[0] = 128;
+  }
+  b.constant("wz", wz);
+  const double y_scale = 3.0 * std::sqrt(static_cast<double>(n) / 9.0) / 127.0 * (s8 ? 1 : 0.5);
+  b.constant("ys", scalar(DType::kFloat32, y_scale));
+  b.constant("yz", scalar(t, s8 ? -5 : 120));
+  Tensor bias = random_tensor(DType::kInt32, {c.m}, seed + 1, {0, 1, -2000, 2000}).value();
+  b.constant("bias", bias);
+  ir::Node& conv = b.node("QLinearConv", {"xq", "xs", "xz", "w", "ws", "wz", "ys", "yz", "bias"},
+                          c.clip ? "yc" : "y");
+  conv.attributes.set("strides", std::vector<std::int64_t>{c.stride, c.stride});
+  conv.attributes.set("dilations", std::vector<std::int64_t>{c.dilation, c.dilation});
+  conv.attributes.set("group", c.group);
+  if (!c.pads.empty()) conv.attributes.set("pads", c.pads);
+  if (c.clip) {
+    b.constant("lo", scalar(t, s8 ? -5 : 120));
+    b.constant("hi", scalar(t, s8 ? 100 : 230));
+    b.node("Clip", {"yc", "lo", "hi"}, "y");
+  }
+  b.node("DequantizeLinear", {"y", "ys", "yz"}, "yf");
+  b.output("y");
+  b.output("yf");
+  return b.graph();
+}
+
+TEST(FastQuantized, QLinearConvMatchesTheIntegerReference) {
+  const std::vector<QConvCase> cases = {
+      {DType::kInt8, 1, 7, 7, 1, 3, 1, 1, 1, true, {1, 1, 1, 1}},
+      {DType::kInt8, 3, 13, 11, 7, 3, 2, 1, 1, true, {1, 1, 1, 1}, true},
+      {DType::kInt8, 7, 9, 9, 13, 3, 1, 2, 1, false, {2, 2, 2, 2}},
+      {DType::kInt8, 13, 9, 7, 127, 1, 1, 1, 1, true, {}},
+      {DType::kInt8, 127, 9, 9, 3, 3, 2, 1, 1, true, {0, 1, 0, 1}, true},
+      {DType::kInt8, 12, 11, 11, 12, 3, 1, 1, 12, true, {1, 1, 1, 1}, true},  // depthwise
+      {DType::kInt8, 12, 9, 9, 6, 3, 1, 1, 3, true, {1, 1, 1, 1}},            // grouped
+      {DType::kUInt8, 3, 13, 11, 7, 3, 2, 1, 1, false, {1, 1, 1, 1}},
+      {DType::kUInt8, 8, 9, 9, 8, 3, 1, 1, 8, false, {1, 1, 1, 1}, true},
+  };
+  std::uint64_t seed = 2000;
+  for (const QConvCase& c : cases) {
+    SCOPED_TRACE(::testing::Message() << dtype_name(c.dtype) << " c=" << c.c << " m=" << c.m
+                                      << " k=" << c.k << " group=" << c.group);
+    const ir::Graph g = qconv_graph(c, seed);
+    const double step = g.initializers.at("ys").data<float>()[0];
+    expect_int_matches(g, seed, step);
+    FastRun r = run_fast_and_reference(g, 1, seed);
+    // The Clip folds into the convolution: no node of its own in the lowered graph.
+    for (const ir::Node& n : r.lowered.graph.nodes) EXPECT_NE(n.op_type, "Clip");
+    seed += 10;
+  }
+}
+
+TEST(FastQuantized, QLinearMatMul) {
+  for (DType t : {DType::kInt8, DType::kUInt8}) {
+    const bool s8 = t == DType::kInt8;
+    GraphBuilder b;
+    b.input("a", {3, 37});
+    b.constant("as", scalar(DType::kFloat32, 1.0 / 100));
+    b.constant("az", scalar(t, s8 ? 0 : 128));
+    b.node("QuantizeLinear", {"a", "as", "az"}, "aq");
+    b.constant("b", int_weights(t, {37, 11}, 5));
+    b.constant("bs", scalar(DType::kFloat32, 1.0 / 127));
+    b.constant("bz", scalar(t, s8 ? 0 : 127));
+    b.constant("ys", scalar(DType::kFloat32, 0.02));
+    b.constant("yz", scalar(t, s8 ? 1 : 130));
+    b.node("QLinearMatMul", {"aq", "as", "az", "b", "bs", "bz", "ys", "yz"}, "y");
+    b.output("y");
+    SCOPED_TRACE(dtype_name(t));
+    expect_int_matches(b.graph(), 6, 0);
+  }
+}
+
+TEST(FastQuantized, Int8MaxPoolConcatAndClampStayInteger) {
+  GraphBuilder b;
+  b.input("x", {1, 5, 9, 9});
+  b.constant("s", scalar(DType::kFloat32, 1.0 / 64));
+  b.constant("z", scalar(DType::kInt8, -7));
+  b.node("QuantizeLinear", {"x", "s", "z"}, "q");
+  ir::Node& pool = b.node("MaxPool", {"q"}, "p");
+  pool.attributes.set("kernel_shape", std::vector<std::int64_t>{3, 3});
+  pool.attributes.set("strides", std::vector<std::int64_t>{2, 2});
+  pool.attributes.set("pads", std::vector<std::int64_t>{1, 1, 1, 1});
+  ir::Node& pool2 = b.node("MaxPool", {"q"}, "p2");
+  pool2.attributes.set("kernel_shape", std::vector<std::int64_t>{2, 2});
+  pool2.attributes.set("strides", std::vector<std::int64_t>{2, 2});
+  pool2.attributes.set("pads", std::vector<std::int64_t>{0, 0, 1, 1});
+  b.node("Concat", {"p", "p2"}, "cat").attributes.set("axis", std::int64_t{1});
+  b.constant("lo", scalar(DType::kInt8, -20));
+  b.constant("hi", scalar(DType::kInt8, 40));
+  b.node("Clip", {"cat", "lo", "hi"}, "clipped");
+  b.node("DequantizeLinear", {"clipped", "s", "z"}, "y");
+  b.output("clipped");
+  b.output("y");
+  expect_int_matches(b.graph(), 8, 0);  // pooling, concat and clamp are exact
+  FastRun r = run_fast_and_reference(b.graph(), 1, 8);
+  EXPECT_EQ(r.lowered.layout_conversions, 3);  // q to NHWC; clipped out; y out
+}
+
+TEST(FastQuantized, QuantizeDequantizeRoundTrip) {
+  for (DType t : {DType::kInt8, DType::kUInt8}) {
+    GraphBuilder b;
+    b.input("x", {2, 3, 5, 7});
+    b.constant("s", scalar(DType::kFloat32, 0.013));
+    b.constant("z", scalar(t, t == DType::kInt8 ? 10 : 140));
+    b.node("QuantizeLinear", {"x", "s", "z"}, "q");
+    b.node("DequantizeLinear", {"q", "s", "z"}, "y");
+    b.output("q");
+    b.output("y");
+    SCOPED_TRACE(dtype_name(t));
+    expect_int_matches(b.graph(), 9, 0);  // both round half to even: exact
+  }
+}
+
+}  // namespace
+}  // namespace edgebench::kernels::testing
