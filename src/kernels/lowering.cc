@@ -85,7 +85,8 @@ class Lowerer {
     out_ = &out;
 
     for (const ir::Node& node : in_.nodes) {
-      if (absorbed_.count(node.name) != 0) {  // an integer Clip folded into its QLinearConv
+      const auto index = static_cast<std::size_t>(&node - in_.nodes.data());
+      if (absorbed_.count(index) != 0) {  // an activation folded into the node before it
         result.nodes.push_back({true, "xnnpack", ""});
         ++result.fast_nodes;
         continue;
@@ -103,10 +104,7 @@ class Lowerer {
     }
     for (const std::string& o : in_.outputs) plain(o);
     result.layout_conversions = conversions_;
-    for (const ir::Node& n : out.nodes) {
-      auto label = labels_.find(n.name);
-      result.op_labels.push_back(label != labels_.end() ? label->second : n.op_type);
-    }
+    result.op_labels = std::move(labels_);
     return result;
   }
 
@@ -164,7 +162,7 @@ class Lowerer {
     n.domain = kFastDomain;
     n.inputs = {nhwc_.at(v)};
     n.outputs = {v};
-    out_->nodes.push_back(std::move(n));
+    push(std::move(n), "ToNchw");
     plain_.insert(v);
     ++conversions_;
     return v;
@@ -181,7 +179,7 @@ class Lowerer {
     n.inputs = {plain(v)};
     n.outputs = {fresh(v + "@nhwc")};
     nhwc_[v] = n.outputs[0];
-    out_->nodes.push_back(std::move(n));
+    push(std::move(n), "ToNhwc");
     ++conversions_;
     return nhwc_[v];
   }
@@ -216,17 +214,21 @@ class Lowerer {
     return name;
   }
 
+  void push(ir::Node n, const std::string& label) {
+    out_->nodes.push_back(std::move(n));
+    labels_.push_back(label);
+  }
+
   void emit_reference(const ir::Node& node) {
     ir::Node n = node;
     for (std::string& in : n.inputs) in = plain(in);
     for (const std::string& o : n.outputs) note_name(o, true);
-    out_->nodes.push_back(std::move(n));
+    push(std::move(n), node.op_type);
   }
 
   void emit_fast(const ir::Node& node, FastNode fast) {
     ir::Node n;
     n.name = node.name;
-    labels_[n.name] = node.op_type;
     n.op_type = std::move(fast.op_type);
     n.domain = kFastDomain;
     n.attributes = std::move(fast.attributes);
@@ -245,7 +247,7 @@ class Lowerer {
       n.outputs = {o};
       plain_.insert(o);
     }
-    out_->nodes.push_back(std::move(n));
+    push(std::move(n), node.op_type);
   }
 
   // ---- decisions ----------------------------------------------------------------------------
@@ -381,6 +383,7 @@ class Lowerer {
     copy_activation(node, f.attributes);
     f.inputs = {{node.inputs[0], Input::kNhwc}, {node.inputs[1], Input::kConst}};
     if (node.has_input(2)) f.inputs.push_back({node.inputs[2], Input::kConst});
+    absorb_float_activation(node, f);
     return f;
   }
 
@@ -441,6 +444,7 @@ class Lowerer {
     f.attributes.set("alpha", node.attributes.get_float("alpha", 1.0f).value_or(1.0f));
     f.attributes.set("beta", node.attributes.get_float("beta", 1.0f).value_or(1.0f));
     copy_activation(node, f.attributes);
+    absorb_float_activation(node, f);
     return f;
   }
 
@@ -480,6 +484,7 @@ class Lowerer {
       f.inputs.push_back({v, in_nhwc ? (c ? Input::kConstNhwc : Input::kNhwc)
                                      : (c ? Input::kConst : Input::kPlain)});
     }
+    absorb_float_activation(node, f);
     return f;
   }
 
@@ -665,23 +670,48 @@ class Lowerer {
                              : std::pair<std::int64_t, std::int64_t>{0, 255};
   }
 
-  // The only reader of `value` when it is an integer Clip with constant bounds (and `value` is
-  // not a graph output): its node index, else -1.
-  int absorbable_clip(const std::string& value, DType dtype) const {
+  // The node that is the only reader of `value` (reading it as input 0), when `value` is not a
+  // graph output: its index, else -1.
+  int sole_reader(const std::string& value) const {
     auto r = readers_.find(value);
     if (r == readers_.end() || r->second.size() != 1) return -1;
     for (const std::string& o : in_.outputs) {
       if (o == value) return -1;
     }
-    const ir::Node& clip = in_.nodes[r->second[0]];
-    if (clip.op_type != "Clip" || !(clip.domain.empty() || clip.domain == "ai.onnx") ||
-        clip.inputs[0] != value || in_.opset_for(clip.domain) < 12) {
+    const ir::Node& n = in_.nodes[r->second[0]];
+    if (!(n.domain.empty() || n.domain == "ai.onnx") || n.inputs.empty() || n.inputs[0] != value) {
       return -1;
     }
+    return static_cast<int>(r->second[0]);
+  }
+
+  // The only reader of `value` when it is an integer Clip with constant bounds: its index, or -1.
+  int absorbable_clip(const std::string& value, DType dtype) const {
+    const int c = sole_reader(value);
+    if (c < 0) return -1;
+    const ir::Node& clip = in_.nodes[c];
+    if (clip.op_type != "Clip" || in_.opset_for(clip.domain) < 12) return -1;
     for (std::size_t i = 1; i < 3; ++i) {
       if (clip.has_input(i) && scalar_constant(clip, i, dtype) == nullptr) return -1;
     }
-    return static_cast<int>(r->second[0]);
+    return c;
+  }
+
+  // Folds a float Relu or constant-bound Clip that alone reads `node`'s output into `f` (as an
+  // output clamp) when `f` has none yet.
+  void absorb_float_activation(const ir::Node& node, FastNode& f) {
+    if (f.attributes.has("activation_min") || f.attributes.has("activation_max")) return;
+    const int a = sole_reader(node.outputs[0]);
+    if (a < 0) return;
+    const ir::Node& act = in_.nodes[a];
+    if (act.op_type != "Relu" && act.op_type != "Clip") return;
+    Decision d = unary(act);
+    auto* clamp = std::get_if<FastNode>(&d);
+    if (clamp == nullptr || clamp->op_type != "Clamp") return;
+    f.attributes.set("activation_min", *clamp->attributes.find("activation_min"));
+    f.attributes.set("activation_max", *clamp->attributes.find("activation_max"));
+    f.output = act.outputs[0];
+    absorbed_.insert(static_cast<std::size_t>(a));
   }
 
   std::pair<std::int64_t, std::int64_t> clip_bounds(const ir::Node& clip, DType dtype) const {
@@ -771,7 +801,7 @@ class Lowerer {
     if (const int c = absorbable_clip(node.outputs[0], dtype); c >= 0) {
       std::tie(lo, hi) = clip_bounds(in_.nodes[c], dtype);
       if (lo <= hi) {
-        absorbed_.insert(in_.nodes[c].name);
+        absorbed_.insert(static_cast<std::size_t>(c));
         f.output = in_.nodes[c].outputs[0];
       } else {
         std::tie(lo, hi) = int_range(dtype);
@@ -863,10 +893,9 @@ class Lowerer {
   std::set<std::string, std::less<>> plain_;
   std::map<std::string, std::string, std::less<>> nhwc_;
   std::map<std::string, std::string, std::less<>> nhwc_constants_;
-  std::map<std::string, std::string, std::less<>> labels_;
+  std::vector<std::string> labels_;  // per lowered node: the op type it came from
   std::map<std::string, std::vector<std::size_t>, std::less<>> readers_;  // value -> node indices
-  std::set<std::string, std::less<>>
-      absorbed_;  // integer Clips folded into a QLinearConv  // fast node name -> source op type
+  std::set<std::size_t> absorbed_;  // activation nodes folded into the node before them
   int conversions_ = 0;
 };
 

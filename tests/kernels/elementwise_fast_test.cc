@@ -138,3 +138,27 @@ TEST(FastSoftmax, LastAxisAndFlattenedAxis) {
 
 }  // namespace
 }  // namespace edgebench::kernels::testing
+
+namespace edgebench::kernels::testing {
+namespace {
+
+TEST(FastLowering, ActivationAfterAddOrConvFoldsIntoIt) {
+  GraphBuilder b;
+  conv_front(b, 3, 8, 6, 6);   // c = Conv(x)
+  b.node("Relu", {"c"}, "r");  // folds into the Conv
+  b.weight("w2", {8, 8, 1, 1}, 5);
+  b.node("Conv", {"r", "w2"}, "d");
+  b.node("Add", {"d", "r"}, "s");
+  b.node("Clip", {"s"}, "y");  // opset 13 Clip without bounds: folds into the Add
+  b.node("Relu", {"d"}, "z");  // d has two readers: not folded
+  b.output("y");
+  b.output("z");
+  FastRun r = run_fast_and_reference(b.graph(), 1, 51);
+  int clamps = 0;
+  for (const ir::Node& n : r.lowered.graph.nodes) clamps += n.op_type == "Clamp";
+  EXPECT_EQ(clamps, 1);
+  expect_fast_matches(b.graph(), 51);
+}
+
+}  // namespace
+}  // namespace edgebench::kernels::testing
