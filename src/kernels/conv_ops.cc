@@ -108,7 +108,7 @@ std::vector<T> pack_weights(const T* src, std::int64_t g, std::int64_t cg, std::
   return packed;
 }
 
-class ConvNhwc final : public engine::OpKernel {
+class ConvNhwc final : public XnnKernel {
  public:
   ConvNhwc(Conv2dParams p, Clamp clamp, bool transpose)
       : p_(p), clamp_(clamp), transpose_(transpose) {}
@@ -131,13 +131,10 @@ class ConvNhwc final : public engine::OpKernel {
   }
 
   Status prepare(const engine::PrepareContext& ctx) override {
-    EB_RETURN_IF_ERROR(ensure_xnnpack());
-    const Tensor* w = ctx.input_values[1];
-    const Tensor* b = ctx.input_values.size() > 2 ? ctx.input_values[2] : nullptr;
-    if (w == nullptr || (ctx.input_types.size() > 2 && ctx.input_types[2] && b == nullptr)) {
-      return internal_error("fast convolution needs constant weights and bias");
-    }
-    pool_ = pool_of(ctx.thread_pool);
+    EB_RETURN_IF_ERROR(start_prepare(ctx));
+    EB_ASSIGN_OR_RETURN(const ConstantWeights constants, constant_weights(ctx));
+    const Tensor* w = constants.weights;
+    const Tensor* b = constants.bias;
     const Shape& ws = w->shape();
     const std::int64_t g = p_.group;
     const std::int64_t cg = transpose_ ? ws[0] / g : ws[1];
@@ -165,16 +162,13 @@ class ConvNhwc final : public engine::OpKernel {
           static_cast<std::size_t>(g * cg), static_cast<std::size_t>(g * mg), packed.data(), bias,
           clamp_.min, clamp_.max, 0, &op);
     }
-    EB_RETURN_IF_ERROR(xnn_check(st, transpose_ ? "create deconvolution" : "create convolution"));
-    op_.reset(op);
-    setup_.invalidate();
-    return Status::ok();
+    return adopt(st, op, transpose_ ? "create deconvolution" : "create convolution");
   }
 
   Status run(engine::KernelContext& ctx) override {
     const float* in = ctx.input(0).data<float>();
     float* out = ctx.output(0).data<float>();
-    return setup_.run(op_.get(), pool_, in, nullptr, out, "convolution", [&] {
+    return run_op(in, nullptr, out, "convolution", [&] {
       return transpose_
                  ? xnn_setup_deconvolution2d_nhwc_f32(
                        op_.get(), batch_, height_, width_, static_cast<std::uint32_t>(p_.oph),
@@ -188,9 +182,6 @@ class ConvNhwc final : public engine::OpKernel {
   Conv2dParams p_;
   Clamp clamp_;
   bool transpose_;
-  XnnOperator op_;
-  SetupCache setup_;
-  pthreadpool_t pool_ = nullptr;
   std::size_t batch_ = 0, height_ = 0, width_ = 0;
 };
 
@@ -198,7 +189,7 @@ class ConvNhwc final : public engine::OpKernel {
 // or uint8 (qu8: uint8 weights, one scale and zero point). Quantization parameters arrive as
 // attributes (the lowering reads them from the constant inputs); the integer Clip that follows a
 // QLinearConv in the graph, if any, arrives as out_min/out_max.
-class QConvNhwc final : public engine::OpKernel {
+class QConvNhwc final : public XnnKernel {
  public:
   struct Quant {
     float x_scale = 1, y_scale = 1;
@@ -235,13 +226,10 @@ class QConvNhwc final : public engine::OpKernel {
   }
 
   Status prepare(const engine::PrepareContext& ctx) override {
-    EB_RETURN_IF_ERROR(ensure_xnnpack());
-    const Tensor* w = ctx.input_values[1];
-    const Tensor* b = ctx.input_values.size() > 2 ? ctx.input_values[2] : nullptr;
-    if (w == nullptr || (ctx.input_types.size() > 2 && ctx.input_types[2] && b == nullptr)) {
-      return internal_error("fast quantized convolution needs constant weights and bias");
-    }
-    pool_ = pool_of(ctx.thread_pool);
+    EB_RETURN_IF_ERROR(start_prepare(ctx));
+    EB_ASSIGN_OR_RETURN(const ConstantWeights constants, constant_weights(ctx));
+    const Tensor* w = constants.weights;
+    const Tensor* b = constants.bias;
     signed_ = w->dtype() == DType::kInt8;
     const Shape& ws = w->shape();
     const std::int64_t g = p_.group;
@@ -278,16 +266,13 @@ class QConvNhwc final : public engine::OpKernel {
           bias, static_cast<std::uint8_t>(q_.y_zero_point), q_.y_scale,
           static_cast<std::uint8_t>(q_.out_min), static_cast<std::uint8_t>(q_.out_max), 0, &op);
     }
-    EB_RETURN_IF_ERROR(xnn_check(st, "create quantized convolution"));
-    op_.reset(op);
-    setup_.invalidate();
-    return Status::ok();
+    return adopt(st, op, "create quantized convolution");
   }
 
   Status run(engine::KernelContext& ctx) override {
     const void* in = ctx.input(0).raw_data();
     void* out = ctx.output(0).raw_data();
-    return setup_.run(op_.get(), pool_, in, nullptr, out, "quantized convolution", [&] {
+    return run_op(in, nullptr, out, "quantized convolution", [&] {
       return signed_ ? xnn_setup_convolution2d_nhwc_qc8(op_.get(), batch_, height_, width_,
                                                         static_cast<const std::int8_t*>(in),
                                                         static_cast<std::int8_t*>(out), pool_)
@@ -301,9 +286,6 @@ class QConvNhwc final : public engine::OpKernel {
   Conv2dParams p_;
   Quant q_;
   bool signed_ = true;
-  XnnOperator op_;
-  SetupCache setup_;
-  pthreadpool_t pool_ = nullptr;
   std::size_t batch_ = 0, height_ = 0, width_ = 0;
 };
 

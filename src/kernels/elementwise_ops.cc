@@ -20,7 +20,7 @@ namespace {
 
 enum class BinaryKind { kAdd, kSub, kMul, kDiv };
 
-class Binary final : public engine::OpKernel {
+class Binary final : public XnnKernel {
  public:
   Binary(BinaryKind kind, Clamp clamp) : kind_(kind), clamp_(clamp) {}
 
@@ -43,8 +43,7 @@ class Binary final : public engine::OpKernel {
   }
 
   Status prepare(const engine::PrepareContext& ctx) override {
-    EB_RETURN_IF_ERROR(ensure_xnnpack());
-    pool_ = pool_of(ctx.thread_pool);
+    EB_RETURN_IF_ERROR(start_prepare(ctx));
     for (int i = 0; i < 2; ++i) {
       const Shape& s = ctx.input_types[i]->shape;
       dims_[i].assign(s.begin(), s.end());
@@ -58,17 +57,14 @@ class Binary final : public engine::OpKernel {
       case BinaryKind::kMul: st = xnn_create_multiply_nd_f32(clamp_.min, clamp_.max, 0, &op); break;
       default: st = xnn_create_divide_nd_f32(clamp_.min, clamp_.max, 0, &op); break;
     }
-    EB_RETURN_IF_ERROR(xnn_check(st, "create binary elementwise"));
-    op_.reset(op);
-    setup_.invalidate();
-    return Status::ok();
+    return adopt(st, op, "create binary elementwise");
   }
 
   Status run(engine::KernelContext& ctx) override {
     const float* a = ctx.input(0).data<float>();
     const float* b = ctx.input(1).data<float>();
     float* out = ctx.output(0).data<float>();
-    return setup_.run(op_.get(), pool_, a, b, out, "binary elementwise", [&] {
+    return run_op(a, b, out, "binary elementwise", [&] {
       const std::size_t na = dims_[0].size(), nb = dims_[1].size();
       const std::size_t* da = dims_[0].data();
       const std::size_t* db = dims_[1].data();
@@ -88,15 +84,12 @@ class Binary final : public engine::OpKernel {
   BinaryKind kind_;
   Clamp clamp_;
   std::array<std::vector<std::size_t>, 2> dims_;
-  XnnOperator op_;
-  SetupCache setup_;
-  pthreadpool_t pool_ = nullptr;
 };
 
 enum class UnaryKind { kClamp, kHardSwish, kSigmoid, kLeakyRelu, kElu, kPRelu, kSoftmax };
 
 // One-input ops of XNNPACK's "nc" family: a [batch, channels] view of a contiguous tensor.
-class Unary final : public engine::OpKernel {
+class Unary final : public XnnKernel {
  public:
   Unary(UnaryKind kind, const ir::Node& node)
       : kind_(kind),
@@ -129,8 +122,7 @@ class Unary final : public engine::OpKernel {
   }
 
   Status prepare(const engine::PrepareContext& ctx) override {
-    EB_RETURN_IF_ERROR(ensure_xnnpack());
-    pool_ = pool_of(ctx.thread_pool);
+    EB_RETURN_IF_ERROR(start_prepare(ctx));
     const Shape& x = ctx.input_types[0]->shape;
     const auto count = static_cast<std::size_t>(element_count(x));
     std::size_t channels = count;
@@ -162,16 +154,13 @@ class Unary final : public engine::OpKernel {
       }
       default: st = xnn_create_softmax_nc_f32(c, c, c, 0, &op); break;
     }
-    EB_RETURN_IF_ERROR(xnn_check(st, "create unary elementwise"));
-    op_.reset(op);
-    setup_.invalidate();
-    return Status::ok();
+    return adopt(st, op, "create unary elementwise");
   }
 
   Status run(engine::KernelContext& ctx) override {
     const float* in = ctx.input(0).data<float>();
     float* out = ctx.output(0).data<float>();
-    return setup_.run(op_.get(), pool_, in, nullptr, out, "unary elementwise", [&] {
+    return run_op(in, nullptr, out, "unary elementwise", [&] {
       switch (kind_) {
         case UnaryKind::kClamp: return xnn_setup_clamp_nc_f32(op_.get(), batch_, in, out, pool_);
         case UnaryKind::kHardSwish:
@@ -192,9 +181,6 @@ class Unary final : public engine::OpKernel {
   Clamp clamp_;
   float alpha_;
   std::int64_t axis_;
-  XnnOperator op_;
-  SetupCache setup_;
-  pthreadpool_t pool_ = nullptr;
   std::size_t batch_ = 0;
 };
 

@@ -11,7 +11,7 @@ namespace edgebench::kernels {
 
 namespace {
 
-class FullyConnected final : public engine::OpKernel {
+class FullyConnected final : public XnnKernel {
  public:
   explicit FullyConnected(const engine::KernelCreateContext& ctx)
       : transpose_weights_(ctx.node.attributes.get_int("transpose_weights", 0).value_or(0) != 0),
@@ -43,13 +43,10 @@ class FullyConnected final : public engine::OpKernel {
   }
 
   Status prepare(const engine::PrepareContext& ctx) override {
-    EB_RETURN_IF_ERROR(ensure_xnnpack());
-    const Tensor* w = ctx.input_values[1];
-    const Tensor* b = ctx.input_values.size() > 2 ? ctx.input_values[2] : nullptr;
-    if (w == nullptr || (ctx.input_types.size() > 2 && ctx.input_types[2] && b == nullptr)) {
-      return internal_error("fast fully connected needs constant weights and bias");
-    }
-    pool_ = pool_of(ctx.thread_pool);
+    EB_RETURN_IF_ERROR(start_prepare(ctx));
+    EB_ASSIGN_OR_RETURN(const ConstantWeights constants, constant_weights(ctx));
+    const Tensor* w = constants.weights;
+    const Tensor* b = constants.bias;
     const Shape& ws = w->shape();
     const std::size_t k = static_cast<std::size_t>(transpose_weights_ ? ws[0] : ws[1]);
     const std::size_t n = static_cast<std::size_t>(transpose_weights_ ? ws[1] : ws[0]);
@@ -67,20 +64,16 @@ class FullyConnected final : public engine::OpKernel {
     const Shape& a = ctx.input_types[0]->shape;
     batch_ = static_cast<std::size_t>(element_count(a) / a.back());
     xnn_operator_t op = nullptr;
-    EB_RETURN_IF_ERROR(
-        xnn_check(xnn_create_fully_connected_nc_f32(
-                      k, n, k, n, weights.data(), bias.empty() ? nullptr : bias.data(), clamp_.min,
-                      clamp_.max, transpose_weights_ ? XNN_FLAG_TRANSPOSE_WEIGHTS : 0, &op),
-                  "create fully connected"));
-    op_.reset(op);
-    setup_.invalidate();
-    return Status::ok();
+    const xnn_status st = xnn_create_fully_connected_nc_f32(
+        k, n, k, n, weights.data(), bias.empty() ? nullptr : bias.data(), clamp_.min, clamp_.max,
+        transpose_weights_ ? XNN_FLAG_TRANSPOSE_WEIGHTS : 0, &op);
+    return adopt(st, op, "create fully connected");
   }
 
   Status run(engine::KernelContext& ctx) override {
     const float* in = ctx.input(0).data<float>();
     float* out = ctx.output(0).data<float>();
-    return setup_.run(op_.get(), pool_, in, nullptr, out, "fully connected", [&] {
+    return run_op(in, nullptr, out, "fully connected", [&] {
       return xnn_setup_fully_connected_nc_f32(op_.get(), batch_, in, out, pool_);
     });
   }
@@ -90,9 +83,6 @@ class FullyConnected final : public engine::OpKernel {
   float alpha_;
   float beta_;
   Clamp clamp_;
-  XnnOperator op_;
-  SetupCache setup_;
-  pthreadpool_t pool_ = nullptr;
   std::size_t batch_ = 0;
 };
 

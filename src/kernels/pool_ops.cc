@@ -11,7 +11,7 @@ namespace edgebench::kernels {
 
 namespace {
 
-class Pool2d final : public engine::OpKernel {
+class Pool2d final : public XnnKernel {
  public:
   enum class Kind { kMax, kAverage };
 
@@ -49,8 +49,7 @@ class Pool2d final : public engine::OpKernel {
   }
 
   Status prepare(const engine::PrepareContext& ctx) override {
-    EB_RETURN_IF_ERROR(ensure_xnnpack());
-    pool_ = pool_of(ctx.thread_pool);
+    EB_RETURN_IF_ERROR(start_prepare(ctx));
     dtype_ = ctx.input_types[0]->dtype;
     const Shape& x = ctx.input_types[0]->shape;
     batch_ = static_cast<std::size_t>(x[0]);
@@ -78,10 +77,7 @@ class Pool2d final : public engine::OpKernel {
                                                  u(k_[1]), u(s_[0]), u(s_[1]), c, c, c, -inf, inf,
                                                  0, &op);
     }
-    EB_RETURN_IF_ERROR(xnn_check(st, "create pooling"));
-    op_.reset(op);
-    setup_.invalidate();
-    return Status::ok();
+    return adopt(st, op, "create pooling");
   }
 
   Status run(engine::KernelContext& ctx) override {
@@ -89,7 +85,7 @@ class Pool2d final : public engine::OpKernel {
     void* raw_out = ctx.output(0).raw_data();
     const auto* in = static_cast<const float*>(raw_in);
     auto* out = static_cast<float*>(raw_out);
-    return setup_.run(op_.get(), pool_, raw_in, nullptr, raw_out, "pooling", [&] {
+    return run_op(raw_in, nullptr, raw_out, "pooling", [&] {
       if (dtype_ == DType::kInt8) {
         return xnn_setup_max_pooling2d_nhwc_s8(op_.get(), batch_, height_, width_,
                                                static_cast<const std::int8_t*>(raw_in),
@@ -111,13 +107,10 @@ class Pool2d final : public engine::OpKernel {
   Kind kind_;
   DType dtype_ = DType::kFloat32;
   std::vector<std::int64_t> k_, s_, d_, p_;
-  XnnOperator op_;
-  SetupCache setup_;
-  pthreadpool_t pool_ = nullptr;
   std::size_t batch_ = 0, height_ = 0, width_ = 0;
 };
 
-class GlobalAveragePool final : public engine::OpKernel {
+class GlobalAveragePool final : public XnnKernel {
  public:
   explicit GlobalAveragePool(const engine::KernelCreateContext&) {}
 
@@ -131,34 +124,26 @@ class GlobalAveragePool final : public engine::OpKernel {
   }
 
   Status prepare(const engine::PrepareContext& ctx) override {
-    EB_RETURN_IF_ERROR(ensure_xnnpack());
-    pool_ = pool_of(ctx.thread_pool);
+    EB_RETURN_IF_ERROR(start_prepare(ctx));
     const Shape& x = ctx.input_types[0]->shape;
     batch_ = static_cast<std::size_t>(x[0]);
     pixels_ = static_cast<std::size_t>(x[1] * x[2]);
     const auto c = static_cast<std::size_t>(x[3]);
     const float inf = std::numeric_limits<float>::infinity();
     xnn_operator_t op = nullptr;
-    EB_RETURN_IF_ERROR(
-        xnn_check(xnn_create_global_average_pooling_nwc_f32(c, c, c, -inf, inf, 0, &op),
-                  "create global average pooling"));
-    op_.reset(op);
-    setup_.invalidate();
-    return Status::ok();
+    const xnn_status st = xnn_create_global_average_pooling_nwc_f32(c, c, c, -inf, inf, 0, &op);
+    return adopt(st, op, "create global average pooling");
   }
 
   Status run(engine::KernelContext& ctx) override {
     const float* in = ctx.input(0).data<float>();
     float* out = ctx.output(0).data<float>();
-    return setup_.run(op_.get(), pool_, in, nullptr, out, "global average pooling", [&] {
+    return run_op(in, nullptr, out, "global average pooling", [&] {
       return xnn_setup_global_average_pooling_nwc_f32(op_.get(), batch_, pixels_, in, out, pool_);
     });
   }
 
  private:
-  XnnOperator op_;
-  SetupCache setup_;
-  pthreadpool_t pool_ = nullptr;
   std::size_t batch_ = 0, pixels_ = 0;
 };
 

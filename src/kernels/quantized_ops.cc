@@ -22,7 +22,7 @@ std::int64_t int_attr(const ir::Node& node, std::string_view name, std::int64_t 
   return node.attributes.get_int(name, fallback).value_or(fallback);
 }
 
-class QFullyConnected final : public engine::OpKernel {
+class QFullyConnected final : public XnnKernel {
  public:
   explicit QFullyConnected(const engine::KernelCreateContext& ctx)
       : a_scale_(float_attr(ctx.node, "a_scale", 1)),
@@ -51,10 +51,9 @@ class QFullyConnected final : public engine::OpKernel {
   }
 
   Status prepare(const engine::PrepareContext& ctx) override {
-    EB_RETURN_IF_ERROR(ensure_xnnpack());
-    const Tensor* w = ctx.input_values[1];
-    if (w == nullptr) return internal_error("fast quantized matmul needs constant weights");
-    pool_ = pool_of(ctx.thread_pool);
+    EB_RETURN_IF_ERROR(start_prepare(ctx));
+    EB_ASSIGN_OR_RETURN(const ConstantWeights constants, constant_weights(ctx));
+    const Tensor* w = constants.weights;
     signed_ = w->dtype() == DType::kInt8;
     const auto k = static_cast<std::size_t>(w->dim(0));
     const auto n = static_cast<std::size_t>(w->dim(1));
@@ -73,16 +72,13 @@ class QFullyConnected final : public engine::OpKernel {
                       nullptr, static_cast<std::uint8_t>(y_zero_point_), y_scale_,
                       static_cast<std::uint8_t>(out_min_), static_cast<std::uint8_t>(out_max_),
                       XNN_FLAG_TRANSPOSE_WEIGHTS, &op);
-    EB_RETURN_IF_ERROR(xnn_check(st, "create quantized fully connected"));
-    op_.reset(op);
-    setup_.invalidate();
-    return Status::ok();
+    return adopt(st, op, "create quantized fully connected");
   }
 
   Status run(engine::KernelContext& ctx) override {
     const void* in = ctx.input(0).raw_data();
     void* out = ctx.output(0).raw_data();
-    return setup_.run(op_.get(), pool_, in, nullptr, out, "quantized fully connected", [&] {
+    return run_op(in, nullptr, out, "quantized fully connected", [&] {
       return signed_ ? xnn_setup_fully_connected_nc_qs8(op_.get(), batch_,
                                                         static_cast<const std::int8_t*>(in),
                                                         static_cast<std::int8_t*>(out), pool_)
@@ -96,14 +92,11 @@ class QFullyConnected final : public engine::OpKernel {
   float a_scale_, b_scale_, y_scale_;
   std::int64_t a_zero_point_, b_zero_point_, y_zero_point_, out_min_, out_max_;
   bool signed_ = true;
-  XnnOperator op_;
-  SetupCache setup_;
-  pthreadpool_t pool_ = nullptr;
   std::size_t batch_ = 0;
 };
 
 // Elementwise conversions and the integer clamp: a contiguous [1, count] view.
-class QuantElementwise final : public engine::OpKernel {
+class QuantElementwise final : public XnnKernel {
  public:
   enum class Kind { kQuantize, kDequantize, kClamp };
 
@@ -142,8 +135,7 @@ class QuantElementwise final : public engine::OpKernel {
   }
 
   Status prepare(const engine::PrepareContext& ctx) override {
-    EB_RETURN_IF_ERROR(ensure_xnnpack());
-    pool_ = pool_of(ctx.thread_pool);
+    EB_RETURN_IF_ERROR(start_prepare(ctx));
     const std::size_t c = std::max<std::int64_t>(1, element_count(ctx.input_types[0]->shape));
     signed_ = kind_ == Kind::kQuantize ? quantized_type_ == DType::kInt8
                                        : ctx.input_types[0]->dtype == DType::kInt8;
@@ -167,16 +159,13 @@ class QuantElementwise final : public engine::OpKernel {
                      : xnn_create_clamp_nc_u8(c, c, c, u8(min_), u8(max_), 0, &op);
         break;
     }
-    EB_RETURN_IF_ERROR(xnn_check(st, "create quantized elementwise"));
-    op_.reset(op);
-    setup_.invalidate();
-    return Status::ok();
+    return adopt(st, op, "create quantized elementwise");
   }
 
   Status run(engine::KernelContext& ctx) override {
     const void* in = ctx.input(0).raw_data();
     void* out = ctx.output(0).raw_data();
-    return setup_.run(op_.get(), pool_, in, nullptr, out, "quantized elementwise", [&] {
+    return run_op(in, nullptr, out, "quantized elementwise", [&] {
       using I8 = std::int8_t;
       using U8 = std::uint8_t;
       switch (kind_) {
@@ -205,9 +194,6 @@ class QuantElementwise final : public engine::OpKernel {
   std::int64_t zero_point_, min_, max_;
   DType quantized_type_;
   bool signed_ = true;
-  XnnOperator op_;
-  SetupCache setup_;
-  pthreadpool_t pool_ = nullptr;
 };
 
 }  // namespace

@@ -87,7 +87,7 @@ class ConcatLast final : public engine::OpKernel {
   pthreadpool_t pool_ = nullptr;
 };
 
-class ConstantPad final : public engine::OpKernel {
+class ConstantPad final : public XnnKernel {
  public:
   ConstantPad(std::vector<std::int64_t> pads, float value)
       : pads_(std::move(pads)), value_(value) {}
@@ -116,8 +116,7 @@ class ConstantPad final : public engine::OpKernel {
   }
 
   Status prepare(const engine::PrepareContext& ctx) override {
-    EB_RETURN_IF_ERROR(ensure_xnnpack());
-    pool_ = pool_of(ctx.thread_pool);
+    EB_RETURN_IF_ERROR(start_prepare(ctx));
     const Shape& x = ctx.input_types[0]->shape;
     dims_.assign(x.begin(), x.end());
     pre_.assign(pads_.begin(), pads_.begin() + static_cast<std::ptrdiff_t>(x.size()));
@@ -125,16 +124,14 @@ class ConstantPad final : public engine::OpKernel {
     std::uint32_t bits;
     std::memcpy(&bits, &value_, sizeof bits);
     xnn_operator_t op = nullptr;
-    EB_RETURN_IF_ERROR(xnn_check(xnn_create_constant_pad_nd_x32(&bits, 0, &op), "create pad"));
-    op_.reset(op);
-    setup_.invalidate();
-    return Status::ok();
+    const xnn_status st = xnn_create_constant_pad_nd_x32(&bits, 0, &op);
+    return adopt(st, op, "create pad");
   }
 
   Status run(engine::KernelContext& ctx) override {
     const void* in = ctx.input(0).raw_data();
     void* out = ctx.output(0).raw_data();
-    return setup_.run(op_.get(), pool_, in, nullptr, out, "pad", [&] {
+    return run_op(in, nullptr, out, "pad", [&] {
       return xnn_setup_constant_pad_nd_x32(op_.get(), dims_.size(), dims_.data(), pre_.data(),
                                            post_.data(), in, out, pool_);
     });
@@ -144,9 +141,6 @@ class ConstantPad final : public engine::OpKernel {
   std::vector<std::int64_t> pads_;
   float value_;
   std::vector<std::size_t> dims_, pre_, post_;
-  XnnOperator op_;
-  SetupCache setup_;
-  pthreadpool_t pool_ = nullptr;
 };
 
 }  // namespace

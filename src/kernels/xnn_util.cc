@@ -49,4 +49,16 @@ Clamp clamp_of(const ir::Node& node) {
           float_attr(node, "activation_max", std::numeric_limits<float>::infinity())};
 }
 
+Result<ConstantWeights> constant_weights(const engine::PrepareContext& ctx) {
+  ConstantWeights c;
+  c.weights = ctx.input_values.size() > 1 ? ctx.input_values[1] : nullptr;
+  const bool has_bias = ctx.input_types.size() > 2 && ctx.input_types[2] != nullptr;
+  c.bias = has_bias ? ctx.input_values[2] : nullptr;
+  if (c.weights == nullptr || (has_bias && c.bias == nullptr)) {
+    return internal_error(
+        fmt::format("{}: the fast kernel needs constant weights and bias", ctx.node.describe()));
+  }
+  return c;
+}
+
 }  // namespace edgebench::kernels

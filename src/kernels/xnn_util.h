@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <memory>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "edgebench/core/status.h"
@@ -75,5 +76,43 @@ class SetupCache {
   const void* in2_ = nullptr;
   const void* out_ = nullptr;
 };
+
+// Base of the kernels that own one XNNPACK operator: the operator, its setup cache and the pool.
+class XnnKernel : public engine::OpKernel {
+ protected:
+  // Initializes XNNPACK and takes the plan's thread pool.
+  Status start_prepare(const engine::PrepareContext& ctx) {
+    EB_RETURN_IF_ERROR(ensure_xnnpack());
+    pool_ = pool_of(ctx.thread_pool);
+    return Status::ok();
+  }
+  // Keeps the operator a create call made (or reports why it failed).
+  Status adopt(xnn_status status, xnn_operator_t op, std::string_view what) {
+    if (status != xnn_status_success) {
+      if (op != nullptr) xnn_delete_operator(op);
+      return xnn_check(status, what);
+    }
+    op_.reset(op);
+    setup_.invalidate();
+    return Status::ok();
+  }
+  template <typename SetupFn>
+  Status run_op(const void* in, const void* in2, const void* out, std::string_view what,
+                SetupFn&& setup) {
+    return setup_.run(op_.get(), pool_, in, in2, out, what, std::forward<SetupFn>(setup));
+  }
+
+  XnnOperator op_;
+  SetupCache setup_;
+  pthreadpool_t pool_ = nullptr;
+};
+
+// The constant weights (input 1) and, when the node has one, the constant bias (input 2) of a
+// fast node; an error when either is not a constant (a lowering bug).
+struct ConstantWeights {
+  const Tensor* weights = nullptr;
+  const Tensor* bias = nullptr;
+};
+Result<ConstantWeights> constant_weights(const engine::PrepareContext& ctx);
 
 }  // namespace edgebench::kernels
