@@ -61,4 +61,38 @@ inline constexpr std::uint64_t kDefaultMaxFoldedBytes = std::uint64_t{64} << 20;
 std::unique_ptr<Pass> make_constant_folding(
     std::uint64_t max_output_bytes = kDefaultMaxFoldedBytes);
 
+// Turns QDQ int8 models (QuantizeLinear/DequantizeLinear pairs around float ops, as ONNX
+// Runtime's quantizer writes them) into integer ops, in two stages per call.
+//
+// Stage 1 rewrites each QuantizeLinear Q (per-tensor, constant scale and zero point) whose float
+// input nothing else reads, keeping Q's output name:
+//   * Q <- [Relu | Clip] <- Conv | edgebench.FusedConv (DQ(x), DQ(w), [bias]) becomes
+//     QLinearConv (Conv's attributes and name), then an integer Clip with bounds Q(lo), Q(hi)
+//     when the activation's interval [lo, hi] does not cover the whole type range (Q is
+//     monotonic, so this is exact). x: per-tensor DQ, same int type as Q. w: constant, int8 with
+//     zero points 0, per tensor or per output channel (axis 0), or uint8 per tensor. bias:
+//     DQ(int32 constant) or a float32 constant [M], re-quantized as
+//     round(b * b_scale / (x_scale * w_scale[c])) (kept as is when b_scale is that product).
+//     Relu/Clip bounds may be initializers or Constant nodes; Conv and activation outputs must
+//     be read only by the next node of the pattern.
+//   * Q <- [Relu | Clip] <- MatMul(DQ(a), DQ(b)) with b a constant 2-D matrix becomes
+//     QLinearMatMul (b per tensor, or int8 per column (axis 1) with zero points 0).
+//   * Q <- MaxPool(DQ(x)) (opset 12+, one output) and Q <- Concat(DQ(x1), DQ(x2), ...) (opset
+//     4+) become the same op on the quantized values when every DQ has Q's type, scale and zero
+//     point. Exact.
+//   The DequantizeLinear nodes stay (others may read them); the replaced float nodes go.
+//
+// Stage 2 turns uint8 activations into int8 (q - 128, zero points - 128), which signed integer
+// kernels need. Values joined through MaxPool/Concat/Clip form groups; a group converts when
+// none of its values is a graph input or output, each is produced by QuantizeLinear,
+// QLinearConv, QLinearMatMul (both with int8 weights), MaxPool, Concat or Clip, and read only by
+// DequantizeLinear, QLinearConv/QLinearMatMul (input 0, int8 weights), MaxPool, Concat or Clip,
+// with constant zero points and Clip bounds (new int8 copies replace them). Exact.
+//
+// Numerics: QLinearConv and QLinearMatMul sum in int32 where the QDQ graph sums in float, so a
+// quantized output may differ by 1 at a rounding boundary (in the engine's reference kernels as
+// in any integer runtime); everything else is exact. Run it before constant folding, which
+// would fold DQ(weights) into float initializers and hide the pattern.
+std::unique_ptr<Pass> make_qdq_fusion();
+
 }  // namespace edgebench::passes
