@@ -41,13 +41,18 @@ class NativeExecutable final : public Executable {
 };
 
 // The graph passes the fast path wants before lowering: constants folded, BatchNorm folded into
-// Conv, Relu/Clip fused into the Conv/Gemm before them, dead nodes removed.
+// Conv, Relu/Clip fused into the Conv/Gemm before them, QDQ patterns turned into integer ops,
+// dead nodes removed.
 Status optimize_for_fast_kernels(ir::Graph& graph) {
   static const auto folding = passes::make_constant_folding();
   static const auto batchnorm = passes::make_batchnorm_folding();
   static const auto fusion = passes::make_activation_fusion();
+  static const auto qdq = passes::make_qdq_fusion();
   static const auto dead = passes::make_dead_node_elimination();
-  const passes::Pass* pipeline[] = {folding.get(), batchnorm.get(), fusion.get(), dead.get()};
+  // QDQ fusion runs before constant folding, which would otherwise turn the DequantizeLinear of
+  // int8 weights into float weights.
+  const passes::Pass* pipeline[] = {batchnorm.get(), fusion.get(), qdq.get(), folding.get(),
+                                    dead.get()};
   return passes::run_to_fixed_point(graph, pipeline).status();
 }
 
