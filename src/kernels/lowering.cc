@@ -16,6 +16,7 @@
 
 #include "edgebench/kernels/fast.h"
 #include "engine/ops/conv_util.h"
+#include "engine/ops/resize_util.h"
 #include "fast_ops.h"
 
 namespace edgebench::kernels {
@@ -293,6 +294,7 @@ class Lowerer {
     if (onnx && op == "Softmax") return softmax(node);
     if (onnx && op == "Concat") return concat(node);
     if (onnx && op == "Pad") return pad(node);
+    if (onnx && op == "Resize") return resize(node);
     return std::string(kNoKernel);
   }
 
@@ -641,6 +643,54 @@ class Lowerer {
     FastNode f{"Pad", {}, {{x, in_nhwc ? Input::kNhwc : Input::kPlain}}, in_nhwc};
     f.attributes.set("pads", pads);
     f.attributes.set("value", value);
+    return f;
+  }
+
+  Decision resize(const ir::Node& node) {
+    const std::string& x = node.inputs[0];
+    if (!is_float_activation(x, 4)) return std::string("input must be a float32 rank-4 activation");
+    const std::int64_t opset = in_.opset_for(node.domain);
+    auto attrs = engine::ops::parse_resize_attributes(node.attributes, opset);
+    if (!attrs.is_ok()) return attrs.status().message();
+    using engine::ops::CoordinateTransform;
+    const auto& a = attrs.value();
+    if (a.mode != engine::ops::ResizeMode::kLinear || a.antialias || !a.axes.empty()) {
+      return std::string("only plain bilinear resizing is lowered");
+    }
+    const Shape& in = type_of(x)->shape;
+    const Shape& out = type_of(node.outputs[0])->shape;
+    if (out.size() != 4 || out[0] != in[0] || out[1] != in[1]) {
+      return std::string("only spatial resizing is lowered");
+    }
+    // The fast kernel derives its scale from the sizes; scales that do not divide evenly give
+    // other sample positions (ONNX uses the given scale).
+    const std::size_t scales_at = opset < 11 ? 1 : 2;
+    if (node.has_input(scales_at)) {
+      const Tensor* scales = constant(node.inputs[scales_at]);
+      if (scales == nullptr) return std::string("scales must be constant");
+      if (scales->element_count() == 4) {
+        auto values = engine::ops::read_float_list(*scales, "scales");
+        if (!values.is_ok()) return values.status().message();
+        for (int d = 2; d < 4; ++d) {
+          if (values.value()[d] * static_cast<double>(in[d]) != static_cast<double>(out[d])) {
+            return std::string("scales that do not map sizes exactly are not lowered");
+          }
+        }
+      }
+    }
+    bool half_pixel =
+        a.transform == CoordinateTransform::kHalfPixel ||
+        (a.transform == CoordinateTransform::kPytorchHalfPixel && out[2] > 1 && out[3] > 1);
+    FastNode f{"ResizeBilinear", {}, {{x, Input::kNhwc}}, true};
+    if (a.transform == CoordinateTransform::kAlignCorners) {
+      f.attributes.set("align_corners", std::int64_t{1});
+    } else if (a.transform == CoordinateTransform::kAsymmetric) {
+      f.attributes.set("legacy", std::int64_t{1});
+    } else if (!half_pixel) {
+      return std::string("coordinate transformation not covered by the fast kernel");
+    }
+    f.attributes.set("out_height", out[2]);
+    f.attributes.set("out_width", out[3]);
     return f;
   }
 

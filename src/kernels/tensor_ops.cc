@@ -1,9 +1,12 @@
 // Data movement on 4-byte elements through XNNPACK:
 //   Concat  along the last axis (an NHWC channel concat; the lowering maps axis 1 of an NCHW
 //           tensor there), each input copied into its channel slice with strided copies;
-//   Pad     constant mode, `pads` (begin..., end...) in the layout the tensor is stored in.
+//   Pad     constant mode, `pads` (begin..., end...) in the layout the tensor is stored in;
+//   ResizeBilinear  NHWC float32 to [N, out_height, out_width, C]; align_corners or asymmetric
+//           (`legacy`) coordinates, else half-pixel.
 #include <fmt/format.h>
 
+#include <array>
 #include <cstring>
 
 #include "fast_ops.h"
@@ -143,9 +146,59 @@ class ConstantPad final : public XnnKernel {
   std::vector<std::size_t> dims_, pre_, post_;
 };
 
+class ResizeBilinear final : public XnnKernel {
+ public:
+  explicit ResizeBilinear(const engine::KernelCreateContext& ctx)
+      : out_height_(ctx.node.attributes.get_int("out_height", 1).value_or(1)),
+        out_width_(ctx.node.attributes.get_int("out_width", 1).value_or(1)),
+        flags_((ctx.node.attributes.get_int("align_corners", 0).value_or(0) != 0
+                    ? XNN_FLAG_ALIGN_CORNERS
+                    : 0) |
+               (ctx.node.attributes.get_int("legacy", 0).value_or(0) != 0
+                    ? XNN_FLAG_TENSORFLOW_LEGACY_MODE
+                    : 0)) {}
+
+  Status infer(engine::InferContext& ctx) const override {
+    EB_RETURN_IF_ERROR(ctx.expect_input_count(1, 1));
+    EB_RETURN_IF_ERROR(ctx.expect_input_dtype(0, {DType::kFloat32}));
+    if (ctx.input_rank(0) != 4) return ctx.error("input must have rank 4");
+    if (out_height_ < 1 || out_width_ < 1) return ctx.error("output size must be positive");
+    const Shape& x = ctx.input_shape(0);
+    ctx.set_output(0, DType::kFloat32, {x[0], out_height_, out_width_, x[3]});
+    return Status::ok();
+  }
+
+  Status prepare(const engine::PrepareContext& ctx) override {
+    EB_RETURN_IF_ERROR(start_prepare(ctx));
+    const Shape& x = ctx.input_types[0]->shape;
+    dims_ = {static_cast<std::size_t>(x[0]), static_cast<std::size_t>(x[1]),
+             static_cast<std::size_t>(x[2])};
+    const auto c = static_cast<std::size_t>(x[3]);
+    xnn_operator_t op = nullptr;
+    const xnn_status st = xnn_create_resize_bilinear2d_nhwc_f32(c, c, c, flags_, &op);
+    return adopt(st, op, "create resize");
+  }
+
+  Status run(engine::KernelContext& ctx) override {
+    const float* in = ctx.input(0).data<float>();
+    float* out = ctx.output(0).data<float>();
+    return run_op(in, nullptr, out, "resize", [&] {
+      return xnn_setup_resize_bilinear2d_nhwc_f32(
+          op_.get(), dims_[0], dims_[1], dims_[2], static_cast<std::size_t>(out_height_),
+          static_cast<std::size_t>(out_width_), in, out, pool_);
+    });
+  }
+
+ private:
+  std::int64_t out_height_, out_width_;
+  std::uint32_t flags_;
+  std::array<std::size_t, 3> dims_{};
+};
+
 }  // namespace
 
 void register_tensor_ops(engine::Registry& registry) {
+  registry.add({kFastDomain, "ResizeBilinear", 1, engine::make_kernel<ResizeBilinear>});
   registry.add({kFastDomain, "Concat", 1, engine::make_kernel<ConcatLast>});
   registry.add({kFastDomain, "Pad", 1, ConstantPad::create});
 }

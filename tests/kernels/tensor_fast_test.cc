@@ -131,3 +131,54 @@ TEST(FastLowering, FusedConvAndGemmCarryTheirClamp) {
 
 }  // namespace
 }  // namespace edgebench::kernels::testing
+
+namespace edgebench::kernels::testing {
+namespace {
+
+TEST(FastResize, BilinearCoordinateModes) {
+  auto floats = [](std::vector<float> v) {
+    Tensor t = Tensor::allocate(DType::kFloat32, {static_cast<std::int64_t>(v.size())}).value();
+    for (std::size_t i = 0; i < v.size(); ++i) t.data<float>()[i] = v[i];
+    return t;
+  };
+  auto ints = [](std::vector<std::int64_t> v) {
+    Tensor t = Tensor::allocate(DType::kInt64, {static_cast<std::int64_t>(v.size())}).value();
+    for (std::size_t i = 0; i < v.size(); ++i) t.data<std::int64_t>()[i] = v[i];
+    return t;
+  };
+  std::uint64_t seed = 60;
+  for (const char* mode : {"half_pixel", "pytorch_half_pixel", "align_corners", "asymmetric"}) {
+    for (bool by_sizes : {false, true}) {
+      GraphBuilder b;
+      b.input("x", {1, 3, 5, 7});
+      b.constant("roi", floats({}));
+      b.constant("scales", by_sizes ? floats({}) : floats({1, 1, 2, 3}));
+      std::vector<std::string> ins = {"x", "roi", "scales"};
+      if (by_sizes) ins.push_back(b.constant("sizes", ints({1, 3, 9, 4})));
+      ir::Node& n = b.node("Resize", ins, "y");
+      n.attributes.set("mode", std::string("linear"));
+      n.attributes.set("coordinate_transformation_mode", std::string(mode));
+      b.output("y");
+      SCOPED_TRACE(::testing::Message() << mode << (by_sizes ? " sizes" : " scales"));
+      expect_fast_matches(b.graph(), seed++);
+    }
+  }
+}
+
+TEST(FastResize, NearestAndUnevenScalesStayOnReference) {
+  GraphBuilder b;
+  b.input("x", {1, 2, 5, 5});
+  Tensor roi = Tensor::allocate(DType::kFloat32, {0}).value();
+  Tensor scales = Tensor::allocate(DType::kFloat32, {4}).value();
+  for (int i = 0; i < 4; ++i) scales.data<float>()[i] = i < 2 ? 1.0f : 1.5f;  // 5 * 1.5 = 7.5
+  b.constant("roi", roi);
+  b.constant("scales", scales);
+  b.node("Resize", {"x", "roi", "scales"}, "y").attributes.set("mode", std::string("linear"));
+  b.node("Resize", {"x", "roi", "scales"}, "z");  // nearest
+  b.output("y");
+  b.output("z");
+  expect_fast_matches(b.graph(), 70, 0);
+}
+
+}  // namespace
+}  // namespace edgebench::kernels::testing
