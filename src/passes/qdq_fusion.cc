@@ -576,7 +576,6 @@ class QdqFusion final : public Pass {
                                                  const WeightQuant& w, const std::string& base) {
     const std::int64_t channels = w.data->dim(0);
     std::vector<double> real(static_cast<std::size_t>(channels));
-    std::vector<std::int32_t> as_is;  // the int32 values when their scale already fits
     if (const Tensor* b = index.constant(name)) {
       if (b->dtype() != DType::kFloat32 || b->shape() != Shape{channels}) return std::nullopt;
       for (std::int64_t c = 0; c < channels; ++c) real[c] = b->data<float>()[c];

@@ -441,6 +441,71 @@ TEST(QdqFusion, ChainAfterActivationFusion) {
   check_chain({DType::kInt8, true, 7});
 }
 
+TEST(QdqFusion, BiasWithAnotherScaleIsRequantized) {
+  // b2 written with half the scale and twice the integers: the same real bias, which the pass
+  // brings back to scale x_scale * w_scale.
+  const ChainOptions o{DType::kUInt8, false, 8};
+  const ir::Graph original = qdq_chain(o);
+  ir::Graph g = original;
+  Tensor scale = g.initializers.at("b2_scale").clone();
+  Tensor q = g.initializers.at("b2_q").clone();
+  for (std::int64_t c = 0; c < kChannels2; ++c) {
+    scale.data<float>()[c] *= 0.5f;
+    q.data<std::int32_t>()[c] *= 2;
+  }
+  g.initializers["b2_scale"] = scale;
+  g.initializers["b2_q"] = q;
+  const ir::Graph changed_bias = g;
+  ASSERT_TRUE(run_pipeline(g).is_ok());
+  const ir::Node* conv2 = test::find_node(g, "conv2");
+  ASSERT_NE(conv2, nullptr);
+  ASSERT_EQ(conv2->op_type, "QLinearConv");
+  ASSERT_EQ(conv2->inputs.size(), 9u);
+  EXPECT_NE(conv2->inputs[8], "b2_q");
+  const Tensor& bias = g.initializers.at(conv2->inputs[8]);
+  ASSERT_EQ(bias.dtype(), DType::kInt32);
+  for (std::int64_t c = 0; c < kChannels2; ++c) {
+    EXPECT_EQ(bias.data<std::int32_t>()[c],
+              original.initializers.at("b2_q").data<std::int32_t>()[c]);
+  }
+  const std::vector<Tensor> inputs = random_inputs(original, 9, 0, 1);
+  const std::vector<Tensor> before = run_graph(changed_bias, inputs);
+  const std::vector<Tensor> after = run_graph(g, inputs);
+  ASSERT_EQ(after.size(), 2u);
+  EXPECT_LE(compare(after[0], before[0]).max_abs, 8.0 / 255 * 1.001);
+}
+
+TEST(QdqFusion, Uint8WeightsStayUint8) {
+  // x (uint8) -> DQ -> Conv(DQ(uint8 weights, per tensor, zero point 120)) -> Q (uint8) -> DQ.
+  QdqGraph b;
+  b.input("x", {1, 2, 5, 5});
+  const std::string xd = b.qdq("x", {1.0f / 255, 3, DType::kUInt8});
+  ir::Graph& g = b.graph();
+  g.initializers["w_q"] = *random_tensor(DType::kUInt8, {3, 2, 3, 3}, 70, {.int_high = 255});
+  g.initializers["w_scale"] = Tensor::scalar(DType::kFloat32, 0.004f);
+  g.initializers["w_zero_point"] = Tensor::scalar(DType::kUInt8, 120);
+  b.node(make_node("DQ_w", "DequantizeLinear", {"w_q", "w_scale", "w_zero_point"}, {"w_dq"}));
+  b.node(b.conv("conv", {xd, "w_dq"}, "c", 3, 1));
+  b.quantize("c", {0.01f, 128, DType::kUInt8});
+  b.node(make_node("DQ_out", "DequantizeLinear", {"c_q", "c_scale", "c_zero_point"}, {"y"}));
+  g.outputs = {"y"};
+  const ir::Graph original = g;
+  ir::Graph fused = g;
+  ASSERT_TRUE(run_pipeline(fused).is_ok());
+  const auto convs = nodes_of(fused, "QLinearConv");
+  ASSERT_EQ(convs.size(), 1u);
+  EXPECT_EQ(convs[0]->inputs[5], "w_zero_point");
+  EXPECT_EQ(convs[0]->inputs.size(), 8u);  // no bias
+  const auto dtypes = value_dtypes(fused);
+  EXPECT_EQ(dtypes.at("x_q"), DType::kUInt8);
+  EXPECT_EQ(dtypes.at("c_q"), DType::kUInt8);
+  for (std::uint64_t seed = 71; seed < 74; ++seed) {
+    const std::vector<Tensor> inputs = random_inputs(original, seed, 0, 1);
+    const Difference d = compare(run_graph(fused, inputs)[0], run_graph(original, inputs)[0]);
+    EXPECT_LE(d.max_abs, 0.01 * 1.001) << "seed " << seed;
+  }
+}
+
 // ---- MatMul --------------------------------------------------------------------------------
 
 // a [3, 4, 7] -> Q/DQ -> MatMul(B [7, 5] int8, per column or per tensor) -> [Relu] -> Q/DQ.
