@@ -82,6 +82,9 @@ class Lowerer {
       for (const std::string& v : in_.nodes[i].inputs) {
         if (!v.empty()) readers_[v].push_back(i);
       }
+      for (const std::string& v : in_.nodes[i].outputs) {
+        if (!v.empty()) producers_[v] = i;
+      }
     }
     out_ = &out;
 
@@ -104,6 +107,7 @@ class Lowerer {
       }
     }
     for (const std::string& o : in_.outputs) plain(o);
+    remove_dead_nodes();
     result.layout_conversions = conversions_;
     result.op_labels = std::move(labels_);
     return result;
@@ -213,6 +217,26 @@ class Lowerer {
     out_->initializers[name] = std::move(value);
     plain_.insert(name);
     return name;
+  }
+
+  // Drops lowered nodes whose outputs nothing reads (DequantizeLinear nodes whose readers were
+  // folded into an integer op), keeping the labels aligned.
+  void remove_dead_nodes() {
+    for (bool changed = true; changed;) {
+      changed = false;
+      std::set<std::string, std::less<>> read(out_->outputs.begin(), out_->outputs.end());
+      for (const ir::Node& n : out_->nodes) read.insert(n.inputs.begin(), n.inputs.end());
+      for (std::size_t i = out_->nodes.size(); i-- > 0;) {
+        const ir::Node& n = out_->nodes[i];
+        bool used = false;
+        for (const std::string& o : n.outputs) used = used || (!o.empty() && read.count(o) != 0);
+        if (used || n.domain != kFastDomain) continue;
+        if (n.op_type == "ToNhwc" || n.op_type == "ToNchw") --conversions_;
+        out_->nodes.erase(out_->nodes.begin() + static_cast<std::ptrdiff_t>(i));
+        labels_.erase(labels_.begin() + static_cast<std::ptrdiff_t>(i));
+        changed = true;
+      }
+    }
   }
 
   void push(ir::Node n, const std::string& label) {
@@ -463,6 +487,9 @@ class Lowerer {
   }
 
   Decision binary(const ir::Node& node) {
+    if (node.op_type == "Add") {
+      if (auto q = quantized_add(node)) return std::move(*q);
+    }
     const int out_rank = static_cast<int>(type_of(node.outputs[0])->shape.size());
     if (out_rank > 6) return std::string("more than 6 dimensions");
     bool all_rank4 = true;
@@ -862,6 +889,62 @@ class Lowerer {
     return f;
   }
 
+  // DequantizeLinear(a), DequantizeLinear(b) -> Add [-> Relu] -> QuantizeLinear, all int8 per
+  // tensor, each link the only reader of the one before: one integer addition that reads the
+  // quantized inputs and writes the QuantizeLinear's output. The DequantizeLinear nodes stay
+  // (other nodes may read them) and are dropped by dead-node removal when nothing does.
+  std::optional<FastNode> quantized_add(const ir::Node& node) {
+    std::string inputs[2];
+    std::optional<QuantPair> in_q[2];
+    for (int i = 0; i < 2; ++i) {
+      auto p = producers_.find(node.inputs[i]);
+      if (p == producers_.end()) return std::nullopt;
+      const ir::Node& dq = in_.nodes[p->second];
+      if (dq.op_type != "DequantizeLinear" || !(dq.domain.empty() || dq.domain == "ai.onnx") ||
+          !is_int8_activation(dq.inputs[0]) || type_of(dq.inputs[0])->dtype != DType::kInt8) {
+        return std::nullopt;
+      }
+      in_q[i] = quant_pair(dq, 1, 2, DType::kInt8);
+      if (!in_q[i]) return std::nullopt;
+      inputs[i] = dq.inputs[0];
+    }
+    int relu = -1;
+    int q = sole_reader(node.outputs[0]);
+    if (q >= 0 && in_.nodes[q].op_type == "Relu") {
+      relu = q;
+      q = sole_reader(in_.nodes[q].outputs[0]);
+    }
+    if (q < 0 || in_.nodes[q].op_type != "QuantizeLinear") return std::nullopt;
+    const ir::Node& quant = in_.nodes[q];
+    const TensorType* qt = type_of(quant.outputs[0]);
+    const auto y = quant_pair(quant, 1, 2, DType::kInt8);
+    if (qt == nullptr || qt->dtype != DType::kInt8 || !y) return std::nullopt;
+    // XNNPACK's integer addition takes input/output scale ratios in [2^-14, 2^8).
+    for (const auto& in : in_q) {
+      const double r = double(in->scale) / y->scale;
+      if (!(r >= 0x1.0p-14 && r < 256.0)) return std::nullopt;
+    }
+    const auto& sa = type_of(inputs[0])->shape;
+    const auto& sb = type_of(inputs[1])->shape;
+    const bool in_nhwc = sa.size() == 4 && sb.size() == 4 && qt->shape.size() == 4 &&
+                         (has_nhwc(inputs[0]) || has_nhwc(inputs[1]));
+    if (!in_nhwc && (sa.size() > 6 || sb.size() > 6)) return std::nullopt;
+    const Input how = in_nhwc ? Input::kNhwc : Input::kPlain;
+    FastNode f{"QAdd", {}, {{inputs[0], how}, {inputs[1], how}}, in_nhwc};
+    f.attributes.set("a_scale", in_q[0]->scale);
+    f.attributes.set("a_zero_point", in_q[0]->zero_point);
+    f.attributes.set("b_scale", in_q[1]->scale);
+    f.attributes.set("b_zero_point", in_q[1]->zero_point);
+    f.attributes.set("y_scale", y->scale);
+    f.attributes.set("y_zero_point", y->zero_point);
+    f.attributes.set("out_min", relu >= 0 ? std::max<std::int64_t>(y->zero_point, -128) : -128);
+    f.attributes.set("out_max", std::int64_t{127});
+    f.output = quant.outputs[0];
+    if (relu >= 0) absorbed_.insert(static_cast<std::size_t>(relu));
+    absorbed_.insert(static_cast<std::size_t>(q));
+    return f;
+  }
+
   Decision qmatmul(const ir::Node& node) {
     const std::string& a = node.inputs[0];
     if (!is_int8_activation(a)) return std::string("A must be an int8/uint8 activation");
@@ -946,6 +1029,7 @@ class Lowerer {
   std::vector<std::string> labels_;  // per lowered node: the op type it came from
   std::map<std::string, std::vector<std::size_t>, std::less<>> readers_;  // value -> node indices
   std::set<std::size_t> absorbed_;  // activation nodes folded into the node before them
+  std::map<std::string, std::size_t, std::less<>> producers_;  // value -> node index
   int conversions_ = 0;
 };
 

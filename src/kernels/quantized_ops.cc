@@ -5,10 +5,16 @@
 //   Quantize         QuantizeLinear per tensor (float32 -> int8/uint8): scale, zero_point
 //   Dequantize       DequantizeLinear per tensor (int8/uint8 -> float32): scale, zero_point
 //   IntClamp         Clip on int8/uint8: min, max
+//   QAdd             int8 addition with broadcasting (DequantizeLinear -> Add [-> Relu] ->
+//                    QuantizeLinear): a_scale, a_zero_point, b_scale, b_zero_point, y_scale,
+//                    y_zero_point, out_min, out_max
 // Quantization parameters arrive as attributes: the lowering reads them from the constant
 // inputs of the ONNX node.
 #include <fmt/format.h>
 
+#include <array>
+
+#include "engine/ops/op_util.h"
 #include "fast_ops.h"
 #include "xnn_util.h"
 
@@ -196,6 +202,62 @@ class QuantElementwise final : public XnnKernel {
   bool signed_ = true;
 };
 
+class QAdd final : public XnnKernel {
+ public:
+  explicit QAdd(const engine::KernelCreateContext& ctx)
+      : a_scale_(float_attr(ctx.node, "a_scale", 1)),
+        b_scale_(float_attr(ctx.node, "b_scale", 1)),
+        y_scale_(float_attr(ctx.node, "y_scale", 1)),
+        a_zero_point_(int_attr(ctx.node, "a_zero_point", 0)),
+        b_zero_point_(int_attr(ctx.node, "b_zero_point", 0)),
+        y_zero_point_(int_attr(ctx.node, "y_zero_point", 0)),
+        out_min_(int_attr(ctx.node, "out_min", -128)),
+        out_max_(int_attr(ctx.node, "out_max", 127)) {}
+
+  Status infer(engine::InferContext& ctx) const override {
+    EB_RETURN_IF_ERROR(ctx.expect_input_count(2, 2));
+    EB_RETURN_IF_ERROR(ctx.expect_input_dtype(0, {DType::kInt8}));
+    EB_RETURN_IF_ERROR(ctx.expect_input_dtype(1, {DType::kInt8}));
+    if (ctx.input_rank(0) > XNN_MAX_TENSOR_DIMS || ctx.input_rank(1) > XNN_MAX_TENSOR_DIMS) {
+      return ctx.unsupported_error("more dimensions than the fast kernel takes");
+    }
+    auto shape = engine::ops::broadcast_shapes(ctx.input_shape(0), ctx.input_shape(1));
+    if (!shape.is_ok()) return ctx.error(shape.status().message());
+    ctx.set_output(0, DType::kInt8, shape.value());
+    return Status::ok();
+  }
+
+  Status prepare(const engine::PrepareContext& ctx) override {
+    EB_RETURN_IF_ERROR(start_prepare(ctx));
+    for (int i = 0; i < 2; ++i) {
+      const Shape& s = ctx.input_types[i]->shape;
+      dims_[i].assign(s.begin(), s.end());
+      if (dims_[i].empty()) dims_[i].push_back(1);
+    }
+    const auto s8 = [](std::int64_t v) { return static_cast<std::int8_t>(v); };
+    xnn_operator_t op = nullptr;
+    const xnn_status st =
+        xnn_create_add_nd_qs8(s8(a_zero_point_), a_scale_, s8(b_zero_point_), b_scale_,
+                              s8(y_zero_point_), y_scale_, s8(out_min_), s8(out_max_), 0, &op);
+    return adopt(st, op, "create quantized add");
+  }
+
+  Status run(engine::KernelContext& ctx) override {
+    const auto* a = static_cast<const std::int8_t*>(ctx.input(0).raw_data());
+    const auto* b = static_cast<const std::int8_t*>(ctx.input(1).raw_data());
+    auto* out = static_cast<std::int8_t*>(ctx.output(0).raw_data());
+    return run_op(a, b, out, "quantized add", [&] {
+      return xnn_setup_add_nd_qs8(op_.get(), dims_[0].size(), dims_[0].data(), dims_[1].size(),
+                                  dims_[1].data(), a, b, out, pool_);
+    });
+  }
+
+ private:
+  float a_scale_, b_scale_, y_scale_;
+  std::int64_t a_zero_point_, b_zero_point_, y_zero_point_, out_min_, out_max_;
+  std::array<std::vector<std::size_t>, 2> dims_;
+};
+
 }  // namespace
 
 bool is_int8_or_uint8(DType t) { return is_int8_type(t); }
@@ -206,6 +268,7 @@ void register_quantized_ops(engine::Registry& registry) {
   registry.add({kFastDomain, "Quantize", 1, QuantElementwise::create<K::kQuantize>});
   registry.add({kFastDomain, "Dequantize", 1, QuantElementwise::create<K::kDequantize>});
   registry.add({kFastDomain, "IntClamp", 1, QuantElementwise::create<K::kClamp>});
+  registry.add({kFastDomain, "QAdd", 1, engine::make_kernel<QAdd>});
 }
 
 }  // namespace edgebench::kernels

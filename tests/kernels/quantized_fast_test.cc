@@ -207,3 +207,59 @@ TEST(FastQuantized, QuantizeDequantizeRoundTrip) {
 
 }  // namespace
 }  // namespace edgebench::kernels::testing
+
+namespace edgebench::kernels::testing {
+namespace {
+
+// Two quantized branches added in int8: DequantizeLinear x2 -> Add [-> Relu] -> QuantizeLinear
+// becomes one integer addition, and the DequantizeLinear nodes disappear.
+TEST(FastQuantized, QdqAddBecomesAnIntegerAdd) {
+  for (bool relu : {false, true}) {
+    for (bool behind_conv : {false, true}) {
+      GraphBuilder b;
+      b.input("x", {1, 7, 5, 9});
+      b.constant("s1", scalar(DType::kFloat32, 1.0 / 50));
+      b.constant("z1", scalar(DType::kInt8, 3));
+      b.constant("s2", scalar(DType::kFloat32, 1.0 / 70));
+      b.constant("z2", scalar(DType::kInt8, -4));
+      b.constant("sy", scalar(DType::kFloat32, 1.0 / 40));
+      b.constant("zy", scalar(DType::kInt8, -10));
+      b.node("QuantizeLinear", {"x", "s1", "z1"}, "q1");
+      std::string second = "q1";
+      if (behind_conv) {  // the second branch is an int8 QLinearConv output (NHWC)
+        b.constant("w", int_weights(DType::kInt8, {7, 7, 3, 3}, 4));
+        b.constant("ws", scalar(DType::kFloat32, 1.0 / 127));
+        b.constant("wz", scalar(DType::kInt8, 0));
+        b.node("QLinearConv", {"q1", "s1", "z1", "w", "ws", "wz", "s2", "z2"}, "c")
+            .attributes.set("pads", std::vector<std::int64_t>{1, 1, 1, 1});
+        second = "c";
+      } else {
+        b.node("QuantizeLinear", {"x", "s2", "z2"}, "q2");
+        second = "q2";
+      }
+      b.node("DequantizeLinear", {"q1", "s1", "z1"}, "d1");
+      b.node("DequantizeLinear", {second, "s2", "z2"}, "d2");
+      b.node("Add", {"d1", "d2"}, "sum");
+      std::string pre_q = "sum";
+      if (relu) {
+        b.node("Relu", {"sum"}, "r");
+        pre_q = "r";
+      }
+      b.node("QuantizeLinear", {pre_q, "sy", "zy"}, "y");
+      b.output("y");
+      SCOPED_TRACE(::testing::Message() << "relu " << relu << " conv " << behind_conv);
+      expect_int_matches(b.graph(), 12, 0);
+      FastRun r = run_fast_and_reference(b.graph(), 1, 12);
+      int adds = 0;
+      for (const ir::Node& n : r.lowered.graph.nodes) {
+        adds += n.op_type == "QAdd";
+        EXPECT_NE(n.op_type, "Dequantize");
+        EXPECT_NE(n.op_type, "Add");
+      }
+      EXPECT_EQ(adds, 1);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace edgebench::kernels::testing
