@@ -384,8 +384,8 @@ Result<std::unique_ptr<Plan>> Plan::compile(const ir::Graph& graph, const Regist
       auto t = plan->types_.types.find(node.outputs[o]);
       if (!node.outputs[o].empty() && t != plan->types_.types.end()) out_types[o] = t->second;
     }
-    PrepareContext ctx{node, g.opset_for(node.domain), in_types, in_values, out_types,
-                       plan->thread_pool_.get()};
+    PrepareContext ctx{node,      g.opset_for(node.domain), in_types, in_values,
+                       out_types, plan->thread_pool_.get()};
     EB_RETURN_IF_ERROR(plan->kernels_[n]->prepare(ctx).with_context(node.describe()));
   }
   return plan;
