@@ -30,25 +30,12 @@ class Binary final : public XnnKernel {
   }
 
   Status infer(engine::InferContext& ctx) const override {
-    EB_RETURN_IF_ERROR(ctx.expect_input_count(2, 2));
-    EB_RETURN_IF_ERROR(ctx.expect_input_dtype(0, {DType::kFloat32}));
-    EB_RETURN_IF_ERROR(ctx.expect_input_dtype(1, {DType::kFloat32}));
-    if (ctx.input_rank(0) > XNN_MAX_TENSOR_DIMS || ctx.input_rank(1) > XNN_MAX_TENSOR_DIMS) {
-      return ctx.unsupported_error("more dimensions than the fast kernel takes");
-    }
-    auto shape = engine::ops::broadcast_shapes(ctx.input_shape(0), ctx.input_shape(1));
-    if (!shape.is_ok()) return ctx.error(shape.status().message());
-    ctx.set_output(0, DType::kFloat32, shape.value());
-    return Status::ok();
+    return infer_broadcast(ctx, DType::kFloat32);
   }
 
   Status prepare(const engine::PrepareContext& ctx) override {
     EB_RETURN_IF_ERROR(start_prepare(ctx));
-    for (int i = 0; i < 2; ++i) {
-      const Shape& s = ctx.input_types[i]->shape;
-      dims_[i].assign(s.begin(), s.end());
-      if (dims_[i].empty()) dims_[i].push_back(1);
-    }
+    dims_ = broadcast_dims(ctx);
     xnn_operator_t op = nullptr;
     xnn_status st;
     switch (kind_) {
@@ -83,7 +70,7 @@ class Binary final : public XnnKernel {
  private:
   BinaryKind kind_;
   Clamp clamp_;
-  std::array<std::vector<std::size_t>, 2> dims_;
+  BroadcastDims dims_;
 };
 
 enum class UnaryKind { kClamp, kHardSwish, kSigmoid, kLeakyRelu, kElu, kPRelu, kSoftmax };

@@ -31,14 +31,7 @@ std::int64_t int_attr(const ir::Node& node, std::string_view name, std::int64_t 
 class QFullyConnected final : public XnnKernel {
  public:
   explicit QFullyConnected(const engine::KernelCreateContext& ctx)
-      : a_scale_(float_attr(ctx.node, "a_scale", 1)),
-        b_scale_(float_attr(ctx.node, "b_scale", 1)),
-        y_scale_(float_attr(ctx.node, "y_scale", 1)),
-        a_zero_point_(int_attr(ctx.node, "a_zero_point", 0)),
-        b_zero_point_(int_attr(ctx.node, "b_zero_point", 0)),
-        y_zero_point_(int_attr(ctx.node, "y_zero_point", 0)),
-        out_min_(int_attr(ctx.node, "out_min", -128)),
-        out_max_(int_attr(ctx.node, "out_max", 127)) {}
+      : q_(TwoInputQuant::from(ctx.node)) {}
 
   Status infer(engine::InferContext& ctx) const override {
     EB_RETURN_IF_ERROR(ctx.expect_input_count(2, 2));
@@ -68,16 +61,16 @@ class QFullyConnected final : public XnnKernel {
     xnn_operator_t op = nullptr;
     const xnn_status st =
         signed_ ? xnn_create_fully_connected_nc_qs8(
-                      k, n, k, n, static_cast<std::int8_t>(a_zero_point_), a_scale_, b_scale_,
-                      w->data<std::int8_t>(), nullptr, static_cast<std::int8_t>(y_zero_point_),
-                      y_scale_, static_cast<std::int8_t>(out_min_),
-                      static_cast<std::int8_t>(out_max_), XNN_FLAG_TRANSPOSE_WEIGHTS, &op)
+                      k, n, k, n, static_cast<std::int8_t>(q_.a_zero_point), q_.a_scale, q_.b_scale,
+                      w->data<std::int8_t>(), nullptr, static_cast<std::int8_t>(q_.y_zero_point),
+                      q_.y_scale, static_cast<std::int8_t>(q_.out_min),
+                      static_cast<std::int8_t>(q_.out_max), XNN_FLAG_TRANSPOSE_WEIGHTS, &op)
                 : xnn_create_fully_connected_nc_qu8(
-                      k, n, k, n, static_cast<std::uint8_t>(a_zero_point_), a_scale_,
-                      static_cast<std::uint8_t>(b_zero_point_), b_scale_, w->data<std::uint8_t>(),
-                      nullptr, static_cast<std::uint8_t>(y_zero_point_), y_scale_,
-                      static_cast<std::uint8_t>(out_min_), static_cast<std::uint8_t>(out_max_),
-                      XNN_FLAG_TRANSPOSE_WEIGHTS, &op);
+                      k, n, k, n, static_cast<std::uint8_t>(q_.a_zero_point), q_.a_scale,
+                      static_cast<std::uint8_t>(q_.b_zero_point), q_.b_scale,
+                      w->data<std::uint8_t>(), nullptr, static_cast<std::uint8_t>(q_.y_zero_point),
+                      q_.y_scale, static_cast<std::uint8_t>(q_.out_min),
+                      static_cast<std::uint8_t>(q_.out_max), XNN_FLAG_TRANSPOSE_WEIGHTS, &op);
     return adopt(st, op, "create quantized fully connected");
   }
 
@@ -95,8 +88,7 @@ class QFullyConnected final : public XnnKernel {
   }
 
  private:
-  float a_scale_, b_scale_, y_scale_;
-  std::int64_t a_zero_point_, b_zero_point_, y_zero_point_, out_min_, out_max_;
+  TwoInputQuant q_;
   bool signed_ = true;
   std::size_t batch_ = 0;
 };
@@ -204,41 +196,20 @@ class QuantElementwise final : public XnnKernel {
 
 class QAdd final : public XnnKernel {
  public:
-  explicit QAdd(const engine::KernelCreateContext& ctx)
-      : a_scale_(float_attr(ctx.node, "a_scale", 1)),
-        b_scale_(float_attr(ctx.node, "b_scale", 1)),
-        y_scale_(float_attr(ctx.node, "y_scale", 1)),
-        a_zero_point_(int_attr(ctx.node, "a_zero_point", 0)),
-        b_zero_point_(int_attr(ctx.node, "b_zero_point", 0)),
-        y_zero_point_(int_attr(ctx.node, "y_zero_point", 0)),
-        out_min_(int_attr(ctx.node, "out_min", -128)),
-        out_max_(int_attr(ctx.node, "out_max", 127)) {}
+  explicit QAdd(const engine::KernelCreateContext& ctx) : q_(TwoInputQuant::from(ctx.node)) {}
 
   Status infer(engine::InferContext& ctx) const override {
-    EB_RETURN_IF_ERROR(ctx.expect_input_count(2, 2));
-    EB_RETURN_IF_ERROR(ctx.expect_input_dtype(0, {DType::kInt8}));
-    EB_RETURN_IF_ERROR(ctx.expect_input_dtype(1, {DType::kInt8}));
-    if (ctx.input_rank(0) > XNN_MAX_TENSOR_DIMS || ctx.input_rank(1) > XNN_MAX_TENSOR_DIMS) {
-      return ctx.unsupported_error("more dimensions than the fast kernel takes");
-    }
-    auto shape = engine::ops::broadcast_shapes(ctx.input_shape(0), ctx.input_shape(1));
-    if (!shape.is_ok()) return ctx.error(shape.status().message());
-    ctx.set_output(0, DType::kInt8, shape.value());
-    return Status::ok();
+    return infer_broadcast(ctx, DType::kInt8);
   }
 
   Status prepare(const engine::PrepareContext& ctx) override {
     EB_RETURN_IF_ERROR(start_prepare(ctx));
-    for (int i = 0; i < 2; ++i) {
-      const Shape& s = ctx.input_types[i]->shape;
-      dims_[i].assign(s.begin(), s.end());
-      if (dims_[i].empty()) dims_[i].push_back(1);
-    }
+    dims_ = broadcast_dims(ctx);
     const auto s8 = [](std::int64_t v) { return static_cast<std::int8_t>(v); };
     xnn_operator_t op = nullptr;
-    const xnn_status st =
-        xnn_create_add_nd_qs8(s8(a_zero_point_), a_scale_, s8(b_zero_point_), b_scale_,
-                              s8(y_zero_point_), y_scale_, s8(out_min_), s8(out_max_), 0, &op);
+    const xnn_status st = xnn_create_add_nd_qs8(
+        s8(q_.a_zero_point), q_.a_scale, s8(q_.b_zero_point), q_.b_scale, s8(q_.y_zero_point),
+        q_.y_scale, s8(q_.out_min), s8(q_.out_max), 0, &op);
     return adopt(st, op, "create quantized add");
   }
 
@@ -253,9 +224,8 @@ class QAdd final : public XnnKernel {
   }
 
  private:
-  float a_scale_, b_scale_, y_scale_;
-  std::int64_t a_zero_point_, b_zero_point_, y_zero_point_, out_min_, out_max_;
-  std::array<std::vector<std::size_t>, 2> dims_;
+  TwoInputQuant q_;
+  BroadcastDims dims_;
 };
 
 }  // namespace

@@ -4,6 +4,7 @@
 
 #include <xnnpack.h>
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <string_view>
@@ -105,6 +106,21 @@ class XnnKernel : public engine::OpKernel {
   XnnOperator op_;
   SetupCache setup_;
   pthreadpool_t pool_ = nullptr;
+};
+
+// Two-input elementwise ops with numpy broadcasting (up to XNNPACK's 6 dimensions): checks
+// both inputs have `dtype` and sets the broadcast output shape.
+Status infer_broadcast(engine::InferContext& ctx, DType dtype);
+// The two input shapes as XNNPACK wants them (a scalar as [1]).
+using BroadcastDims = std::array<std::vector<std::size_t>, 2>;
+BroadcastDims broadcast_dims(const engine::PrepareContext& ctx);
+
+// Quantization of a two-input integer op (QFullyConnected, QAdd), from its attributes.
+struct TwoInputQuant {
+  float a_scale = 1, b_scale = 1, y_scale = 1;
+  std::int64_t a_zero_point = 0, b_zero_point = 0, y_zero_point = 0;
+  std::int64_t out_min = -128, out_max = 127;
+  static TwoInputQuant from(const ir::Node& node);
 };
 
 // The constant weights (input 1) and, when the node has one, the constant bias (input 2) of a
