@@ -42,7 +42,8 @@ NAME = "fashion_mnist_cnn"
 def parse_args(argv):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", required=True, help="output folder (created if missing)")
-    parser.add_argument("--data", default=DATA_DIR, help=f"Fashion-MNIST folder (default {DATA_DIR})")
+    parser.add_argument("--data", default=DATA_DIR,
+                        help=f"Fashion-MNIST folder (default {DATA_DIR})")
     parser.add_argument("--epochs", type=int, default=5, help="training epochs (default 5)")
     parser.add_argument("--batch", type=int, default=64, help="training batch size (default 64)")
     parser.add_argument("--lr", type=float, default=2e-3, help="Adam learning rate (default 2e-3)")
