@@ -71,7 +71,8 @@ int main_entry(int argc, char** argv) {
       ->default_val(0);
   bench_cmd->add_option("--input", bench.inputs, "NAME=FILE.npy (repeatable) instead of random");
   bench_cmd->add_option("--dataset", bench.dataset,
-                        "Inputs from npy:DIR, onnx-test:DIR or random:SEED (preloaded)");
+                        "Inputs from npy:DIR, onnx-test:DIR, random:SEED or "
+                        "fashion-mnist:DIR[:train|test] (preloaded)");
   bench_cmd->add_option("--limit", bench.limit, "At most N dataset samples (0: all)")
       ->default_val(0);
   bench_cmd->add_option("--input-shape", bench.input_shapes, "NAME=DIMS for symbolic dims");

@@ -43,8 +43,8 @@ struct BenchOptions {
   std::uint64_t samples = 4;  // random input sets preloaded before timing
   std::uint64_t random_seed = 0;
   std::vector<std::string> inputs;  // NAME=FILE.npy
-  std::string dataset;              // npy:DIR | onnx-test:DIR | random:SEED
-  std::uint64_t limit = 0;          // at most this many dataset samples (0: all)
+  std::string dataset;      // npy:DIR | onnx-test:DIR | random:SEED | fashion-mnist:DIR[:SPLIT]
+  std::uint64_t limit = 0;  // at most this many dataset samples (0: all)
   std::vector<std::string> input_shapes;
   bool profile_ops = false;
   std::string json_path;

@@ -10,6 +10,7 @@
 #include "edgebench/core/npy.h"
 #include "edgebench/core/random.h"
 #include "edgebench/onnx/model_io.h"
+#include "fashion_mnist.h"
 
 namespace edgebench::data {
 
@@ -179,6 +180,10 @@ Result<std::unique_ptr<Dataset>> open_random(std::string_view spec, std::string_
 
 }  // namespace
 
+Result<std::int64_t> Dataset::label(std::size_t /*i*/) const {
+  return invalid_argument(fmt::format("dataset '{}' has no labels", spec()));
+}
+
 Result<std::unique_ptr<Dataset>> open_dataset(std::string_view spec,
                                               const std::vector<InputSpec>& inputs,
                                               std::size_t random_count) {
@@ -191,8 +196,11 @@ Result<std::unique_ptr<Dataset>> open_dataset(std::string_view spec,
     EB_ASSIGN_OR_RETURN(fs::path dir, existing_folder(spec, rest));
     return kind == "npy" ? open_npy(spec, dir, inputs) : open_onnx_test(spec, dir, inputs);
   }
-  return invalid_argument(fmt::format(
-      "unknown dataset spec '{}' (expected npy:DIR, onnx-test:DIR or random:SEED)", spec));
+  if (kind == "fashion-mnist") return open_fashion_mnist(spec, rest, inputs);
+  return invalid_argument(
+      fmt::format("unknown dataset spec '{}' (expected npy:DIR, onnx-test:DIR, random:SEED or "
+                  "fashion-mnist:DIR[:train|test])",
+                  spec));
 }
 
 }  // namespace edgebench::data

@@ -7,8 +7,14 @@
 //   onnx-test:DIR   ONNX backend-test data: each DIR/test_data_set_*/ is one sample, its
 //                   input_<k>.pb tensors named as stored (positional when unnamed)
 //   random:SEED     seeded random tensors for the model's inputs (uniform [0, 1) for floats)
-// Classification and regression datasets with labels (Fashion-MNIST, image folders) come with
-// the quality metrics. Files are read when the dataset is opened; errors name the file.
+//   fashion-mnist:DIR[:train|test]
+//                   Fashion-MNIST in IDX format (split `test` by default): DIR/t10k-* or
+//                   DIR/train-* {images-idx3-ubyte, labels-idx1-ubyte}, each gzipped (.gz, as
+//                   Debian's dataset-fashion-mnist installs them in
+//                   /usr/share/datasets/fashion-mnist) or plain. Labelled (classification,
+//                   10 classes). Feeds a model with one input: float32 pixels scaled to [0, 1]
+//                   or uint8 raw pixels, shaped [1,1,28,28], [1,28,28], [1,28,28,1] or [1,784].
+// Files are read when the dataset is opened; errors name the file.
 #pragma once
 
 #include <cstdint>
@@ -29,6 +35,9 @@ struct InputSpec {
   Shape shape;
 };
 
+// What a dataset's labels are for; kNone: it has none.
+enum class Task { kNone, kClassification, kRegression };
+
 class Dataset {
  public:
   Dataset() = default;
@@ -40,6 +49,14 @@ class Dataset {
   virtual std::size_t size() const = 0;
   // Input tensors of sample i, in the order of the InputSpecs the dataset was opened for.
   virtual Result<std::vector<Tensor>> sample(std::size_t i) const = 0;
+
+  // Labels. Datasets without them keep these defaults (kNone, an error, 0, none).
+  virtual Task task() const { return Task::kNone; }
+  // The class index of sample i (classification) or its target value (regression).
+  virtual Result<std::int64_t> label(std::size_t i) const;
+  virtual std::size_t num_classes() const { return 0; }
+  // One name per class index, or empty when the classes have no names.
+  virtual std::vector<std::string> class_names() const { return {}; }
 };
 
 // Opens a dataset for a model with the given inputs; checks every sample's dtype and shape
