@@ -10,6 +10,7 @@
 #include <optional>
 #include <set>
 
+#include "activation_bounds.h"
 #include "edgebench/engine/fused_ops.h"
 #include "edgebench/passes/pass.h"
 
@@ -19,56 +20,18 @@ namespace {
 
 constexpr float kInfinity = std::numeric_limits<float>::infinity();
 
-struct Bounds {
-  float min = -kInfinity;
-  float max = kInfinity;
-};
-
 bool in_default_domain(const ir::Node& node) {
   return node.domain.empty() || node.domain == "ai.onnx";
 }
 
-// A float32 scalar Clip bound given as an initializer; absent inputs do not clamp.
-std::optional<float> constant_bound(const ir::Graph& graph, const ir::Node& clip, std::size_t i,
-                                    float absent) {
-  if (!clip.has_input(i)) return absent;
-  auto it = graph.initializers.find(clip.inputs[i]);
-  if (it == graph.initializers.end()) return std::nullopt;
-  const Tensor& t = it->second;
-  if (t.dtype() != DType::kFloat32 || t.element_count() != 1) return std::nullopt;
-  return t.data<float>()[0];
-}
-
-// The interval a Relu or Clip clamps to, or nullopt when the node is neither or its bounds are
-// not constant (or describe an empty interval, which Clip maps to `max` everywhere).
+// The interval `node` clamps to when it is a Relu or a Clip with initializer bounds.
 std::optional<Bounds> activation_bounds(const ir::Graph& graph, const ir::Node& node) {
-  if (!in_default_domain(node) || node.outputs.size() != 1 || !node.has_input(0)) {
-    return std::nullopt;
-  }
-  Bounds bounds;
-  if (node.op_type == "Relu") {
-    if (node.inputs.size() != 1) return std::nullopt;
-    bounds.min = 0.0f;
-  } else if (node.op_type == "Clip") {
-    const std::int64_t opset = graph.onnx_opset();
-    if (opset != 0 && opset < 11) {
-      if (node.inputs.size() != 1) return std::nullopt;
-      auto min = node.attributes.get_float("min", -kInfinity);
-      auto max = node.attributes.get_float("max", kInfinity);
-      if (!min.is_ok() || !max.is_ok()) return std::nullopt;
-      bounds = {*min, *max};
-    } else {
-      if (node.inputs.size() > 3) return std::nullopt;
-      auto min = constant_bound(graph, node, 1, -kInfinity);
-      auto max = constant_bound(graph, node, 2, kInfinity);
-      if (!min || !max) return std::nullopt;
-      bounds = {*min, *max};
-    }
-  } else {
-    return std::nullopt;
-  }
-  if (!(bounds.min <= bounds.max)) return std::nullopt;
-  return bounds;
+  const std::int64_t opset = graph.onnx_opset();
+  return passes::activation_bounds(node, opset != 0 && opset < 11,
+                                   [&](std::string_view name) -> const Tensor* {
+                                     auto it = graph.initializers.find(name);
+                                     return it == graph.initializers.end() ? nullptr : &it->second;
+                                   });
 }
 
 // The fused op a producer becomes, or empty when it cannot take an activation.

@@ -12,6 +12,7 @@
 #include <optional>
 #include <set>
 
+#include "activation_bounds.h"
 #include "edgebench/engine/fused_ops.h"
 #include "edgebench/passes/pass.h"
 
@@ -59,11 +60,6 @@ std::int64_t quantize_float(float value, float scale, std::int64_t zero_point, D
   const double q = round_half_even(static_cast<double>(value / scale)) + zero_point;
   return static_cast<std::int64_t>(std::clamp(q, lo, hi));
 }
-
-struct Bounds {
-  float min = -kInfinity;
-  float max = kInfinity;
-};
 
 // Read-only facts about the graph, taken once per sweep, and the names in use (for new ones).
 class GraphIndex {
@@ -299,37 +295,11 @@ std::optional<WeightQuant> weight_params(const GraphIndex& index, const ir::Node
   return w;
 }
 
-// The interval a Relu or a Clip with constant bounds clamps to.
+// The interval a Relu or a Clip with constant bounds (initializers or Constant nodes) clamps to.
 std::optional<Bounds> activation_bounds(const GraphIndex& index, const ir::Node& node,
                                         std::int64_t opset) {
-  if (node.outputs.size() != 1 || !node.has_input(0)) return std::nullopt;
-  Bounds bounds;
-  if (is_onnx_op(node, "Relu") && node.inputs.size() == 1) {
-    bounds.min = 0.0f;
-  } else if (is_onnx_op(node, "Clip")) {
-    if (opset < 11) {
-      if (node.inputs.size() != 1) return std::nullopt;
-      auto min = node.attributes.get_float("min", -kInfinity);
-      auto max = node.attributes.get_float("max", kInfinity);
-      if (!min.is_ok() || !max.is_ok()) return std::nullopt;
-      bounds = {*min, *max};
-    } else {
-      if (node.inputs.size() > 3) return std::nullopt;
-      float* targets[] = {&bounds.min, &bounds.max};
-      for (std::size_t i = 1; i < 3; ++i) {
-        if (!node.has_input(i)) continue;
-        const Tensor* t = index.constant(node.inputs[i]);
-        if (t == nullptr || t->dtype() != DType::kFloat32 || t->element_count() != 1) {
-          return std::nullopt;
-        }
-        *targets[i - 1] = t->data<float>()[0];
-      }
-    }
-  } else {
-    return std::nullopt;
-  }
-  if (!(bounds.min <= bounds.max)) return std::nullopt;
-  return bounds;
+  return passes::activation_bounds(node, opset < 11,
+                                   [&](std::string_view name) { return index.constant(name); });
 }
 
 std::optional<Bounds> fused_conv_bounds(const ir::Node& node) {
