@@ -516,29 +516,50 @@ Status Plan::run_dynamic(std::span<const Tensor> inputs, std::span<Tensor> outpu
   return Status::ok();
 }
 
+namespace {
+
+// The inputs of a single-node call as inference and kernels see them.
+struct NodeInputs {
+  std::vector<TensorType> type_storage;
+  std::vector<const TensorType*> types;
+  std::vector<const Tensor*> values;
+
+  explicit NodeInputs(std::span<const Tensor> inputs)
+      : type_storage(inputs.size()), types(inputs.size(), nullptr), values(inputs.size(), nullptr) {
+    for (std::size_t i = 0; i < inputs.size(); ++i) {
+      if (!inputs[i].defined()) continue;
+      type_storage[i] = {inputs[i].dtype(), inputs[i].shape()};
+      types[i] = &type_storage[i];
+      values[i] = &inputs[i];
+    }
+  }
+};
+
+}  // namespace
+
+Result<std::vector<TensorType>> infer_node(const OpKernel& kernel, const ir::Node& node,
+                                           std::int64_t opset, std::span<const Tensor> inputs) {
+  const NodeInputs bound(inputs);
+  InferContext ictx(node, opset, bound.types, bound.values);
+  EB_RETURN_IF_ERROR(kernel.infer(ictx));
+  return ictx.outputs();
+}
+
 Result<std::vector<Tensor>> run_node(const ir::Node& node, std::int64_t opset,
                                      std::span<const Tensor> inputs, const Registry& registry) {
   EB_ASSIGN_OR_RETURN(auto kernel, registry.create_kernel(node, opset));
-  std::vector<TensorType> type_storage(inputs.size());
-  std::vector<const TensorType*> types(inputs.size(), nullptr);
-  std::vector<const Tensor*> values(inputs.size(), nullptr);
-  for (std::size_t i = 0; i < inputs.size(); ++i) {
-    if (!inputs[i].defined()) continue;
-    type_storage[i] = {inputs[i].dtype(), inputs[i].shape()};
-    types[i] = &type_storage[i];
-    values[i] = &inputs[i];
-  }
-  InferContext ictx(node, opset, types, values);
-  EB_RETURN_IF_ERROR(kernel->infer(ictx));
+  EB_ASSIGN_OR_RETURN(const std::vector<TensorType> types,
+                      infer_node(*kernel, node, opset, inputs));
   std::vector<Tensor> results(node.outputs.size());
   std::vector<Tensor*> out_ptrs(node.outputs.size(), nullptr);
   for (std::size_t o = 0; o < node.outputs.size(); ++o) {
-    const TensorType& t = ictx.outputs()[o];
+    const TensorType& t = types[o];
     if (node.outputs[o].empty() || t.dtype == DType::kUndefined) continue;
     EB_ASSIGN_OR_RETURN(results[o], Tensor::allocate(t.dtype, t.shape));
     out_ptrs[o] = &results[o];
   }
-  KernelContext kctx(values, out_ptrs);
+  const NodeInputs bound(inputs);
+  KernelContext kctx(bound.values, out_ptrs);
   EB_RETURN_IF_ERROR(kernel->run(kctx).with_context(node.describe()));
   return results;
 }

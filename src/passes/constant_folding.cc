@@ -72,21 +72,12 @@ class ConstantFolding final : public Pass {
                 const engine::Registry& registry) const {
     auto kernel = registry.create_kernel(node, opset);
     if (!kernel.is_ok()) return false;
-    std::vector<engine::TensorType> type_storage(inputs.size());
-    std::vector<const engine::TensorType*> types(inputs.size(), nullptr);
-    std::vector<const Tensor*> values(inputs.size(), nullptr);
-    for (std::size_t i = 0; i < inputs.size(); ++i) {
-      if (!inputs[i].defined()) continue;
-      type_storage[i] = {inputs[i].dtype(), inputs[i].shape()};
-      types[i] = &type_storage[i];
-      values[i] = &inputs[i];
-    }
-    engine::InferContext ctx(node, opset, types, values);
-    if (!(*kernel)->infer(ctx).is_ok()) return false;
+    auto types = engine::infer_node(**kernel, node, opset, inputs);
+    if (!types.is_ok()) return false;
     std::uint64_t total = 0;
     for (std::size_t o = 0; o < node.outputs.size(); ++o) {
       if (node.outputs[o].empty()) continue;
-      const engine::TensorType& t = ctx.outputs()[o];
+      const engine::TensorType& t = (*types)[o];
       if (t.dtype == DType::kUndefined) return false;
       auto bytes = checked_byte_size(t.dtype, t.shape);
       if (!bytes.is_ok()) return false;

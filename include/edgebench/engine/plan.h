@@ -140,6 +140,12 @@ class Plan {
   NodeObserver* observer_ = nullptr;
 };
 
+// Infers the output types of a single node from concrete input tensors (an undefined Tensor
+// marks an absent optional input), with `kernel` created for that node. Outputs without a name
+// keep an undefined dtype.
+Result<std::vector<TensorType>> infer_node(const OpKernel& kernel, const ir::Node& node,
+                                           std::int64_t opset, std::span<const Tensor> inputs);
+
 // Runs a single node eagerly on the given inputs (an undefined Tensor marks an absent
 // optional input). For tests and constant folding.
 Result<std::vector<Tensor>> run_node(const ir::Node& node, std::int64_t opset,
