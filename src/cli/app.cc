@@ -8,6 +8,7 @@
 #include "commands.h"
 #include "common.h"
 #include "edgebench/gen/generators.h"
+#include "optimize_commands.h"
 #include "results_commands.h"
 
 namespace edgebench::cli {
@@ -164,6 +165,8 @@ int main_entry(int argc, char** argv) {
   compare_cmd->add_option("--markdown", compare.markdown_path, "Write the table as Markdown");
   compare_cmd->add_option("--html", compare.html_path, "Write the table as an HTML page");
 
+  const auto run_optimize_command = add_optimize_commands(app);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -187,6 +190,7 @@ int main_entry(int argc, char** argv) {
   if (*results_show_cmd) return run_results_show(results_show);
   if (*results_export_cmd) return run_results_export(results_export);
   if (*compare_cmd) return run_compare(compare);
+  if (std::optional<int> code = run_optimize_command()) return *code;
   return kExitBadInput;
 }
 
