@@ -475,6 +475,12 @@ class QdqFusion final : public Pass {
     const std::optional<WeightQuant> w =
         weight_params(index, *w_dq, opset, conv ? 0 : 1, conv ? 3 : 2);
     if (!w || (matmul && w->data->rank() != 2)) return std::nullopt;
+    // A Conv over a single input channel (a grayscale first layer) stays float: integer
+    // kernels pad each kernel tap's reduction to 8 or 16 channels, which makes them several
+    // times slower there than the float kernel; DQ -> Conv -> Q keeps the numerics.
+    if (conv && w->data->dim(1) == 1 && op.attributes.get_int("group", 1).value_or(1) == 1) {
+      return std::nullopt;
+    }
 
     // The activation becomes an integer Clip on the quantized output: Q is monotonic, so
     // Q(clamp(v, lo, hi)) = clamp(Q(v), Q(lo), Q(hi)).

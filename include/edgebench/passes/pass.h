@@ -74,7 +74,8 @@ std::unique_ptr<Pass> make_constant_folding(
 //     DQ(int32 constant) or a float32 constant [M], re-quantized as
 //     round(b * b_scale / (x_scale * w_scale[c])) (kept as is when b_scale is that product).
 //     Relu/Clip bounds may be initializers or Constant nodes; Conv and activation outputs must
-//     be read only by the next node of the pattern.
+//     be read only by the next node of the pattern. A Conv with one input channel and one group
+//     stays float (integer kernels pad each tap's reduction to 8+ channels and lose there).
 //   * Q <- [Relu | Clip] <- MatMul(DQ(a), DQ(b)) with b a constant 2-D matrix becomes
 //     QLinearMatMul (b per tensor, or int8 per column (axis 1) with zero points 0).
 //   * Q <- MaxPool(DQ(x)) (opset 12+, one output) and Q <- Concat(DQ(x1), DQ(x2), ...) (opset
