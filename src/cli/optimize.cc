@@ -68,7 +68,7 @@ Result<std::map<std::string, passes::TensorRange>> calibrate(
           t = &outputs[static_cast<std::size_t>(out - graph.outputs.begin())];
         } else {
           auto p = std::find(probed.begin(), probed.end(), activations[a]);
-          t = &outputs[model.model_outputs() + static_cast<std::size_t>(p - probed.begin())];
+          t = &outputs[model.probe_index(static_cast<std::size_t>(p - probed.begin()))];
         }
       }
       collectors[activations[a]].add(

@@ -44,6 +44,10 @@ Result<ProbedModel> ProbedModel::compile(const ir::Graph& graph,
     }
   }
   EB_RETURN_IF_ERROR(passes::expose_values(probed, values));
+  for (const std::string& v : values) {
+    auto it = std::find(probed.outputs.begin(), probed.outputs.end(), v);
+    model.probe_index_.push_back(static_cast<std::size_t>(it - probed.outputs.begin()));
+  }
   EB_ASSIGN_OR_RETURN(model.backend_, backends::make_backend(backend));
   backends::CompileOptions options;
   options.threads = threads;
@@ -53,7 +57,14 @@ Result<ProbedModel> ProbedModel::compile(const ir::Graph& graph,
 
 Status ProbedModel::run(std::span<const Tensor> sample, std::vector<Tensor>& outputs) {
   outputs.resize(executable_->outputs().size());
-  return executable_->run(sample, outputs);
+  EB_RETURN_IF_ERROR(executable_->run(sample, outputs));
+  for (std::size_t i = 0; i < outputs.size(); ++i) {
+    if (!outputs[i].defined()) {
+      return internal_error(
+          fmt::format("the backend computed no value for '{}'", executable_->outputs()[i].name));
+    }
+  }
+  return Status::ok();
 }
 
 double relative_l2(const Tensor& y, const Tensor& reference) {

@@ -29,11 +29,14 @@ class ProbedModel {
   // Runs one sample; `outputs` holds the model's outputs followed by the probed values.
   Status run(std::span<const Tensor> sample, std::vector<Tensor>& outputs);
   std::size_t model_outputs() const { return model_outputs_; }
+  // Where the i-th of the probed `values` is in `outputs` (a name listed twice is run once).
+  std::size_t probe_index(std::size_t i) const { return probe_index_[i]; }
 
  private:
   std::unique_ptr<backends::Backend> backend_;
   std::unique_ptr<backends::Executable> executable_;
   std::size_t model_outputs_ = 0;
+  std::vector<std::size_t> probe_index_;
 };
 
 // ||y - y_ref||_2 / ||y_ref||_2 (0 when both are 0, infinity when only y_ref is).
