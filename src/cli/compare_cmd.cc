@@ -49,6 +49,26 @@ Result<std::vector<results::Record>> gather(const CompareOptions& options) {
   return records;
 }
 
+int print_variants(const CompareOptions& options, std::span<const results::Record> records) {
+  const results::VariantTable table = results::variant_table(records);
+  fmt::print("{}", results::variant_table_text(table));
+  if (records.size() > 1) fmt::print("(speedup and size ratio against the first row)\n");
+  if (!options.markdown_path.empty()) {
+    const std::string markdown =
+        "# edgebench variants\n\nSpeedup: the first row's p50 over this row's. Size ratio: "
+        "this model file over the first's. Percentiles: nearest-rank on sorted latencies.\n\n" +
+        results::variant_table_markdown(table);
+    const Status written = write_text_file(options.markdown_path, markdown, "Markdown file");
+    if (!written.is_ok()) return report_error(written);
+  }
+  if (!options.html_path.empty()) {
+    const Status written =
+        write_text_file(options.html_path, results::variant_table_html(table), "HTML file");
+    if (!written.is_ok()) return report_error(written);
+  }
+  return kExitOk;
+}
+
 }  // namespace
 
 int run_compare(const CompareOptions& options) {
@@ -63,6 +83,8 @@ int run_compare(const CompareOptions& options) {
         not_found(fmt::format("no results to compare in '{}'",
                               options.db_path.empty() ? kDefaultResultsDb : options.db_path)));
   }
+
+  if (options.variants) return print_variants(options, *records);
 
   const results::Comparison comparison = results::compare_records(*records);
   fmt::print("{}", results::comparison_text(comparison));
