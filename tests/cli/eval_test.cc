@@ -110,7 +110,13 @@ TEST_F(EvalCli, SameModelAsReferenceHasNoError) {
   const CommandResult r =
       eval("--limit 50 --warmup 0 --reference " + kModel + " --json " + path("e.json"));
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  const nlohmann::json q = read_json("e.json")["quality"];
+  const nlohmann::json j = read_json("e.json");
+  // Without warm-up the first timed run is the cold one.
+  EXPECT_EQ(j["scenario"]["warmup_queries"], 0);
+  EXPECT_GT(j["timings"]["first_inference_ms"].get<double>(), 0.0);
+  EXPECT_DOUBLE_EQ(j["timings"]["first_inference_ms"].get<double>(),
+                   j["latencies_ms"][0].get<double>());
+  const nlohmann::json& q = j["quality"];
   EXPECT_EQ(q["relative_error"].get<double>(), 0.0);
   EXPECT_EQ(q["relative_error_max"].get<double>(), 0.0);
   EXPECT_EQ(q["argmax_changed"].get<double>(), 0.0);
@@ -140,6 +146,25 @@ TEST_F(EvalCli, UnlabelledDatasetGivesLatencyAndRelativeError) {
   EXPECT_FALSE(j["quality"].contains("top1"));
   EXPECT_EQ(j["quality"]["relative_error"].get<double>(), 0.0);
   EXPECT_EQ(j["timings"]["latency_ms"]["count"], 6);
+}
+
+TEST_F(EvalCli, DifferentReferenceHasAnError) {
+  // Two dense models with different weights: outputs differ, so the error is well above 0.
+  for (const char* seed : {"1", "2"}) {
+    ASSERT_EQ(edgebench("generate dense --inputs 784 --outputs 10 --seed " + std::string(seed) +
+                        " -o " + path(std::string("s") + seed + ".onnx"))
+                  .exit_code,
+              0);
+  }
+  const CommandResult r =
+      edgebench("eval " + path("s1.onnx") + " --dataset " + kDataset + " --limit 20 --quiet " +
+                "--no-db --reference " + path("s2.onnx") + " --json " + path("e.json"));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const nlohmann::json q = read_json("e.json")["quality"];
+  EXPECT_GT(q["relative_error"].get<double>(), 0.05);
+  EXPECT_GE(q["relative_error_max"].get<double>(), q["relative_error"].get<double>());
+  EXPECT_GT(q["argmax_changed"].get<double>(), 0.0);
+  EXPECT_EQ(q["samples"], 20);
 }
 
 TEST_F(EvalCli, BadInputExitsTwo) {
