@@ -204,8 +204,12 @@ Grid variant_grid(const VariantTable& table) {
   return grid;
 }
 
+// Two decimals, but three significant digits for ratios that two decimals would show as 0.00x
+// (the reference kernels can be hundreds of times slower than the fast path).
 std::string ratio_cell(const std::optional<double>& ratio) {
-  return ratio ? fmt::format("{:.2f}x", *ratio) : "-";
+  if (!ratio) return "-";
+  if (*ratio != 0 && std::fabs(*ratio) < 0.01) return fmt::format("{:.3g}x", *ratio);
+  return fmt::format("{:.2f}x", *ratio);
 }
 
 // a / b when both are present, finite and b is not 0.

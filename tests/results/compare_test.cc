@@ -220,6 +220,14 @@ TEST(ResultsVariantTable, NoLatenciesNoSpeedup) {
   EXPECT_TRUE(variant_table({}).rows.empty());
 }
 
+TEST(ResultsVariantTable, SmallRatiosKeepThreeDigits) {
+  const std::vector<Record> records = {variant("fast", "/a.onnx", 1000, 0.05),
+                                       variant("slow", "/b.onnx", 1, 23.4)};
+  const VariantTable t = variant_table(records);
+  EXPECT_EQ(t.rows[1].cells[4], "0.00214x");  // 0.05 / 23.4
+  EXPECT_EQ(t.rows[1].cells[5], "0.001x");    // 1 / 1000
+}
+
 TEST(ResultsVariantTable, TextMarkdownAndHtml) {
   const std::vector<Record> records = {variant("fp32 | base", "/a.onnx", 2048, 10.0),
                                        variant("<int8>", "/b.onnx", 1024, 5.0)};
