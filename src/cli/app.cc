@@ -88,6 +88,32 @@ int main_entry(int argc, char** argv) {
                         "Where to read RAPL energy counters (default /sys/class/powercap)");
   bench_cmd->add_flag("--quiet", bench.quiet, "No progress line");
 
+  EvalOptions eval;
+  CLI::App* eval_cmd = app.add_subcommand(
+      "eval", "Output quality on a dataset (top-k, P/R/F1, MSE, error vs a reference) + latency");
+  eval_cmd->add_option("MODEL", eval.model, "ONNX model file")->required();
+  eval_cmd
+      ->add_option("--dataset", eval.dataset,
+                   "fashion-mnist:DIR[:train|test], npy:DIR, onnx-test:DIR or random:SEED")
+      ->required();
+  eval_cmd->add_option("--limit", eval.limit, "At most N samples (default: all)");
+  eval_cmd->add_option("--backend", eval.backend, "native | native-ref | null")
+      ->default_val("native");
+  eval_cmd->add_option("--threads", eval.threads, "Worker threads (1 = no extra threads)")
+      ->default_val(1);
+  eval_cmd->add_option("--reference", eval.reference,
+                       "Reference model run on the same samples (relative error, argmax changes)");
+  eval_cmd->add_option("--reference-backend", eval.reference_backend, "Backend of the reference")
+      ->default_val("native");
+  eval_cmd->add_option("--warmup", eval.warmup, "Untimed runs before the timed pass")
+      ->default_val(3);
+  eval_cmd->add_option("--json", eval.json_path, "Write the result record as JSON");
+  eval_cmd->add_option("--db", eval.db_path, "Results store (SQLite)")
+      ->default_val(kDefaultResultsDb);
+  eval_cmd->add_flag("--no-db", eval.no_db, "Do not store the result");
+  eval_cmd->add_option("--label", eval.label, "Free text stored with the result");
+  eval_cmd->add_flag("--quiet", eval.quiet, "No progress line");
+
   ConformanceOptions conf;
   CLI::App* conf_cmd = app.add_subcommand(
       "conformance", "Run ONNX backend test folders and write a support grid per op");
@@ -164,6 +190,9 @@ int main_entry(int argc, char** argv) {
       ->default_val(5);
   compare_cmd->add_option("--markdown", compare.markdown_path, "Write the table as Markdown");
   compare_cmd->add_option("--html", compare.html_path, "Write the table as an HTML page");
+  compare_cmd->add_flag("--variants", compare.variants,
+                        "One row per result: size, quality, p50, speedup and size ratio against "
+                        "the first");
 
   const auto run_optimize_command = add_optimize_commands(app);
 
@@ -184,6 +213,7 @@ int main_entry(int argc, char** argv) {
   if (*run_cmd) return run_run(run);
   if (*conf_cmd) return run_conformance(conf);
   if (*bench_cmd) return run_bench(bench);
+  if (*eval_cmd) return run_eval(eval);
   if (*gen_conv) return run_generate_conv(conv, conv_out);
   if (*gen_dense) return run_generate_dense(dense, dense_out);
   if (*results_list_cmd) return run_results_list(results_list);

@@ -12,18 +12,12 @@
 #include "commands.h"
 #include "common.h"
 #include "edgebench/backends/backend.h"
-#include "edgebench/core/hash.h"
 #include "edgebench/core/npy.h"
 #include "edgebench/data/dataset.h"
 #include "edgebench/engine/plan.h"
-#include "edgebench/ir/stats.h"
 #include "edgebench/measure/profiler.h"
 #include "edgebench/measure/resources.h"
 #include "edgebench/measure/scenario.h"
-#include "edgebench/results/ids.h"
-#include "edgebench/results/io.h"
-#include "edgebench/results/store.h"
-#include "host_info.h"
 
 namespace edgebench::cli {
 
@@ -35,29 +29,12 @@ double ms_since(Clock::time_point start) {
   return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
 }
 
-// Parameters and MACs of the model as the engine sees it (best effort: unknown parts count 0).
-void describe_model(const ir::Graph& graph, const std::string& path, results::ModelInfo& model) {
-  model.path = path;
-  model.name = std::filesystem::path(path).stem().string();
-  auto sha = sha256_file(path);
-  model.sha256 = sha.is_ok() ? *sha : "";
-  auto analysis = engine::analyze_graph(graph, engine::builtin_registry());
-  ir::Graph annotated = graph;
-  if (analysis.is_ok()) engine::annotate_types(annotated, analysis->types);
-  const ir::GraphStats stats = ir::compute_stats(annotated);
-  model.params = stats.params_total;
-  model.params_bytes = stats.params_bytes;
-  model.macs = stats.macs_total;
-}
-
 // Samples from a dataset spec (data::open_dataset), at most `limit` of them (0: all).
 Result<std::vector<std::vector<Tensor>>> load_dataset_samples(const backends::Executable& exe,
                                                               const std::string& spec,
                                                               std::uint64_t random_count,
                                                               std::uint64_t limit) {
-  std::vector<data::InputSpec> inputs;
-  for (const backends::TensorSpec& s : exe.inputs()) inputs.push_back({s.name, s.dtype, s.shape});
-  EB_ASSIGN_OR_RETURN(auto dataset, data::open_dataset(spec, inputs, random_count));
+  EB_ASSIGN_OR_RETURN(auto dataset, data::open_dataset(spec, dataset_inputs(exe), random_count));
   std::size_t count = dataset->size();
   if (limit > 0) count = std::min<std::size_t>(count, limit);
   std::vector<std::vector<Tensor>> samples;
@@ -170,12 +147,8 @@ int run_bench(const BenchOptions& options) {
   }
 
   // Open the store first: a bad --db path should fail before minutes of measurement.
-  std::optional<results::Store> store;
-  if (!options.no_db) {
-    auto opened = results::Store::open(options.db_path);
-    if (!opened.is_ok()) return report_error(opened.status());
-    store.emplace(std::move(opened).value());
-  }
+  auto store = open_result_store(options.no_db, options.db_path);
+  if (!store.is_ok()) return report_error(store.status());
 
   // Phase 1: load + compile.
   const auto init_start = Clock::now();
@@ -198,14 +171,8 @@ int run_bench(const BenchOptions& options) {
   }
   const double init_ms = ms_since(init_start);
 
-  results::Record record;
-  results::stamp_new_record(record);
-  record.command = "bench";
-  record.label = options.label;
-  describe_model(*graph, options.model, record.model);
-  record.backend.name = (*backend)->name();
-  record.backend.threads = options.threads;
-  record.host = collect_host_info();
+  results::Record record = new_result_record("bench", options.label, *graph, options.model,
+                                             (*backend)->name(), options.threads);
   record.timings.init_ms = init_ms;
 
   Result<std::vector<std::vector<Tensor>>> samples = std::vector<std::vector<Tensor>>{};
@@ -254,30 +221,10 @@ int run_bench(const BenchOptions& options) {
     record.profile = std::move(profile).value();
   }
 
-  // Keep records small: beyond kMaxInlineLatencies the raw latencies go to a .npy file.
-  constexpr std::size_t kMaxInlineLatencies = 100000;
-  if (record.latencies_ms.size() > kMaxInlineLatencies) {
-    const std::filesystem::path base = options.json_path.empty()
-                                           ? std::filesystem::path(options.db_path).parent_path()
-                                           : std::filesystem::path(options.json_path).parent_path();
-    const std::filesystem::path path = base / fmt::format("latencies-{}.npy", record.id);
-    Tensor raw =
-        Tensor::zeros(DType::kFloat64, {static_cast<std::int64_t>(record.latencies_ms.size())});
-    std::copy(record.latencies_ms.begin(), record.latencies_ms.end(), raw.data<double>());
-    if (Status st = write_npy(path, raw); !st.is_ok()) return report_error(st);
-    record.latencies_path = path.string();
-    record.latencies_ms.clear();
-  }
-
   print_summary(record);
-  if (!options.json_path.empty()) {
-    if (Status st = results::write_json_file(options.json_path, record); !st.is_ok()) {
-      return report_error(st);
-    }
-  }
-  if (store) {
-    if (Status st = store->add(record); !st.is_ok()) return report_error(st);
-    fmt::print("  stored in {}\n", options.db_path);
+  if (Status st = save_result_record(record, options.json_path, *store, options.db_path);
+      !st.is_ok()) {
+    return report_error(st);
   }
   return record.valid ? kExitOk : kExitCheckFailed;
 }

@@ -56,6 +56,24 @@ struct BenchOptions {
 };
 int run_bench(const BenchOptions& options);
 
+// edgebench eval MODEL --dataset SPEC: quality (and per-sample latency) on a dataset.
+struct EvalOptions {
+  std::string model;
+  std::string dataset;                 // a data::open_dataset spec
+  std::optional<std::uint64_t> limit;  // at most this many samples (absent: all; 0 is an error)
+  std::string backend = "native";
+  int threads = 1;
+  std::string reference;  // a reference model run on the same samples (relative error)
+  std::string reference_backend = "native";
+  std::string json_path;
+  std::string db_path = "edgebench-results.db";
+  bool no_db = false;
+  std::string label;
+  std::uint64_t warmup = 3;  // untimed runs before the timed pass
+  bool quiet = false;
+};
+int run_eval(const EvalOptions& options);
+
 struct ConformanceOptions {
   std::vector<std::string> dirs;
   std::string backend = "native";

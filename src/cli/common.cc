@@ -4,8 +4,16 @@
 
 #include <charconv>
 #include <cstdio>
+#include <filesystem>
 
+#include "edgebench/core/hash.h"
+#include "edgebench/core/npy.h"
+#include "edgebench/engine/plan.h"
+#include "edgebench/ir/stats.h"
 #include "edgebench/onnx/model_io.h"
+#include "edgebench/results/ids.h"
+#include "edgebench/results/io.h"
+#include "host_info.h"
 
 namespace edgebench::cli {
 
@@ -95,6 +103,78 @@ std::string sanitize_file_name(std::string_view name) {
   }
   if (out.empty() || out == "." || out == "..") out = "_" + out;
   return out;
+}
+
+namespace {
+
+// Parameters and MACs of the model as the engine sees it (best effort: unknown parts count 0).
+void describe_model(const ir::Graph& graph, const std::string& path, results::ModelInfo& model) {
+  model.path = path;
+  model.name = std::filesystem::path(path).stem().string();
+  auto sha = sha256_file(path);
+  model.sha256 = sha.is_ok() ? *sha : "";
+  std::error_code ec;
+  const std::uintmax_t size = std::filesystem::file_size(path, ec);
+  model.file_bytes = ec ? 0 : static_cast<std::uint64_t>(size);
+  auto analysis = engine::analyze_graph(graph, engine::builtin_registry());
+  ir::Graph annotated = graph;
+  if (analysis.is_ok()) engine::annotate_types(annotated, analysis->types);
+  const ir::GraphStats stats = ir::compute_stats(annotated);
+  model.params = stats.params_total;
+  model.params_bytes = stats.params_bytes;
+  model.macs = stats.macs_total;
+}
+
+}  // namespace
+
+results::Record new_result_record(std::string_view command, const std::string& label,
+                                  const ir::Graph& graph, const std::string& model_path,
+                                  const std::string& backend_name, int threads) {
+  results::Record record;
+  results::stamp_new_record(record);
+  record.command = std::string(command);
+  record.label = label;
+  describe_model(graph, model_path, record.model);
+  record.backend.name = backend_name;
+  record.backend.threads = threads;
+  record.host = collect_host_info();
+  return record;
+}
+
+Result<std::optional<results::Store>> open_result_store(bool no_db, const std::string& db_path) {
+  if (no_db) return std::optional<results::Store>();
+  EB_ASSIGN_OR_RETURN(results::Store store, results::Store::open(db_path));
+  return std::optional<results::Store>(std::move(store));
+}
+
+Status save_result_record(results::Record& record, const std::string& json_path,
+                          std::optional<results::Store>& store, const std::string& db_path) {
+  // Keep records small: beyond kMaxInlineLatencies the raw latencies go to a .npy file.
+  constexpr std::size_t kMaxInlineLatencies = 100000;
+  if (record.latencies_ms.size() > kMaxInlineLatencies) {
+    const std::filesystem::path base = json_path.empty()
+                                           ? std::filesystem::path(db_path).parent_path()
+                                           : std::filesystem::path(json_path).parent_path();
+    const std::filesystem::path path = base / fmt::format("latencies-{}.npy", record.id);
+    Tensor raw =
+        Tensor::zeros(DType::kFloat64, {static_cast<std::int64_t>(record.latencies_ms.size())});
+    std::copy(record.latencies_ms.begin(), record.latencies_ms.end(), raw.data<double>());
+    EB_RETURN_IF_ERROR(write_npy(path, raw));
+    record.latencies_path = path.string();
+    record.latencies_ms.clear();
+  }
+  if (!json_path.empty()) EB_RETURN_IF_ERROR(results::write_json_file(json_path, record));
+  if (store) {
+    EB_RETURN_IF_ERROR(store->add(record));
+    fmt::print("  stored in {}\n", db_path);
+  }
+  return Status::ok();
+}
+
+std::vector<data::InputSpec> dataset_inputs(const backends::Executable& exe) {
+  std::vector<data::InputSpec> inputs;
+  for (const backends::TensorSpec& s : exe.inputs()) inputs.push_back({s.name, s.dtype, s.shape});
+  return inputs;
 }
 
 }  // namespace edgebench::cli

@@ -4,14 +4,19 @@
 #include <cstdint>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "edgebench/backends/backend.h"
 #include "edgebench/core/status.h"
 #include "edgebench/core/tensor.h"
+#include "edgebench/data/dataset.h"
 #include "edgebench/engine/plan.h"
 #include "edgebench/ir/graph.h"
+#include "edgebench/results/result.h"
+#include "edgebench/results/store.h"
 
 namespace edgebench::cli {
 
@@ -42,5 +47,26 @@ std::string human_bytes(double bytes);
 
 // Characters outside [A-Za-z0-9._-] become '_' (file names for outputs).
 std::string sanitize_file_name(std::string_view name);
+
+// Result records of the measuring commands (bench, eval).
+
+// A new record (fresh id and time stamp) for `command` with the model (path, name, file size,
+// sha256, parameters, MACs), the backend and the host filled in.
+results::Record new_result_record(std::string_view command, const std::string& label,
+                                  const ir::Graph& graph, const std::string& model_path,
+                                  const std::string& backend_name, int threads);
+
+// The store a command adds its result to: none with --no-db, else --db opened (created if
+// missing). Opened before any measurement, so that a bad path fails early.
+Result<std::optional<results::Store>> open_result_store(bool no_db, const std::string& db_path);
+
+// Writes the record as JSON (when json_path is set) and adds it to the store (when there is
+// one). Beyond 100000 raw latencies, they go to a float64 .npy file beside the JSON file (or
+// the store) and the record names it instead of holding them.
+Status save_result_record(results::Record& record, const std::string& json_path,
+                          std::optional<results::Store>& store, const std::string& db_path);
+
+// The model inputs a dataset has to feed, from a compiled executable.
+std::vector<data::InputSpec> dataset_inputs(const backends::Executable& exe);
 
 }  // namespace edgebench::cli

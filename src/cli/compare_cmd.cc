@@ -1,8 +1,9 @@
-// edgebench compare RESULT.json... | --db FILE [--ids ID...]
+// edgebench compare RESULT.json... | --db FILE [--ids ID...] [--variants]
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <fstream>
+#include <span>
 
 #include "common.h"
 #include "edgebench/results/compare.h"
@@ -49,6 +50,39 @@ Result<std::vector<results::Record>> gather(const CompareOptions& options) {
   return records;
 }
 
+// The table in the three forms compare writes: text, a Markdown document, an HTML page.
+struct Rendered {
+  std::string text;
+  std::string markdown;
+  std::string html;
+};
+
+Rendered render_variants(std::span<const results::Record> records) {
+  const results::VariantTable table = results::variant_table(records);
+  Rendered out;
+  out.text = results::variant_table_text(table);
+  if (records.size() > 1) out.text += "(speedup and size ratio against the first row)\n";
+  out.markdown =
+      "# edgebench variants\n\nSpeedup: the first row's p50 over this row's. Size ratio: "
+      "this model file over the first's. Percentiles: nearest-rank on sorted latencies.\n\n" +
+      results::variant_table_markdown(table);
+  out.html = results::variant_table_html(table);
+  return out;
+}
+
+Rendered render_comparison(std::span<const results::Record> records) {
+  const results::Comparison comparison = results::compare_records(records);
+  Rendered out;
+  out.text = results::comparison_text(comparison);
+  if (records.size() > 1) out.text += "(ratios against the first column)\n";
+  out.markdown =
+      "# edgebench comparison\n\nRatios are against the first result. "
+      "Percentiles: nearest-rank on sorted latencies.\n\n" +
+      results::comparison_markdown(comparison);
+  out.html = results::comparison_html(comparison);
+  return out;
+}
+
 }  // namespace
 
 int run_compare(const CompareOptions& options) {
@@ -64,21 +98,16 @@ int run_compare(const CompareOptions& options) {
                               options.db_path.empty() ? kDefaultResultsDb : options.db_path)));
   }
 
-  const results::Comparison comparison = results::compare_records(*records);
-  fmt::print("{}", results::comparison_text(comparison));
-  if (records->size() > 1) fmt::print("(ratios against the first column)\n");
-
+  const Rendered rendered =
+      options.variants ? render_variants(*records) : render_comparison(*records);
+  fmt::print("{}", rendered.text);
   if (!options.markdown_path.empty()) {
-    const std::string markdown =
-        "# edgebench comparison\n\nRatios are against the first result. "
-        "Percentiles: nearest-rank on sorted latencies.\n\n" +
-        results::comparison_markdown(comparison);
-    const Status written = write_text_file(options.markdown_path, markdown, "Markdown file");
+    const Status written =
+        write_text_file(options.markdown_path, rendered.markdown, "Markdown file");
     if (!written.is_ok()) return report_error(written);
   }
   if (!options.html_path.empty()) {
-    const Status written =
-        write_text_file(options.html_path, results::comparison_html(comparison), "HTML file");
+    const Status written = write_text_file(options.html_path, rendered.html, "HTML file");
     if (!written.is_ok()) return report_error(written);
   }
   return kExitOk;

@@ -39,11 +39,12 @@ struct ResultsExportOptions {
 int run_results_export(const ResultsExportOptions& options);
 
 // edgebench compare RESULT.json... | --db FILE [--ids ID...] [--limit N] [--markdown FILE]
-//                   [--html FILE]
+//                   [--html FILE] [--variants]
 // Columns come from the files (a .jsonl file gives all its records) and then from --ids in
 // the store (--db, or the default store when only --ids is given). With --db and neither
 // files nor ids: the newest --limit results of the store, oldest first. Ratios are against the
-// first column.
+// first column. --variants: one row per result instead (size, quality, p50, speedup and size
+// ratio against the first row).
 struct CompareOptions {
   std::vector<std::string> result_files;
   std::string db_path;  // empty: no store unless --ids is given
@@ -51,6 +52,7 @@ struct CompareOptions {
   std::uint64_t limit = 5;
   std::string markdown_path;
   std::string html_path;
+  bool variants = false;
 };
 int run_compare(const CompareOptions& options);
 

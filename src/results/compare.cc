@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <functional>
 #include <set>
 
@@ -117,6 +118,114 @@ std::string html_escape(const std::string& text) {
   return out;
 }
 
+// A table as rows of cells, the header first; the first column is left-aligned, the rest
+// right-aligned (Markdown, HTML) or padded (text).
+using Grid = std::vector<std::vector<std::string>>;
+
+std::string grid_text(const Grid& grid) {
+  std::vector<std::size_t> widths;
+  for (const std::vector<std::string>& row : grid) {
+    if (widths.size() < row.size()) widths.resize(row.size(), 0);
+    for (std::size_t i = 0; i < row.size(); ++i) {
+      widths[i] = std::max(widths[i], display_width(row[i]));
+    }
+  }
+  auto line = [&](const std::vector<std::string>& cells) {
+    std::string out;
+    for (std::size_t i = 0; i < cells.size(); ++i)
+      out += (i ? "  " : "") + pad(cells[i], widths[i]);
+    while (!out.empty() && out.back() == ' ') out.pop_back();
+    return out + "\n";
+  };
+  if (grid.empty()) return "";
+  std::string out = line(grid.front());
+  std::size_t total = 0;
+  for (std::size_t i = 0; i < widths.size(); ++i) total += (i ? 2 : 0) + widths[i];
+  out += std::string(total, '-') + "\n";
+  for (std::size_t r = 1; r < grid.size(); ++r) out += line(grid[r]);
+  return out;
+}
+
+std::string grid_markdown(const Grid& grid) {
+  if (grid.empty()) return "";
+  auto line = [](const std::vector<std::string>& cells) {
+    std::string out = "|";
+    for (const std::string& cell : cells) out += " " + markdown_cell(cell) + " |";
+    return out + "\n";
+  };
+  std::string out = line(grid.front()) + "|---|";
+  for (std::size_t i = 1; i < grid.front().size(); ++i) out += "---:|";
+  out += "\n";
+  for (std::size_t r = 1; r < grid.size(); ++r) out += line(grid[r]);
+  return out;
+}
+
+std::string grid_html(const std::string& title, const std::string& note, const Grid& grid) {
+  std::string out =
+      "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+      "<title>" +
+      html_escape(title) +
+      "</title>\n<style>\n"
+      "body{font-family:system-ui,sans-serif;margin:2em}\n"
+      "table{border-collapse:collapse}\n"
+      "th,td{border:1px solid #ccc;padding:4px 8px;text-align:right;white-space:nowrap}\n"
+      "th:first-child,td:first-child{text-align:left}\n"
+      "thead th{background:#f3f3f3}\n"
+      "</style>\n</head>\n<body>\n<h1>" +
+      html_escape(title) + "</h1>\n<p>" + html_escape(note) + "</p>\n<table>\n<thead><tr>";
+  if (!grid.empty()) {
+    for (const std::string& c : grid.front()) out += "<th>" + html_escape(c) + "</th>";
+  }
+  out += "</tr></thead>\n<tbody>\n";
+  for (std::size_t r = 1; r < grid.size(); ++r) {
+    out += "<tr>";
+    for (const std::string& cell : grid[r]) out += "<td>" + html_escape(cell) + "</td>";
+    out += "</tr>\n";
+  }
+  out += "</tbody>\n</table>\n</body>\n</html>\n";
+  return out;
+}
+
+Grid comparison_grid(const Comparison& comparison) {
+  Grid grid;
+  grid.push_back({"metric"});
+  for (const std::string& c : comparison.columns) grid.back().push_back(c);
+  for (const ComparisonRow& row : comparison.rows) {
+    grid.push_back({row.metric});
+    for (const std::string& cell : row.cells) grid.back().push_back(cell);
+  }
+  return grid;
+}
+
+Grid variant_grid(const VariantTable& table) {
+  Grid grid;
+  grid.push_back(table.columns);
+  for (const VariantRow& row : table.rows) grid.push_back(row.cells);
+  return grid;
+}
+
+// Two decimals, but three significant digits for ratios that two decimals would show as 0.00x
+// (the reference kernels can be hundreds of times slower than the fast path).
+std::string ratio_cell(const std::optional<double>& ratio) {
+  if (!ratio) return "-";
+  if (*ratio != 0 && std::fabs(*ratio) < 0.01) return fmt::format("{:.3g}x", *ratio);
+  return fmt::format("{:.2f}x", *ratio);
+}
+
+// a / b when both are present, finite and b is not 0.
+std::optional<double> ratio_of(const std::optional<double>& a, const std::optional<double>& b) {
+  if (!a || !b || *b == 0 || !std::isfinite(*a) || !std::isfinite(*b)) return std::nullopt;
+  return *a / *b;
+}
+
+std::optional<double> quality_number(const Record& r, const char* key) {
+  if (!r.quality.is_object()) return std::nullopt;
+  auto it = r.quality.find(key);
+  if (it == r.quality.end() || !it->is_number()) return std::nullopt;
+  const double v = it->get<double>();
+  return std::isnan(v) ? std::nullopt : std::optional<double>(v);
+}
+
 }  // namespace
 
 std::string format_figure(double value, const std::string& unit) {
@@ -211,68 +320,75 @@ Comparison compare_records(std::span<const Record> records) {
 }
 
 std::string comparison_text(const Comparison& comparison) {
-  std::vector<std::size_t> widths(comparison.columns.size() + 1, 0);
-  widths[0] = display_width("metric");
-  for (std::size_t i = 0; i < comparison.columns.size(); ++i) {
-    widths[i + 1] = display_width(comparison.columns[i]);
-  }
-  for (const ComparisonRow& row : comparison.rows) {
-    widths[0] = std::max(widths[0], display_width(row.metric));
-    for (std::size_t i = 0; i < row.cells.size() && i + 1 < widths.size(); ++i) {
-      widths[i + 1] = std::max(widths[i + 1], display_width(row.cells[i]));
-    }
-  }
-  auto line = [&](const std::string& first, const std::vector<std::string>& cells) {
-    std::string out = pad(first, widths[0]);
-    for (std::size_t i = 0; i < cells.size() && i + 1 < widths.size(); ++i) {
-      out += "  " + pad(cells[i], widths[i + 1]);
-    }
-    while (!out.empty() && out.back() == ' ') out.pop_back();
-    return out + "\n";
-  };
-  std::string out = line("metric", comparison.columns);
-  std::size_t total = widths[0];
-  for (std::size_t i = 1; i < widths.size(); ++i) total += 2 + widths[i];
-  out += std::string(total, '-') + "\n";
-  for (const ComparisonRow& row : comparison.rows) out += line(row.metric, row.cells);
-  return out;
+  return grid_text(comparison_grid(comparison));
 }
 
 std::string comparison_markdown(const Comparison& comparison) {
-  std::string out = "| metric |";
-  for (const std::string& c : comparison.columns) out += " " + markdown_cell(c) + " |";
-  out += "\n|---|";
-  for (std::size_t i = 0; i < comparison.columns.size(); ++i) out += "---:|";
-  out += "\n";
-  for (const ComparisonRow& row : comparison.rows) {
-    out += "| " + markdown_cell(row.metric) + " |";
-    for (const std::string& cell : row.cells) out += " " + markdown_cell(cell) + " |";
-    out += "\n";
-  }
-  return out;
+  return grid_markdown(comparison_grid(comparison));
 }
 
 std::string comparison_html(const Comparison& comparison) {
-  std::string out =
-      "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-      "<title>edgebench comparison</title>\n<style>\n"
-      "body{font-family:system-ui,sans-serif;margin:2em}\n"
-      "table{border-collapse:collapse}\n"
-      "th,td{border:1px solid #ccc;padding:4px 8px;text-align:right;white-space:nowrap}\n"
-      "th:first-child,td:first-child{text-align:left}\n"
-      "thead th{background:#f3f3f3}\n"
-      "</style>\n</head>\n<body>\n<h1>edgebench comparison</h1>\n"
-      "<p>Ratios are against the first result. Percentiles: nearest-rank on sorted "
-      "latencies.</p>\n<table>\n<thead><tr><th>metric</th>";
-  for (const std::string& c : comparison.columns) out += "<th>" + html_escape(c) + "</th>";
-  out += "</tr></thead>\n<tbody>\n";
-  for (const ComparisonRow& row : comparison.rows) {
-    out += "<tr><td>" + html_escape(row.metric) + "</td>";
-    for (const std::string& cell : row.cells) out += "<td>" + html_escape(cell) + "</td>";
-    out += "</tr>\n";
+  return grid_html("edgebench comparison",
+                   "Ratios are against the first result. Percentiles: nearest-rank on sorted "
+                   "latencies.",
+                   comparison_grid(comparison));
+}
+
+VariantTable variant_table(std::span<const Record> records) {
+  VariantTable table;
+  table.columns = {"variant", "size", "quality", "p50", "speedup", "size ratio"};
+  for (const Record& r : records) {
+    VariantRow row;
+    if (!r.label.empty()) {
+      row.name = r.label;
+    } else if (!r.model.path.empty()) {
+      row.name = std::filesystem::path(r.model.path).filename().string();
+    } else {
+      row.name = r.model.name;
+    }
+    if (r.model.file_bytes > 0) row.file_bytes = static_cast<double>(r.model.file_bytes);
+    if (auto top1 = quality_number(r, "top1")) {
+      row.quality_metric = "top1";
+      row.quality = top1;
+    } else if (auto mse = quality_number(r, "mse")) {
+      row.quality_metric = "mse";
+      row.quality = mse;
+    }
+    if (r.timings.latency.count > 0 && std::isfinite(r.timings.latency.p50)) {
+      row.p50_ms = r.timings.latency.p50;
+    }
+    table.rows.push_back(std::move(row));
   }
-  out += "</tbody>\n</table>\n</body>\n</html>\n";
-  return out;
+  if (table.rows.empty()) return table;
+  const VariantRow& first = table.rows.front();
+  const std::optional<double> base_p50 = first.p50_ms, base_bytes = first.file_bytes;
+  for (VariantRow& row : table.rows) {
+    row.speedup = ratio_of(base_p50, row.p50_ms);
+    row.size_ratio = ratio_of(row.file_bytes, base_bytes);
+    std::string quality = "-";
+    if (row.quality_metric == "top1") quality = fmt::format("{:.2f}%", 100.0 * *row.quality);
+    if (row.quality_metric == "mse") quality = "mse " + format_number(*row.quality);
+    row.cells = {row.name,
+                 row.file_bytes ? format_figure(*row.file_bytes, "B") : "-",
+                 quality,
+                 row.p50_ms ? format_figure(*row.p50_ms, "ms") : "-",
+                 ratio_cell(row.speedup),
+                 ratio_cell(row.size_ratio)};
+  }
+  return table;
+}
+
+std::string variant_table_text(const VariantTable& table) { return grid_text(variant_grid(table)); }
+
+std::string variant_table_markdown(const VariantTable& table) {
+  return grid_markdown(variant_grid(table));
+}
+
+std::string variant_table_html(const VariantTable& table) {
+  return grid_html("edgebench variants",
+                   "Speedup: the first row's p50 over this row's. Size ratio: this model file "
+                   "over the first's. Percentiles: nearest-rank on sorted latencies.",
+                   variant_grid(table));
 }
 
 }  // namespace edgebench::results

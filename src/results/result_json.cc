@@ -274,7 +274,8 @@ ordered_json to_ordered_json(const Record& record) {
                 {"sha256", m.sha256},
                 {"params", m.params},
                 {"params_bytes", m.params_bytes},
-                {"macs", m.macs}};
+                {"macs", m.macs},
+                {"file_bytes", m.file_bytes}};
 
   j["backend"] = {{"name", record.backend.name},
                   {"threads", record.backend.threads},
@@ -396,6 +397,7 @@ Result<Record> from_json(const nlohmann::json& j) {
     r.unsigned_integer("params", record.model.params, Need::kOptional);
     r.unsigned_integer("params_bytes", record.model.params_bytes, Need::kOptional);
     r.unsigned_integer("macs", record.model.macs, Need::kOptional);
+    r.unsigned_integer("file_bytes", record.model.file_bytes, Need::kOptional);
   }
 
   if (const json* b = root.object("backend", Need::kRequired)) {

@@ -164,3 +164,90 @@ TEST(ResultsCompare, EmptyInput) {
 
 }  // namespace
 }  // namespace edgebench::results
+
+namespace edgebench::results {
+namespace {
+
+Record variant(const std::string& label, const std::string& path, std::uint64_t bytes, double p50) {
+  Record r = testing::minimal_record();
+  r.label = label;
+  r.model.path = path;
+  r.model.file_bytes = bytes;
+  r.timings.latency.count = 10;
+  r.timings.latency.p50 = p50;
+  return r;
+}
+
+TEST(ResultsVariantTable, OneRowPerResultWithRatiosAgainstTheFirst) {
+  Record fp32 = variant("fp32", "/m/model.onnx", 4 * 1024 * 1024, 12.0);
+  fp32.quality = {{"top1", 0.9175}, {"mse", 0.5}};
+  Record int8 = variant("", "/m/model_int8.onnx", 1024 * 1024, 4.0);
+  int8.quality = {{"mse", 0.0123}};
+  Record unknown = variant("old", "/m/x.onnx", 0, 24.0);  // no file size, no quality
+  const std::vector<Record> records = {fp32, int8, unknown};
+
+  const VariantTable t = variant_table(records);
+  ASSERT_EQ(t.rows.size(), 3u);
+  EXPECT_EQ(t.columns, (std::vector<std::string>{"variant", "size", "quality", "p50", "speedup",
+                                                 "size ratio"}));
+  // First row: everything 1x; top1 wins over mse.
+  EXPECT_EQ(t.rows[0].name, "fp32");
+  EXPECT_EQ(t.rows[0].quality_metric, "top1");
+  EXPECT_DOUBLE_EQ(*t.rows[0].speedup, 1.0);
+  EXPECT_EQ(t.rows[0].cells,
+            (std::vector<std::string>{"fp32", "4.00 MiB", "91.75%", "12 ms", "1.00x", "1.00x"}));
+  // No label: the model's file name. Speedup 12 / 4 = 3; size 1/4.
+  EXPECT_EQ(t.rows[1].name, "model_int8.onnx");
+  EXPECT_EQ(t.rows[1].quality_metric, "mse");
+  EXPECT_DOUBLE_EQ(*t.rows[1].speedup, 3.0);
+  EXPECT_DOUBLE_EQ(*t.rows[1].size_ratio, 0.25);
+  EXPECT_EQ(t.rows[1].cells, (std::vector<std::string>{"model_int8.onnx", "1.00 MiB", "mse 0.0123",
+                                                       "4 ms", "3.00x", "0.25x"}));
+  // Unknown size and quality show as "-"; speedup 12 / 24.
+  EXPECT_FALSE(t.rows[2].file_bytes);
+  EXPECT_FALSE(t.rows[2].size_ratio);
+  EXPECT_EQ(t.rows[2].cells, (std::vector<std::string>{"old", "-", "-", "24 ms", "0.50x", "-"}));
+}
+
+TEST(ResultsVariantTable, NoLatenciesNoSpeedup) {
+  Record a = variant("a", "/a.onnx", 100, 0.0);
+  a.timings.latency.count = 0;
+  const std::vector<Record> records = {a, variant("b", "/b.onnx", 200, 5.0)};
+  const VariantTable t = variant_table(records);
+  EXPECT_FALSE(t.rows[0].p50_ms);
+  EXPECT_FALSE(t.rows[1].speedup);
+  EXPECT_DOUBLE_EQ(*t.rows[1].size_ratio, 2.0);
+  EXPECT_TRUE(variant_table({}).rows.empty());
+}
+
+TEST(ResultsVariantTable, SmallRatiosKeepThreeDigits) {
+  const std::vector<Record> records = {variant("fast", "/a.onnx", 1000, 0.05),
+                                       variant("slow", "/b.onnx", 1, 23.4)};
+  const VariantTable t = variant_table(records);
+  EXPECT_EQ(t.rows[1].cells[4], "0.00214x");  // 0.05 / 23.4
+  EXPECT_EQ(t.rows[1].cells[5], "0.001x");    // 1 / 1000
+}
+
+TEST(ResultsVariantTable, TextMarkdownAndHtml) {
+  const std::vector<Record> records = {variant("fp32 | base", "/a.onnx", 2048, 10.0),
+                                       variant("<int8>", "/b.onnx", 1024, 5.0)};
+  const VariantTable t = variant_table(records);
+  const std::string text = variant_table_text(t);
+  EXPECT_THAT(text, HasSubstr("variant"));
+  EXPECT_THAT(text, HasSubstr("size ratio"));
+  EXPECT_THAT(text, HasSubstr("2.00x"));
+  EXPECT_THAT(text, HasSubstr("0.50x"));
+  // One header, one rule, one line per result.
+  EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 4);
+  const std::string markdown = variant_table_markdown(t);
+  EXPECT_THAT(markdown, HasSubstr("| variant | size | quality | p50 | speedup | size ratio |"));
+  EXPECT_THAT(markdown, HasSubstr("fp32 \\| base"));
+  EXPECT_THAT(markdown, HasSubstr("|---|---:|---:|---:|---:|---:|"));
+  const std::string html = variant_table_html(t);
+  EXPECT_THAT(html, HasSubstr("&lt;int8&gt;"));
+  EXPECT_THAT(html, HasSubstr("<th>speedup</th>"));
+  EXPECT_THAT(html, Not(HasSubstr("<script")));
+}
+
+}  // namespace
+}  // namespace edgebench::results

@@ -62,7 +62,8 @@ inline Record full_record(int n = 0, std::size_t latency_count = 100) {
              std::string(64, 'a'),
              3504872,
              14019488,
-             300774272};
+             300774272,
+             14251789 + static_cast<std::uint64_t>(n)};
   r.backend.name = "native";
   r.backend.threads = 4;
   r.backend.options = {{"fast_kernels", true}, {"layout", "nhwc"}, {"tile", {8, 16}}};
@@ -155,6 +156,7 @@ inline std::vector<std::string> differing_fields(const Record& a, const Record& 
   EB_CMP(model.params);
   EB_CMP(model.params_bytes);
   EB_CMP(model.macs);
+  EB_CMP(model.file_bytes);
   EB_CMP(backend.name);
   EB_CMP(backend.threads);
   EB_CMP(backend.options);

@@ -39,6 +39,31 @@ std::string comparison_markdown(const Comparison& comparison);
 // A self-contained HTML page holding the table (no scripts, no external resources).
 std::string comparison_html(const Comparison& comparison);
 
+// The study-style table of model variants (one model optimized several ways, say): one row per
+// result with its size, quality and p50 latency, and speed and size against the first row.
+struct VariantRow {
+  std::string name;                  // the label, or else the model's file name
+  std::optional<double> file_bytes;  // model file size; absent when not recorded
+  std::string quality_metric;        // "top1", "mse" or "" (none)
+  std::optional<double> quality;     // top1 as a fraction, or mse
+  std::optional<double> p50_ms;      // absent when the result has no latencies
+  std::optional<double> speedup;     // first row's p50 / this p50
+  std::optional<double> size_ratio;  // this file size / the first row's
+  std::vector<std::string> cells;    // as displayed, in VariantTable::columns order
+};
+
+struct VariantTable {
+  std::vector<std::string> columns;  // "variant", "size", "quality", "p50", "speedup", "size ratio"
+  std::vector<VariantRow> rows;
+};
+
+// Quality shows top1 in percent when the result has it, else mse, else "-". Ratios are absent
+// (shown as "-") when either figure is absent or the first row's is 0.
+VariantTable variant_table(std::span<const Record> records);
+std::string variant_table_text(const VariantTable& table);
+std::string variant_table_markdown(const VariantTable& table);
+std::string variant_table_html(const VariantTable& table);
+
 // "12.3 ms", "3.10 MiB", "1234/s": the cell formatting, exposed for tests and reports.
 std::string format_figure(double value, const std::string& unit);
 // A headline metric and its value: ("p90_ms", 12.34) -> "p90 12.3 ms",

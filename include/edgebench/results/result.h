@@ -32,6 +32,7 @@ struct ModelInfo {
   std::uint64_t params = 0;
   std::uint64_t params_bytes = 0;
   std::uint64_t macs = 0;
+  std::uint64_t file_bytes = 0;  // size of the model file; 0 when unknown (older records)
 };
 
 struct BackendInfo {
