@@ -404,7 +404,7 @@ class StaticQuantizer {
     // Bias: int32 with scale x_scale * w_scale, per output channel.
     const bool gemm = is_onnx_op(node, "Gemm");
     if (!node.has_input(2) || is_onnx_op(node, "MatMul")) return Status::ok();
-    if (gemm && node.attributes.get_int("beta", 1).value_or(0) != 1) return Status::ok();
+    if (gemm && node.attributes.get_float("beta", 1.0f).value_or(0.0f) != 1.0f) return Status::ok();
     const Tensor* b = float_initializer(graph_, node.inputs[2]);
     const std::vector<float>& w_scales = done->second.scales;
     const std::int64_t channels =

@@ -153,6 +153,7 @@ TEST(QuantizeStatic, PerChannelGraphStructure) {
   EXPECT_EQ(g.initializers.at("w_scale").shape(), (Shape{4}));
   EXPECT_EQ(g.initializers.at("fc_w_scale").shape(), (Shape{5}));
   EXPECT_EQ(g.initializers.at("b_quantized").dtype(), DType::kInt32);
+  EXPECT_EQ(g.initializers.at("fc_b_quantized").dtype(), DType::kInt32);
   EXPECT_FALSE(g.initializers.count("w"));
   EXPECT_FALSE(g.initializers.count("fc_w"));
   const ir::Node* w_dq = producer_of(g, "w_dequantized");
