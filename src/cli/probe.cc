@@ -19,7 +19,8 @@ Result<std::vector<std::vector<Tensor>>> load_samples(const ir::Graph& graph,
     const engine::TensorType& type = types.at(name);
     inputs.push_back({name, type.dtype, type.shape});
   }
-  EB_ASSIGN_OR_RETURN(auto dataset, data::open_dataset(spec, inputs));
+  // random:SEED makes as many samples as asked for.
+  EB_ASSIGN_OR_RETURN(auto dataset, data::open_dataset(spec, inputs, limit > 0 ? limit : 16));
   std::size_t count = dataset->size();
   if (limit > 0) count = std::min<std::size_t>(count, limit);
   std::vector<std::vector<Tensor>> samples;
