@@ -163,6 +163,35 @@ TEST(CalibrationRange, MseCutsOutliersButKeepsTheBody) {
   EXPECT_LT(r.max, 5.0f);
 }
 
+// Clipping a uniform distribution loses mass that no finer resolution makes up for: the
+// KL threshold stays near the end of the data.
+TEST(CalibrationRange, EntropyKeepsUniformDataWhole) {
+  std::mt19937_64 rng(3);
+  std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
+  std::vector<float> v(100000);
+  for (float& x : v) x = dist(rng);
+  RangeCollector c;
+  c.add(v);
+  const TensorRange r = c.range(CalibrationMethod::kEntropy);
+  EXPECT_GT(r.max, 0.9f);
+  EXPECT_LT(r.min, -0.9f);
+}
+
+// Candidate thresholds start at the level count: 128 bins for signed data, 256 for
+// non-negative data (asymmetric 8-bit spends all 256 levels on [0, T]).
+TEST(CalibrationRange, EntropyCandidatesStartAtTheLevelCount) {
+  std::vector<float> body(10000);
+  for (std::size_t i = 0; i < body.size(); ++i) body[i] = 0.06f * static_cast<float>(i) / 1e4f;
+  body.push_back(0.99f);  // histogram [0, 1), bins of 1/2048; the body fills 123 of them
+  RangeCollector non_negative;
+  non_negative.add(body);
+  EXPECT_GE(non_negative.entropy_threshold(), 256.5 / 2048);
+  body.push_back(-0.99f);
+  RangeCollector is_signed;
+  is_signed.add(body);
+  EXPECT_GE(is_signed.entropy_threshold(), 128.5 / 2048);
+}
+
 TEST(CalibrationRange, NonNegativeDataKeepsMinZero) {
   std::vector<float> v = gaussian(100000, 7);
   for (float& x : v) x = std::max(x, 0.0f);  // ReLU output
