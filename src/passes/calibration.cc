@@ -1,0 +1,208 @@
+// Range estimators for static quantization. See calibration.h for the histogram and the rules.
+#include "edgebench/passes/calibration.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace edgebench::passes {
+
+Result<CalibrationMethod> parse_calibration_method(std::string_view name) {
+  if (name == "minmax") return CalibrationMethod::kMinMax;
+  if (name == "percentile") return CalibrationMethod::kPercentile;
+  if (name == "entropy") return CalibrationMethod::kEntropy;
+  if (name == "mse") return CalibrationMethod::kMse;
+  return invalid_argument(fmt::format(
+      "unknown calibration method '{}' (expected minmax, percentile, entropy or mse)", name));
+}
+
+std::string_view calibration_method_name(CalibrationMethod method) {
+  switch (method) {
+    case CalibrationMethod::kMinMax: return "minmax";
+    case CalibrationMethod::kPercentile: return "percentile";
+    case CalibrationMethod::kEntropy: return "entropy";
+    case CalibrationMethod::kMse: return "mse";
+  }
+  return "?";
+}
+
+RangeCollector::RangeCollector(std::size_t bins)
+    : histogram_(std::max<std::size_t>(256, bins + bins % 2), 0) {}
+
+void RangeCollector::add(std::span<const float> values) {
+  double batch_abs_max = 0;
+  for (const float v : values) {
+    if (!std::isfinite(v)) continue;
+    if (count_ == 0) min_ = max_ = v;
+    min_ = std::min(min_, v);
+    max_ = std::max(max_, v);
+    ++count_;
+    batch_abs_max = std::max(batch_abs_max, static_cast<double>(std::fabs(v)));
+  }
+  if (batch_abs_max >= histogram_max_ && batch_abs_max > 0) {
+    int exponent = 0;
+    std::frexp(batch_abs_max, &exponent);  // batch_abs_max < 2^exponent
+    const double new_max = std::ldexp(1.0, exponent);
+    if (histogram_max_ > 0) {
+      // new_max / histogram_max_ is 2^shift: bin i of the old histogram lies inside new bin
+      // i >> shift.
+      const int shift = static_cast<int>(std::lround(std::log2(new_max / histogram_max_)));
+      std::vector<std::uint64_t> merged(histogram_.size(), 0);
+      for (std::size_t i = 0; i < histogram_.size(); ++i) {
+        merged[shift < 63 ? i >> shift : 0] += histogram_[i];
+      }
+      histogram_ = std::move(merged);
+    }
+    // With histogram_max_ == 0 every earlier value was 0 and stays in bin 0.
+    histogram_max_ = new_max;
+  }
+  const double inverse_width = histogram_max_ > 0 ? 1.0 / bin_width() : 0.0;
+  const std::size_t last_bin = histogram_.size() - 1;
+  for (const float v : values) {
+    if (!std::isfinite(v)) continue;
+    if (v == 0) ++exact_zeros_;
+    const double position = static_cast<double>(std::fabs(v)) * inverse_width;
+    histogram_[std::min(last_bin, static_cast<std::size_t>(position))] += 1;
+  }
+}
+
+TensorRange RangeCollector::minmax() const {
+  if (empty()) return {};
+  return {min_, max_};
+}
+
+TensorRange RangeCollector::clip(double threshold) const {
+  if (empty()) return {};
+  const float t = static_cast<float>(threshold);
+  const float lo = std::max(min_, -t);
+  // A threshold below every |x| (data away from 0) would invert the range; keep it a point.
+  const float hi = std::max(lo, std::min(max_, t));
+  return {lo, hi};
+}
+
+TensorRange RangeCollector::range(CalibrationMethod method, double percentile,
+                                  bool /*is_signed_int8*/) const {
+  switch (method) {
+    case CalibrationMethod::kMinMax: return minmax();
+    case CalibrationMethod::kPercentile: return clip(percentile_threshold(percentile));
+    case CalibrationMethod::kEntropy: return clip(entropy_threshold());
+    case CalibrationMethod::kMse: return clip(mse_threshold());
+  }
+  return minmax();
+}
+
+double RangeCollector::percentile_threshold(double percentile) const {
+  if (empty() || histogram_max_ == 0) return 0;
+  const double p = std::isnan(percentile) ? 100.0 : std::clamp(percentile, 0.0, 100.0);
+  const double target = p / 100.0 * static_cast<double>(count_);
+  double below = 0;
+  for (std::size_t i = 0; i < histogram_.size(); ++i) {
+    const auto in_bin = static_cast<double>(histogram_[i]);
+    if (in_bin > 0 && below + in_bin >= target) {
+      return (static_cast<double>(i) + (target - below) / in_bin) * bin_width();
+    }
+    below += in_bin;
+  }
+  return histogram_max_;
+}
+
+// TensorRT's calibration ("8-bit Inference with TensorRT", Migacz 2017): for each candidate
+// count i of bins, P is the histogram's first i bins with everything beyond folded into the
+// last one (what clipping at i bins does to the data), and Q is the same i bins WITHOUT the
+// outliers, merged into `levels` quantization levels and spread back evenly over the bins where
+// P is non-zero (what the quantized tensor can represent). The i minimising KL(P || Q) wins.
+// Q lacks the clipped mass, so clipping too much is penalised; wide candidates merge more bins
+// per level, so resolution loss is penalised too. Where a level of Q has no mass at all but P
+// has (a top level holding only clipped outliers), Q gets kEmptyLevelMass of one value per bin,
+// as the reference implementations smooth Q, so the divergence stays finite and grows with the
+// clipped mass instead of ruling out every threshold between the body and the outliers.
+double RangeCollector::entropy_threshold() const {
+  constexpr double kEmptyLevelMass = 1e-4;
+  if (empty() || histogram_max_ == 0) return 0;
+  const std::size_t bins = histogram_.size();
+  const std::size_t levels = this->levels();
+  std::size_t used = 0;  // bins up to the last non-empty one
+  for (std::size_t i = 0; i < bins; ++i) {
+    if (histogram_[i] != 0) used = i + 1;
+  }
+  // Beyond `used` P no longer changes while Q only gets coarser.
+  const std::size_t last_candidate = std::min(bins, std::max(levels, used));
+  std::vector<double> p(bins), q(bins);
+  double outliers = 0;
+  for (std::size_t j = levels; j < bins; ++j) outliers += static_cast<double>(histogram_[j]);
+
+  double best_divergence = std::numeric_limits<double>::infinity();
+  std::size_t best = last_candidate;
+  for (std::size_t i = levels; i <= last_candidate; ++i) {
+    // outliers = sum of histogram_[i..bins)
+    if (i > levels) outliers -= static_cast<double>(histogram_[i - 1]);
+    for (std::size_t j = 0; j < i; ++j) p[j] = static_cast<double>(histogram_[j]);
+    p[i - 1] += outliers;
+    for (std::size_t level = 0; level < levels; ++level) {
+      const std::size_t begin = level * i / levels, end = (level + 1) * i / levels;
+      double mass = 0;
+      std::size_t nonzero = 0;
+      for (std::size_t j = begin; j < end; ++j) {
+        mass += static_cast<double>(histogram_[j]);
+        nonzero += p[j] > 0 ? 1 : 0;
+      }
+      const double per_bin = mass > 0 ? mass / static_cast<double>(nonzero) : kEmptyLevelMass;
+      for (std::size_t j = begin; j < end; ++j) q[j] = p[j] > 0 ? per_bin : 0.0;
+    }
+    double p_total = 0, q_total = 0;
+    for (std::size_t j = 0; j < i; ++j) {
+      p_total += p[j];
+      q_total += q[j];
+    }
+    double divergence = 0;
+    for (std::size_t j = 0; j < i; ++j) {
+      if (p[j] > 0) divergence += p[j] / p_total * std::log((p[j] / p_total) / (q[j] / q_total));
+    }
+    if (divergence < best_divergence) {
+      best_divergence = divergence;
+      best = i;
+    }
+  }
+  return (static_cast<double>(best) + 0.5) * bin_width();
+}
+
+// Expected squared error of quantizing |x| with threshold T = i bins and step
+// delta = T / (levels - 1): values inside get uniform rounding noise delta^2 / 12 (exact zeros
+// none: 0 is always on the grid), values beyond T (at their bin centres c) lose (c - T)^2.
+// Suffix sums over the bins beyond T make each candidate O(1).
+double RangeCollector::mse_threshold() const {
+  if (empty() || histogram_max_ == 0) return 0;
+  const std::size_t bins = histogram_.size();
+  const double width = bin_width();
+  const double steps = static_cast<double>(levels() - 1);
+  std::vector<double> beyond_count(bins + 1, 0), beyond_sum(bins + 1, 0),
+      beyond_square(bins + 1, 0);
+  for (std::size_t j = bins; j-- > 0;) {
+    const auto h = static_cast<double>(histogram_[j]);
+    const double centre = (static_cast<double>(j) + 0.5) * width;
+    beyond_count[j] = beyond_count[j + 1] + h;
+    beyond_sum[j] = beyond_sum[j + 1] + h * centre;
+    beyond_square[j] = beyond_square[j + 1] + h * centre * centre;
+  }
+  const auto total = static_cast<double>(count_);
+  const auto zeros = static_cast<double>(exact_zeros_);
+  double best_error = std::numeric_limits<double>::infinity();
+  std::size_t best = bins;
+  for (std::size_t i = 1; i <= bins; ++i) {
+    const double t = static_cast<double>(i) * width;
+    const double delta = t / steps;
+    const double inside = std::max(0.0, total - beyond_count[i] - zeros);
+    const double clipped = beyond_square[i] - 2 * t * beyond_sum[i] + t * t * beyond_count[i];
+    const double error = inside * delta * delta / 12 + std::max(0.0, clipped);
+    if (error < best_error) {
+      best_error = error;
+      best = i;
+    }
+    if (beyond_count[i] == 0) break;  // nothing left to clip: larger T only adds noise
+  }
+  return static_cast<double>(best) * width;
+}
+
+}  // namespace edgebench::passes
