@@ -12,7 +12,9 @@
 #include "edgebench/backends/backend.h"
 #include "edgebench/onnx/model_io.h"
 #include "edgebench/passes/calibration.h"
+#include "edgebench/passes/float16.h"
 #include "edgebench/passes/pass.h"
+#include "edgebench/passes/prune.h"
 #include "edgebench/passes/quantize.h"
 #include "optimize_commands.h"
 #include "probe.h"
@@ -161,7 +163,49 @@ void print_report(const passes::QuantizeReport& report) {
   }
 }
 
+Status prune(ir::Graph& graph, const OptimizeOptions& options) {
+  passes::PruneOptions p;
+  p.sparsity = *options.prune;
+  if (options.prune_pattern == "2:4") {
+    p.pattern = passes::PrunePattern::k2of4;
+  } else if (options.prune_pattern != "unstructured") {
+    return invalid_argument(
+        fmt::format("--prune-pattern '{}': expected unstructured or 2:4", options.prune_pattern));
+  }
+  p.exclude = options.exclude;
+  EB_ASSIGN_OR_RETURN(passes::PruneReport report, passes::prune_weights(graph, p));
+  fmt::print("pruned {} layer(s) ({}): {} of {} weights are zero ({:.1f}%)\n", report.layers.size(),
+             options.prune_pattern, report.total_zeros, report.total_elements,
+             report.total_elements
+                 ? 100.0 * double(report.total_zeros) / double(report.total_elements)
+                 : 0.0);
+  for (const auto& layer : report.layers) {
+    fmt::print("  {:<32} {:<14} {:>9} weights  {:5.1f}% -> {:5.1f}% zero{}{}\n", layer.node,
+               layer.op, layer.elements,
+               100.0 * double(layer.zeros_before) / double(layer.elements),
+               100.0 * double(layer.zeros_after) / double(layer.elements),
+               layer.note.empty() ? "" : "  ", layer.note);
+  }
+  for (const auto& [weight, why] : report.skipped)
+    fmt::print("  not pruned: {}: {}\n", weight, why);
+  return Status::ok();
+}
+
+Status to_float16(ir::Graph& graph) {
+  EB_ASSIGN_OR_RETURN(passes::Float16Report report, passes::convert_weights_to_float16(graph));
+  fmt::print("float16 weights: {} initializer(s) converted, weights {} -> {}\n",
+             report.converted.size(), human_bytes(double(report.bytes_before)),
+             human_bytes(double(report.bytes_after)));
+  if (!report.kept.empty()) {
+    fmt::print("left in float32:\n");
+    for (const auto& [name, why] : report.kept) fmt::print("  {:<32} {}\n", name, why);
+  }
+  for (const auto& [name, what] : report.warnings) fmt::print("  warning: {}: {}\n", name, what);
+  return Status::ok();
+}
+
 Status quantize(ir::Graph& graph, const OptimizeOptions& options) {
+  if (options.quantize == "fp16") return to_float16(graph);
   passes::QuantizeOptions q;
   q.per_channel = options.per_channel;
   q.exclude = options.exclude;
@@ -227,6 +271,9 @@ int run_optimize(const OptimizeOptions& options) {
     fmt::print("clean-up (BatchNorm folding, constant folding, dead nodes): {} -> {} nodes\n",
                nodes_before, graph.nodes.size());
   }
+  if (options.prune) {
+    if (Status st = prune(graph, options); !st.is_ok()) return fail(st);
+  }
   if (!options.quantize.empty()) {
     if (Status st = quantize(graph, options); !st.is_ok()) return fail(st);
   }
@@ -237,9 +284,10 @@ int run_optimize(const OptimizeOptions& options) {
   if (auto compiled = (*backend)->compile(graph, {}); !compiled.is_ok()) {
     return report_error(compiled.status().with_context("the optimized model does not compile"));
   }
-  graph.metadata["edgebench.optimize"] =
-      fmt::format("quantize={} per_channel={} calibration={} method={}", options.quantize,
-                  options.per_channel, options.calibration, options.calibration_method);
+  graph.metadata["edgebench.optimize"] = fmt::format(
+      "quantize={} per_channel={} calibration={} method={} prune={} pattern={}", options.quantize,
+      options.per_channel, options.calibration, options.calibration_method,
+      options.prune ? *options.prune : 0.0, options.prune_pattern);
   if (Status st = onnx::save_model(graph, options.output); !st.is_ok()) return report_error(st);
   const std::uintmax_t size_after = std::filesystem::file_size(options.output, ec);
   fmt::print("size {} -> {} ({:.2f}x smaller), weights {}\n", human_bytes(double(size_before)),

@@ -118,34 +118,40 @@ double RangeCollector::percentile_threshold(double percentile) const {
 // has (a top level holding only clipped outliers), Q gets kEmptyLevelMass of one value per bin,
 // as the reference implementations smooth Q, so the divergence stays finite and grows with the
 // clipped mass instead of ruling out every threshold between the body and the outliers.
+//
+// Exact zeros (half of a ReLU output) are left out: 0 is always on the grid, so they cost
+// nothing at any threshold, yet their spike in the first bin would pull the divergence towards
+// thresholds that crush everything else.
 double RangeCollector::entropy_threshold() const {
   constexpr double kEmptyLevelMass = 1e-4;
   if (empty() || histogram_max_ == 0) return 0;
-  const std::size_t bins = histogram_.size();
+  std::vector<std::uint64_t> histogram = histogram_;
+  histogram[0] -= std::min<std::uint64_t>(histogram[0], exact_zeros_);
+  const std::size_t bins = histogram.size();
   const std::size_t levels = this->levels();
   std::size_t used = 0;  // bins up to the last non-empty one
   for (std::size_t i = 0; i < bins; ++i) {
-    if (histogram_[i] != 0) used = i + 1;
+    if (histogram[i] != 0) used = i + 1;
   }
   // Beyond `used` P no longer changes while Q only gets coarser.
   const std::size_t last_candidate = std::min(bins, std::max(levels, used));
   std::vector<double> p(bins), q(bins);
   double outliers = 0;
-  for (std::size_t j = levels; j < bins; ++j) outliers += static_cast<double>(histogram_[j]);
+  for (std::size_t j = levels; j < bins; ++j) outliers += static_cast<double>(histogram[j]);
 
   double best_divergence = std::numeric_limits<double>::infinity();
   std::size_t best = last_candidate;
   for (std::size_t i = levels; i <= last_candidate; ++i) {
-    // outliers = sum of histogram_[i..bins)
-    if (i > levels) outliers -= static_cast<double>(histogram_[i - 1]);
-    for (std::size_t j = 0; j < i; ++j) p[j] = static_cast<double>(histogram_[j]);
+    // outliers = sum of histogram[i..bins)
+    if (i > levels) outliers -= static_cast<double>(histogram[i - 1]);
+    for (std::size_t j = 0; j < i; ++j) p[j] = static_cast<double>(histogram[j]);
     p[i - 1] += outliers;
     for (std::size_t level = 0; level < levels; ++level) {
       const std::size_t begin = level * i / levels, end = (level + 1) * i / levels;
       double mass = 0;
       std::size_t nonzero = 0;
       for (std::size_t j = begin; j < end; ++j) {
-        mass += static_cast<double>(histogram_[j]);
+        mass += static_cast<double>(histogram[j]);
         nonzero += p[j] > 0 ? 1 : 0;
       }
       const double per_bin = mass > 0 ? mass / static_cast<double>(nonzero) : kEmptyLevelMass;

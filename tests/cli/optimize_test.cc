@@ -156,7 +156,12 @@ INSTANTIATE_TEST_SUITE_P(
         Variant{"int8_fallback",
                 "--quantize int8-fallback --per-channel --sensitivity-samples 50 " + kCalibration,
                 0.01},
-        Variant{"dynamic", "--quantize dynamic --per-channel", 0.005}),
+        Variant{"dynamic", "--quantize dynamic --per-channel", 0.005},
+        Variant{"fp16", "--quantize fp16", 0.001},
+        // Pruning without retraining has no accuracy promise; a loose bound catches breakage.
+        Variant{"prune50_unstructured", "--prune 0.5", 0.05},
+        Variant{"prune50_2of4", "--prune 0.5 --prune-pattern 2:4", 0.2},
+        Variant{"prune50_int8", "--prune 0.5 --quantize int8 --per-channel " + kCalibration, 0.05}),
     [](const ::testing::TestParamInfo<Variant>& param_info) { return param_info.param.name; });
 
 TEST(OptimizeCli, BadInputIsRejected) {
