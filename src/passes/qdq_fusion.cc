@@ -34,6 +34,10 @@ bool is_fused_conv(const ir::Node& node) {
   return node.domain == engine::kEdgebenchDomain && node.op_type == engine::kFusedConvOp;
 }
 
+bool is_fused_gemm(const ir::Node& node) {
+  return node.domain == engine::kEdgebenchDomain && node.op_type == engine::kFusedGemmOp;
+}
+
 bool is_quantized_type(DType dtype) { return dtype == DType::kInt8 || dtype == DType::kUInt8; }
 
 std::int64_t type_min(DType dtype) { return dtype == DType::kInt8 ? -128 : 0; }
@@ -446,6 +450,9 @@ class QdqFusion final : public Pass {
       op_at = *op;
     }
     const ir::Node& op = graph.nodes[op_at];
+    if (is_onnx_op(op, "Gemm") || is_fused_gemm(op)) {
+      return match_gemm(index, q, y, op, bounds, opset, std::move(rewrite), op_at);
+    }
     const bool conv = is_onnx_op(op, "Conv") || is_fused_conv(op);
     const bool matmul = is_onnx_op(op, "MatMul");
     if ((!conv && !matmul) || op.outputs.size() != 1 || opset < 10) return std::nullopt;
@@ -541,6 +548,116 @@ class QdqFusion final : public Pass {
     clip.outputs = q.outputs;
     rewrite.replacement.push_back(std::move(fused));
     rewrite.replacement.push_back(std::move(clip));
+    return rewrite;
+  }
+
+  // Q <- [Relu/Clip] <- Gemm/FusedGemm(DQ(x), DQ(w const), [bias]) with int8 activations:
+  // a 1x1 QLinearConv between two Reshapes ([B, K] -> [B, K, 1, 1] and back), which carries the
+  // per-channel weights and the int32 bias that QLinearMatMul cannot.
+  static std::optional<Rewrite> match_gemm(GraphIndex& index, const ir::Node& q,
+                                           const TensorQuant& y, const ir::Node& op, Bounds bounds,
+                                           std::int64_t opset, Rewrite rewrite, std::size_t op_at) {
+    if (opset < 10 || y.dtype != DType::kInt8 || op.outputs.size() != 1 || op.inputs.size() < 2 ||
+        op.inputs.size() > 3 || !op.has_input(0) || !op.has_input(1)) {
+      return std::nullopt;
+    }
+    if (op.attributes.get_int("transA", 0).value_or(1) != 0 ||
+        op.attributes.get_float("alpha", 1.0f).value_or(0.0f) != 1.0f ||
+        op.attributes.get_float("beta", 1.0f).value_or(0.0f) != 1.0f) {
+      return std::nullopt;
+    }
+    if (is_fused_gemm(op)) {
+      const std::optional<Bounds> fused = fused_conv_bounds(op);
+      if (!fused) return std::nullopt;
+      bounds.min = std::max(bounds.min, fused->min);
+      bounds.max = std::min(bounds.max, fused->max);
+      if (!(bounds.min <= bounds.max)) return std::nullopt;
+    }
+    rewrite.removed.push_back(op_at);
+    const ir::Node* x_dq = index.producer(op.inputs[0]);
+    const ir::Node* w_dq = index.producer(op.inputs[1]);
+    if (x_dq == nullptr || w_dq == nullptr || !is_onnx_op(*x_dq, "DequantizeLinear")) {
+      return std::nullopt;
+    }
+    const std::optional<TensorQuant> x = per_tensor_params(index, *x_dq);
+    if (!x || x->dtype != y.dtype) return std::nullopt;
+    const bool trans_b = op.attributes.get_int("transB", 0).value_or(0) != 0;
+    std::optional<WeightQuant> w = weight_params(index, *w_dq, opset, trans_b ? 0 : 1, 2);
+    if (!w || w->data->rank() != 2 || w->data->dtype() != DType::kInt8) return std::nullopt;
+    // [N, K] (transB) or [K, N] -> [N, K, 1, 1].
+    const std::int64_t n = w->data->dim(trans_b ? 0 : 1), k = w->data->dim(trans_b ? 1 : 0);
+    Tensor w4 = Tensor::zeros(DType::kInt8, {n, k, 1, 1});
+    const auto* src = w->data->data<std::int8_t>();
+    for (std::int64_t r = 0; r < n; ++r) {
+      for (std::int64_t c = 0; c < k; ++c) {
+        w4.data<std::int8_t>()[r * k + c] = trans_b ? src[r * k + c] : src[c * n + r];
+      }
+    }
+    const std::int64_t qlo = bounds.min == -kInfinity
+                                 ? type_min(y.dtype)
+                                 : quantize_float(bounds.min, y.scale, y.zero_point, y.dtype);
+    const std::int64_t qhi = bounds.max == kInfinity
+                                 ? type_max(y.dtype)
+                                 : quantize_float(bounds.max, y.scale, y.zero_point, y.dtype);
+    const bool needs_clip = qlo != type_min(y.dtype) || qhi != type_max(y.dtype);
+    if (needs_clip && opset < 12) return std::nullopt;
+
+    Builder builder{index, rewrite};
+    const std::string base = op.name.empty() ? op.outputs[0] : op.name;
+    WeightQuant w_conv = *w;
+    w_conv.data = &w4;
+    w_conv.data_name = builder.add(base + ".weight_1x1", w4);
+    std::optional<std::string> bias;
+    if (op.has_input(2)) {
+      bias = integer_bias(index, builder, op.inputs[2], *x, w_conv, base);
+      if (!bias) return std::nullopt;
+    }
+    auto shape = [&](const std::string& name, std::vector<std::int64_t> dims) {
+      return builder.add(base + name, Tensor::vector<std::int64_t>(DType::kInt64, dims));
+    };
+    ir::Node to_4d;
+    to_4d.name = index.fresh_name(base + "/to_4d");
+    to_4d.op_type = "Reshape";
+    to_4d.inputs = {x_dq->inputs[0], shape(".shape_4d", {0, 0, 1, 1})};
+    to_4d.outputs = {index.fresh_name(base + "/x_4d")};
+    ir::Node conv;
+    conv.name = op.name;
+    conv.op_type = "QLinearConv";
+    conv.inputs = {to_4d.outputs[0],
+                   x->scale_name,
+                   builder.zero_point(*x, base + ".x"),
+                   w_conv.data_name,
+                   w->scale_name,
+                   w->zero_point_name,
+                   q.inputs[1],
+                   builder.zero_point(y, base + ".y")};
+    if (conv.inputs[5].empty()) {
+      conv.inputs[5] =
+          builder.add(base + ".w_zero_point", Tensor::zeros(DType::kInt8, w->scale->shape()));
+    }
+    if (bias) conv.inputs.push_back(*bias);
+    conv.attributes.set("kernel_shape", std::vector<std::int64_t>{1, 1});
+    conv.outputs = {index.fresh_name(base + "/y_4d")};
+    ir::Node to_2d;
+    to_2d.name = index.fresh_name(base + "/to_2d");
+    to_2d.op_type = "Reshape";
+    to_2d.inputs = {conv.outputs[0], shape(".shape_2d", {0, 0})};
+    to_2d.outputs = {needs_clip ? index.fresh_name(q.outputs[0] + "_unclipped") : q.outputs[0]};
+    rewrite.replacement.push_back(std::move(to_4d));
+    rewrite.replacement.push_back(std::move(conv));
+    if (needs_clip) {
+      ir::Node clip;
+      clip.name = index.fresh_name(base + "/clip");
+      clip.op_type = "Clip";
+      clip.inputs = {to_2d.outputs[0],
+                     builder.add(base + ".clip_min", Tensor::scalar(y.dtype, qlo)),
+                     builder.add(base + ".clip_max", Tensor::scalar(y.dtype, qhi))};
+      clip.outputs = q.outputs;
+      rewrite.replacement.push_back(std::move(to_2d));
+      rewrite.replacement.push_back(std::move(clip));
+    } else {
+      rewrite.replacement.push_back(std::move(to_2d));
+    }
     return rewrite;
   }
 

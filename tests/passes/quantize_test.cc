@@ -18,8 +18,9 @@ using test::random_float;
 using test::random_inputs;
 using test::run_graph;
 
-// x [1,3,8,8] -> Conv(4, 3x3, pad 1) -> Relu -> MaxPool 2x2 -> Flatten -> Gemm(5, transB) -> y
-ir::Graph small_cnn() {
+// x [1,3,8,8] -> Conv(4, 3x3, pad 1) -> Relu -> MaxPool 2x2 -> Flatten -> Gemm(5) -> y, the Gemm
+// weights [5, 64] with transB or [64, 5] without.
+ir::Graph small_cnn(bool trans_b = true) {
   ir::Graph g;
   g.opset_imports = {{"", 13}};
   g.inputs = {"x"};
@@ -28,7 +29,7 @@ ir::Graph small_cnn() {
   g.value_info["y"] = {DType::kFloat32, Shape{1, 5}, {}};
   g.initializers["w"] = random_float({4, 3, 3, 3}, 11, -0.5, 0.5);
   g.initializers["b"] = random_float({4}, 12, -0.1, 0.1);
-  g.initializers["fc_w"] = random_float({5, 64}, 13, -0.3, 0.3);
+  g.initializers["fc_w"] = random_float(trans_b ? Shape{5, 64} : Shape{64, 5}, 13, -0.3, 0.3);
   g.initializers["fc_b"] = random_float({5}, 14, -0.1, 0.1);
   ir::Node conv = make_node("conv", "Conv", {"x", "w", "b"}, {"conv_out"});
   conv.attributes.set("pads", std::vector<std::int64_t>{1, 1, 1, 1});
@@ -40,7 +41,7 @@ ir::Graph small_cnn() {
   g.nodes.push_back(pool);
   g.nodes.push_back(make_node("flatten", "Flatten", {"pool_out"}, {"flat"}));
   ir::Node gemm = make_node("fc", "Gemm", {"flat", "fc_w", "fc_b"}, {"y"});
-  gemm.attributes.set("transB", std::int64_t{1});
+  gemm.attributes.set("transB", std::int64_t{trans_b ? 1 : 0});
   g.nodes.push_back(gemm);
   return g;
 }
@@ -180,8 +181,9 @@ TEST(QuantizeStatic, PerChannelGraphStructure) {
 }
 
 TEST(QuantizeStatic, OutputsStayCloseAndFuseIntoIntegerKernels) {
-  for (bool per_channel : {false, true}) {
-    const ir::Graph reference = small_cnn();
+  for (int variant = 0; variant < 4; ++variant) {
+    const bool per_channel = variant & 1;
+    const ir::Graph reference = small_cnn(/*trans_b=*/variant & 2);
     ir::Graph g = reference;
     auto plan = plan_static_quantization(g, {});
     ASSERT_TRUE(plan.is_ok());
@@ -196,7 +198,10 @@ TEST(QuantizeStatic, OutputsStayCloseAndFuseIntoIntegerKernels) {
     const auto dead = make_dead_node_elimination();
     const Pass* pipeline[] = {qdq.get(), folding.get(), dead.get()};
     ASSERT_TRUE(run_to_fixed_point(fused, pipeline).is_ok());
-    EXPECT_EQ(count_op(fused, "QLinearConv"), 1) << "per_channel " << per_channel;
+    // The Conv, and the Gemm as a 1x1 QLinearConv between two Reshapes.
+    EXPECT_EQ(count_op(fused, "QLinearConv"), 2) << "per_channel " << per_channel;
+    EXPECT_EQ(count_op(fused, "Reshape"), 2) << "per_channel " << per_channel;
+    EXPECT_EQ(count_op(fused, "Gemm"), 0) << "per_channel " << per_channel;
     for (const auto& sample : sets) {
       const auto expected = run_graph(reference, sample);
       const auto simulated = run_graph(g, sample);

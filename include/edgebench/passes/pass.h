@@ -76,6 +76,10 @@ std::unique_ptr<Pass> make_constant_folding(
 //     Relu/Clip bounds may be initializers or Constant nodes; Conv and activation outputs must
 //     be read only by the next node of the pattern. A Conv with one input channel and one group
 //     stays float (integer kernels pad each tap's reduction to 8+ channels and lose there).
+//   * Q <- [Relu | Clip] <- Gemm | edgebench.FusedGemm (DQ(x), DQ(w), [bias]) with int8 x and
+//     y, int8 weights (per tensor or per output channel), transA 0, alpha and beta 1 becomes
+//     Reshape [B, K, 1, 1] -> 1x1 QLinearConv (weights [N, K, 1, 1], int32 bias) -> Reshape
+//     [B, N]: QLinearMatMul has no bias and no per-channel fast path.
 //   * Q <- [Relu | Clip] <- MatMul(DQ(a), DQ(b)) with b a constant 2-D matrix becomes
 //     QLinearMatMul (b per tensor, or int8 per column (axis 1) with zero points 0).
 //   * Q <- MaxPool(DQ(x)) (opset 12+, one output) and Q <- Concat(DQ(x1), DQ(x2), ...) (opset

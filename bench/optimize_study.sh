@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# The optimization study: what each `edgebench optimize` variant of the reference model
+# (models/fashion_mnist_cnn.onnx) costs in quality on the Fashion-MNIST test split and gains in
+# size and speed, as one table (`edgebench compare --variants`), then the int8 speed-up of
+# MobileNetV2 on the native backend.
+#   bash bench/optimize_study.sh [--limit N] [--threads N] [--skip-mobilenet]
+# --limit: test images per evaluation (default: all 10000).
+# Variants: float32; static int8 per channel, calibrated on 1000 training images with the
+# percentile (99.99), entropy (KL) and mse methods; static int8 per tensor (minmax); int8 with
+# float fallback of the most sensitive node; dynamic int8; float16 weights; 50% magnitude pruning
+# (unstructured and 2:4) without retraining.
+# Quality and size come from `edgebench eval` (top-1 over the split, model file size); latency is
+# `edgebench bench` single-stream p50 on the same thread count, measured after all evaluations.
+# Outputs in out/optimize_study/: the models, one eval and one bench result JSON per variant,
+# table.md. MobileNetV2 (tools/export_torchvision.py, random weights) is quantized with random
+# calibration data: the speed-up does not depend on the weights' values.
+# Exit 0 whatever the figures (it is a measurement); 2 on bad usage.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. bench/common.sh
+usage() {
+  echo "usage: bench/optimize_study.sh [--limit N] [--threads N] [--skip-mobilenet]" >&2
+  exit 2
+}
+limit=0
+threads=1
+mobilenet=1
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --limit|--threads) [ $# -ge 2 ] && [[ "$2" =~ ^[0-9]+$ ]] || usage ;;&
+    --limit) limit="$2"; shift 2 ;;
+    --threads) threads="$2"; shift 2 ;;
+    --skip-mobilenet) mobilenet=0; shift ;;
+    *) usage ;;
+  esac
+done
+bench_setup
+
+out=out/optimize_study
+rm -rf "$out"
+mkdir -p "$out"
+model=models/fashion_mnist_cnn.onnx
+data=fashion-mnist:/usr/share/datasets/fashion-mnist
+calibration=(--calibration "$data:train" --calibration-limit 1000)
+variants=(float32 int8_percentile int8_entropy int8_mse int8_per_tensor int8_fallback dynamic fp16
+  prune50 prune50_2of4)
+declare -A flags=(
+  [int8_percentile]="--quantize int8 --per-channel --calibration-method percentile"
+  [int8_entropy]="--quantize int8 --per-channel --calibration-method entropy"
+  [int8_mse]="--quantize int8 --per-channel --calibration-method mse"
+  [int8_per_tensor]="--quantize int8 --calibration-method minmax"
+  [int8_fallback]="--quantize int8-fallback --per-channel --calibration-method percentile"
+  [dynamic]="--quantize dynamic --per-channel"
+  [fp16]="--quantize fp16"
+  [prune50]="--prune 0.5"
+  [prune50_2of4]="--prune 0.5 --prune-pattern 2:4"
+)
+cp "$model" "$out/float32.onnx"
+for v in "${variants[@]:1}"; do
+  echo "== optimize $v"
+  extra=()
+  case "$v" in int8*) extra=("${calibration[@]}") ;; esac
+  # shellcheck disable=SC2086  # flags are words
+  $EB optimize "$model" -o "$out/$v.onnx" ${flags[$v]} "${extra[@]}" --threads "$threads" |
+    grep -v '^  ' || true
+done
+
+limit_flag=()
+[ "$limit" -gt 0 ] && limit_flag=(--limit "$limit")
+for v in "${variants[@]}"; do
+  echo "== eval $v"
+  $EB eval "$out/$v.onnx" --dataset "$data:test" "${limit_flag[@]}" --threads "$threads" \
+    --no-db --quiet --label "$v" --reference "$model" --json "$out/$v.eval.json" |
+    grep -E '^ *(top-1|relative)' || true
+done
+# Latency on its own pass (evaluation timing includes the reference model's runs between
+# inferences, which disturbs caches); quality and size from the evaluation.
+for v in "${variants[@]}"; do
+  $EB bench "$out/$v.onnx" --threads "$threads" --min-duration 3 --no-db --quiet \
+    --json "$out/$v.bench.json" > /dev/null
+  node -e '
+    const fs = require("fs");
+    const [evalPath, benchPath] = process.argv.slice(1);
+    const e = JSON.parse(fs.readFileSync(evalPath));
+    const b = JSON.parse(fs.readFileSync(benchPath));
+    e.timings.latency_ms = b.timings.latency_ms;
+    fs.writeFileSync(evalPath, JSON.stringify(e, null, 2));
+  ' "$out/$v.eval.json" "$out/$v.bench.json"
+done
+files=()
+for v in "${variants[@]}"; do files+=("$out/$v.eval.json"); done
+echo
+echo "reference model on the Fashion-MNIST test split, $threads thread(s):"
+$EB compare --variants "${files[@]}" --markdown "$out/table.md"
+
+if [ "$mobilenet" = 1 ]; then
+  dir=out/fast_engine/models
+  mkdir -p "$dir"
+  bench_torchvision_models "$dir"
+  $EB optimize "$dir/mobilenet_v2.onnx" -o "$out/mobilenet_v2_int8.onnx" --quantize int8 \
+    --per-channel --calibration random:1 --calibration-limit 16 --threads "$threads" |
+    grep -v '^  ' || true
+  echo
+  echo "MobileNetV2 on the native backend, $threads thread(s), single-stream p50:"
+  for m in "$dir/mobilenet_v2.onnx" "$out/mobilenet_v2_int8.onnx"; do
+    $EB bench "$m" --threads "$threads" --min-duration 5 --no-db --quiet \
+      --json "$out/$(basename "$m" .onnx).bench.json" > /dev/null
+  done
+  node -e '
+    const fs = require("fs");
+    const p50 = (f) => JSON.parse(fs.readFileSync(f)).timings.latency_ms.p50;
+    const f = p50(process.argv[1]), q = p50(process.argv[2]);
+    console.log(`  float32 ${f.toFixed(3)} ms, int8 ${q.toFixed(3)} ms, speed-up ${(f / q).toFixed(2)}x`);
+  ' "$out/mobilenet_v2.bench.json" "$out/mobilenet_v2_int8.bench.json"
+fi
