@@ -374,6 +374,22 @@ class QdqFusion final : public Pass {
   }
 
   // Adds initializers to one rewrite (the graph gets them only if the rewrite is applied).
+  // The activation as an integer Clip on the quantized output: Q is monotonic, so
+  // Q(clamp(v, lo, hi)) = clamp(Q(v), Q(lo), Q(hi)). Not needed when it spans the whole type.
+  struct IntegerClamp {
+    std::int64_t lo = 0, hi = 0;
+    bool needed = false;
+  };
+  static IntegerClamp integer_clamp(const Bounds& bounds, const TensorQuant& y) {
+    IntegerClamp c;
+    c.lo = bounds.min == -kInfinity ? type_min(y.dtype)
+                                    : quantize_float(bounds.min, y.scale, y.zero_point, y.dtype);
+    c.hi = bounds.max == kInfinity ? type_max(y.dtype)
+                                   : quantize_float(bounds.max, y.scale, y.zero_point, y.dtype);
+    c.needed = c.lo != type_min(y.dtype) || c.hi != type_max(y.dtype);
+    return c;
+  }
+
   struct Builder {
     GraphIndex& index;
     Rewrite& rewrite;
@@ -389,6 +405,17 @@ class QdqFusion final : public Pass {
       return add(base + "_zero_point", Tensor::scalar(p.dtype, std::int64_t{0}));
     }
   };
+
+  static ir::Node clip_node(Builder& builder, const std::string& base, const std::string& input,
+                            const IntegerClamp& clamp, DType dtype, const std::string& output) {
+    ir::Node clip;
+    clip.name = builder.index.fresh_name(base + "/clip");
+    clip.op_type = "Clip";
+    clip.inputs = {input, builder.add(base + ".clip_min", Tensor::scalar(dtype, clamp.lo)),
+                   builder.add(base + ".clip_max", Tensor::scalar(dtype, clamp.hi))};
+    clip.outputs = {output};
+    return clip;
+  }
 
   static std::optional<Rewrite> match(const ir::Graph& graph, GraphIndex& index, std::size_t q_at) {
     const ir::Node& q = graph.nodes[q_at];
@@ -489,17 +516,9 @@ class QdqFusion final : public Pass {
       return std::nullopt;
     }
 
-    // The activation becomes an integer Clip on the quantized output: Q is monotonic, so
-    // Q(clamp(v, lo, hi)) = clamp(Q(v), Q(lo), Q(hi)).
-    const std::int64_t qlo = bounds.min == -kInfinity
-                                 ? type_min(y.dtype)
-                                 : quantize_float(bounds.min, y.scale, y.zero_point, y.dtype);
-    const std::int64_t qhi = bounds.max == kInfinity
-                                 ? type_max(y.dtype)
-                                 : quantize_float(bounds.max, y.scale, y.zero_point, y.dtype);
-    const bool needs_clip = qlo != type_min(y.dtype) || qhi != type_max(y.dtype);
+    const IntegerClamp clamp = integer_clamp(bounds, y);
     // Integer Clip came with opset 12.
-    if (needs_clip && opset < 12) return std::nullopt;
+    if (clamp.needed && opset < 12) return std::nullopt;
 
     Builder builder{index, rewrite};
     const std::string base = op.name.empty() ? op.outputs[0] : op.name;
@@ -533,21 +552,12 @@ class QdqFusion final : public Pass {
         fused.attributes.set(key, value);
       }
     }
-    if (!needs_clip) {
-      fused.outputs = q.outputs;
-      rewrite.replacement.push_back(std::move(fused));
-      return rewrite;
-    }
-    const std::string unclipped = index.fresh_name(q.outputs[0] + "_unclipped");
-    fused.outputs = {unclipped};
-    ir::Node clip;
-    clip.name = index.fresh_name(base + "/clip");
-    clip.op_type = "Clip";
-    clip.inputs = {unclipped, builder.add(base + ".clip_min", Tensor::scalar(y.dtype, qlo)),
-                   builder.add(base + ".clip_max", Tensor::scalar(y.dtype, qhi))};
-    clip.outputs = q.outputs;
+    fused.outputs = {clamp.needed ? index.fresh_name(q.outputs[0] + "_unclipped") : q.outputs[0]};
+    const std::string last = fused.outputs[0];
     rewrite.replacement.push_back(std::move(fused));
-    rewrite.replacement.push_back(std::move(clip));
+    if (clamp.needed) {
+      rewrite.replacement.push_back(clip_node(builder, base, last, clamp, y.dtype, q.outputs[0]));
+    }
     return rewrite;
   }
 
@@ -593,14 +603,8 @@ class QdqFusion final : public Pass {
         w4.data<std::int8_t>()[r * k + c] = trans_b ? src[r * k + c] : src[c * n + r];
       }
     }
-    const std::int64_t qlo = bounds.min == -kInfinity
-                                 ? type_min(y.dtype)
-                                 : quantize_float(bounds.min, y.scale, y.zero_point, y.dtype);
-    const std::int64_t qhi = bounds.max == kInfinity
-                                 ? type_max(y.dtype)
-                                 : quantize_float(bounds.max, y.scale, y.zero_point, y.dtype);
-    const bool needs_clip = qlo != type_min(y.dtype) || qhi != type_max(y.dtype);
-    if (needs_clip && opset < 12) return std::nullopt;
+    const IntegerClamp clamp = integer_clamp(bounds, y);
+    if (clamp.needed && opset < 12) return std::nullopt;
 
     Builder builder{index, rewrite};
     const std::string base = op.name.empty() ? op.outputs[0] : op.name;
@@ -642,21 +646,13 @@ class QdqFusion final : public Pass {
     to_2d.name = index.fresh_name(base + "/to_2d");
     to_2d.op_type = "Reshape";
     to_2d.inputs = {conv.outputs[0], shape(".shape_2d", {0, 0})};
-    to_2d.outputs = {needs_clip ? index.fresh_name(q.outputs[0] + "_unclipped") : q.outputs[0]};
+    to_2d.outputs = {clamp.needed ? index.fresh_name(q.outputs[0] + "_unclipped") : q.outputs[0]};
+    const std::string last = to_2d.outputs[0];
     rewrite.replacement.push_back(std::move(to_4d));
     rewrite.replacement.push_back(std::move(conv));
-    if (needs_clip) {
-      ir::Node clip;
-      clip.name = index.fresh_name(base + "/clip");
-      clip.op_type = "Clip";
-      clip.inputs = {to_2d.outputs[0],
-                     builder.add(base + ".clip_min", Tensor::scalar(y.dtype, qlo)),
-                     builder.add(base + ".clip_max", Tensor::scalar(y.dtype, qhi))};
-      clip.outputs = q.outputs;
-      rewrite.replacement.push_back(std::move(to_2d));
-      rewrite.replacement.push_back(std::move(clip));
-    } else {
-      rewrite.replacement.push_back(std::move(to_2d));
+    rewrite.replacement.push_back(std::move(to_2d));
+    if (clamp.needed) {
+      rewrite.replacement.push_back(clip_node(builder, base, last, clamp, y.dtype, q.outputs[0]));
     }
     return rewrite;
   }
