@@ -11,6 +11,7 @@
 #include "edgebench/core/random.h"
 #include "edgebench/onnx/model_io.h"
 #include "fashion_mnist.h"
+#include "images.h"
 
 namespace edgebench::data {
 
@@ -197,9 +198,10 @@ Result<std::unique_ptr<Dataset>> open_dataset(std::string_view spec,
     return kind == "npy" ? open_npy(spec, dir, inputs) : open_onnx_test(spec, dir, inputs);
   }
   if (kind == "fashion-mnist") return open_fashion_mnist(spec, rest, inputs);
+  if (kind == "images") return open_images(spec, rest, inputs);
   return invalid_argument(
-      fmt::format("unknown dataset spec '{}' (expected npy:DIR, onnx-test:DIR, random:SEED or "
-                  "fashion-mnist:DIR[:train|test])",
+      fmt::format("unknown dataset spec '{}' (expected npy:DIR, npz:DIR, onnx-test:DIR, "
+                  "random:SEED, fashion-mnist:DIR[:train|test] or images:DIR[,OPTIONS])",
                   spec));
 }
 
