@@ -3,7 +3,15 @@
 // Specs (the command line's `--dataset SPEC`):
 //   npy:DIR         every *.npy file in DIR (sorted by name) is one sample of the model's first
 //                   input; a file named NAME.npy or NAME_<k>.npy feeds the input called NAME
-//                   when the model has one (then a sample is every file with the same <k>)
+//                   when the model has one (then a sample is every file with the same <k>).
+//                   DIR/labels.txt, when present, labels the samples in order (as for npz:)
+//   npz:DIR         every *.npz file in DIR (sorted by name) is one sample (np.savez or
+//                   np.savez_compressed: a zip of .npy members, stored or deflated; ZIP64
+//                   records read, encryption and other methods refused). Input NAME takes
+//                   the member NAME.npy, else the positional arr_<i>.npy of input i, else
+//                   (one input, one member) the only member; other members are ignored.
+//                   Optional DIR/labels.txt: one integer class index per line, one line per
+//                   sample in file order (classification, num_classes = largest + 1)
 //   onnx-test:DIR   ONNX backend-test data: each DIR/test_data_set_*/ is one sample, its
 //                   input_<k>.pb tensors named as stored (positional when unnamed)
 //   random:SEED     seeded random tensors for the model's inputs (uniform [0, 1) for floats)
