@@ -453,6 +453,11 @@ TEST_F(Images, CorruptFilesFailTheirSampleNamingTheFile) {
   write("a_good.png", png);
   write("b_truncated.png", png.substr(0, png.size() / 2));
   write("c_truncated.jpg", jpeg.substr(0, jpeg.size() / 2));
+  // Cut inside the entropy-coded scan: libjpeg only warns and fills grey, which we refuse.
+  const std::size_t scan = jpeg.find("\xff\xda");
+  ASSERT_NE(scan, std::string::npos);
+  ASSERT_LT(scan + 30, jpeg.size());
+  write("c_truncated_scan.jpg", jpeg.substr(0, scan + 30));
   write("d_text.png", "this is not an image\n");
   write("e_empty.jpg", "");
   write("f_header_only.png", png.substr(0, 40));
@@ -466,12 +471,12 @@ TEST_F(Images, CorruptFilesFailTheirSampleNamingTheFile) {
   write("i_jpeg_named_png.png", jpeg);  // the content decides the format
   auto ds = open("", DType::kUInt8, {1, 3, 8, 8});
   ASSERT_NE(ds, nullptr);
-  ASSERT_EQ(ds->size(), 9u);
+  ASSERT_EQ(ds->size(), 10u);
   EXPECT_TRUE(ds->sample(0).is_ok());
-  EXPECT_TRUE(ds->sample(8).is_ok());
+  EXPECT_TRUE(ds->sample(9).is_ok());
   const std::vector<std::string> broken = {
-      "b_truncated.png",   "c_truncated.jpg",        "d_text.png",        "e_empty.jpg",
-      "f_header_only.png", "g_jpeg_marker_only.jpg", "h_corrupt_idat.png"};
+      "b_truncated.png", "c_truncated.jpg",   "c_truncated_scan.jpg",   "d_text.png",
+      "e_empty.jpg",     "f_header_only.png", "g_jpeg_marker_only.jpg", "h_corrupt_idat.png"};
   for (std::size_t k = 0; k < broken.size(); ++k) {
     auto sample = ds->sample(k + 1);
     ASSERT_FALSE(sample.is_ok()) << broken[k] << " decoded";
