@@ -377,7 +377,7 @@ class ImageFolderDataset final : public Dataset {
     const std::int64_t shorter = wide ? image.height : image.width;
     const std::int64_t longer = wide ? image.width : image.height;
     const std::int64_t scaled = n * longer / shorter;  // n, longer < 2^26: no overflow
-    if (scaled > kMaxSide) {
+    if (scaled > kMaxSide || static_cast<std::uint64_t>(scaled * n) > kMaxPixels) {
       return out_of_range(fmt::format("'{}': resize={} makes the {}x{} image {} pixels long",
                                       path.string(), n, image.width, image.height, scaled));
     }
@@ -566,8 +566,9 @@ Status fit_to_input(std::string_view spec, const std::vector<InputSpec>& inputs,
     return invalid_argument(fmt::format("dataset '{}': {} asked for, but {} with {} channels", spec,
                                         pre.channels == 1 ? "gray" : "rgb", describe(), channels));
   }
-  if (height < 1 || width < 1) {
-    return invalid_argument(fmt::format("dataset '{}': {}: no pixels", spec, describe()));
+  if (height < 1 || width < 1 || height > kMaxSide || width > kMaxSide) {
+    return invalid_argument(
+        fmt::format("dataset '{}': {}: image sides must be 1 to {}", spec, describe(), kMaxSide));
   }
   pre.channels = static_cast<int>(channels);
   pre.size = {width, height};
@@ -593,6 +594,13 @@ Status fit_to_input(std::string_view spec, const std::vector<InputSpec>& inputs,
       return invalid_argument(fmt::format("dataset '{}': {} has {} values for {} channels", spec,
                                           values == &pre.mean ? "mean" : "std", values->size(),
                                           channels));
+    }
+  }
+  // Every intermediate image is at most kMaxPixels (sides are at most 2^15: no overflow).
+  for (const std::optional<Size2>& size : {pre.resize, pre.crop, std::optional<Size2>(pre.size)}) {
+    if (size && static_cast<std::uint64_t>(size->width * size->height) > kMaxPixels) {
+      return out_of_range(fmt::format("dataset '{}': {}x{} images are over the limit of {} pixels",
+                                      spec, size->width, size->height, kMaxPixels));
     }
   }
   // Sizes fixed by the spec must give the model's.

@@ -438,6 +438,8 @@ TEST_F(Images, OpenErrorsNameTheProblem) {
   expect_open_error(",mean=x", DType::kFloat32, {1, 3, 2, 2}, "'x' is not a number");
   expect_open_error("", DType::kUInt8, {2, 1, 2, 2}, "expected [1,C,H,W]");
   expect_open_error("", DType::kUInt8, {1, 4, 2, 2}, "4 channels");
+  expect_open_error(",resize=30000x30000", DType::kUInt8, {1, 1, 2, 2}, "over the limit");
+  expect_open_error("", DType::kUInt8, {1, 1, 2, std::int64_t{1} << 40}, "image sides");
   auto two = open_dataset(spec(),
                           {{"a", DType::kUInt8, {1, 1, 2, 2}}, {"b", DType::kUInt8, {1, 1, 2, 2}}});
   EXPECT_FALSE(two.is_ok());

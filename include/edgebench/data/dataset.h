@@ -26,11 +26,11 @@
 //                   PNG and JPEG files (.png, .jpg, .jpeg, any case; other files and names
 //                   starting with '.' are ignored). With sub-folders, each sub-folder is a class:
 //                   sorted folder names are the class names, their positions the class indices
-//                   (classification); the files directly in DIR are then ignored. Without
-//                   sub-folders the files in DIR are one unlabelled set. Files are sorted by name
-//                   within a class. Feeds a model with one input shaped [1,C,H,W], [1,H,W,C],
-//                   [C,H,W] or [H,W,C] with C 1 or 3. OPTIONS, comma-separated, applied in
-//                   this order:
+//                   (classification; an empty one keeps its index); files directly in DIR are then
+//                   ignored. Without sub-folders the files in DIR are one unlabelled set. Files are
+//                   sorted by name within a class. Feeds a model with one input shaped [1,C,H,W],
+//                   [1,H,W,C], [C,H,W] or [H,W,C] with C 1 or 3. OPTIONS, comma-separated, applied
+//                   in this order:
 //                     gray | rgb     channels; default: the input's channel count (1: grey
 //                                    via BT.601 luma 0.299 R + 0.587 G + 0.114 B, 3: RGB,
 //                                    grey images replicated); must match that count
