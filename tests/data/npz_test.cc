@@ -45,7 +45,10 @@ struct ZipEntry {
 
 // A minimal zip archive as np.savez (stored) / np.savez_compressed (deflate) write them.
 // Layout: local header + data per member, then the central directory, then the end record.
-std::string make_zip(const std::vector<ZipEntry>& entries, bool deflated) {
+// With `zip64`, sizes and offsets move to ZIP64 extra fields and a ZIP64 end record, as
+// zipfile writes them for large archives (and numpy's force_zip64 does in local headers).
+std::string make_zip(const std::vector<ZipEntry>& entries, bool deflated, bool zip64 = false) {
+  constexpr std::uint64_t kMarker = 0xffffffff;
   std::string out;
   std::string directory;
   for (const ZipEntry& e : entries) {
@@ -60,11 +63,17 @@ std::string make_zip(const std::vector<ZipEntry>& entries, bool deflated) {
     put_le(out, method, 2);
     put_le(out, 0, 4);  // time, date
     put_le(out, crc, 4);
-    put_le(out, stored.size(), 4);
-    put_le(out, e.data.size(), 4);
+    put_le(out, zip64 ? kMarker : stored.size(), 4);
+    put_le(out, zip64 ? kMarker : e.data.size(), 4);
     put_le(out, e.name.size(), 2);
-    put_le(out, 0, 2);  // extra
+    put_le(out, zip64 ? 20 : 0, 2);  // extra
     out += e.name;
+    if (zip64) {
+      put_le(out, 1, 2);
+      put_le(out, 16, 2);
+      put_le(out, e.data.size(), 8);
+      put_le(out, stored.size(), 8);
+    }
     out += stored;
 
     put_le(directory, 0x02014b50, 4);
@@ -74,26 +83,50 @@ std::string make_zip(const std::vector<ZipEntry>& entries, bool deflated) {
     put_le(directory, method, 2);
     put_le(directory, 0, 4);
     put_le(directory, crc, 4);
-    put_le(directory, stored.size(), 4);
-    put_le(directory, e.data.size(), 4);
+    put_le(directory, zip64 ? kMarker : stored.size(), 4);
+    put_le(directory, zip64 ? kMarker : e.data.size(), 4);
     put_le(directory, e.name.size(), 2);
-    put_le(directory, 0, 2);  // extra
-    put_le(directory, 0, 2);  // comment
-    put_le(directory, 0, 2);  // disk
-    put_le(directory, 0, 2);  // internal attributes
-    put_le(directory, 0, 4);  // external attributes
-    put_le(directory, offset, 4);
+    put_le(directory, zip64 ? 28 : 0, 2);  // extra
+    put_le(directory, 0, 2);               // comment
+    put_le(directory, 0, 2);               // disk
+    put_le(directory, 0, 2);               // internal attributes
+    put_le(directory, 0, 4);               // external attributes
+    put_le(directory, zip64 ? kMarker : offset, 4);
     directory += e.name;
+    if (zip64) {  // the order is fixed: size, compressed size, offset
+      put_le(directory, 1, 2);
+      put_le(directory, 24, 2);
+      put_le(directory, e.data.size(), 8);
+      put_le(directory, stored.size(), 8);
+      put_le(directory, offset, 8);
+    }
   }
   const std::size_t directory_offset = out.size();
   out += directory;
+  if (zip64) {
+    const std::size_t zip64_end = out.size();
+    put_le(out, 0x06064b50, 4);
+    put_le(out, 44, 8);  // size of the rest of the record
+    put_le(out, 45, 2);
+    put_le(out, 45, 2);
+    put_le(out, 0, 4);
+    put_le(out, 0, 4);
+    put_le(out, entries.size(), 8);
+    put_le(out, entries.size(), 8);
+    put_le(out, directory.size(), 8);
+    put_le(out, directory_offset, 8);
+    put_le(out, 0x07064b50, 4);  // locator
+    put_le(out, 0, 4);
+    put_le(out, zip64_end, 8);
+    put_le(out, 1, 4);
+  }
   put_le(out, 0x06054b50, 4);
   put_le(out, 0, 2);
   put_le(out, 0, 2);
-  put_le(out, entries.size(), 2);
-  put_le(out, entries.size(), 2);
-  put_le(out, directory.size(), 4);
-  put_le(out, directory_offset, 4);
+  put_le(out, zip64 ? 0xffff : entries.size(), 2);
+  put_le(out, zip64 ? 0xffff : entries.size(), 2);
+  put_le(out, zip64 ? kMarker : directory.size(), 4);
+  put_le(out, zip64 ? kMarker : directory_offset, 4);
   put_le(out, 0, 2);  // comment
   return out;
 }
@@ -177,6 +210,16 @@ TEST_F(Npz, StoredAndDeflatedArchivesNamedAfterTheInputs) {
   expect_sample(**ds, 0, 0);
   expect_sample(**ds, 1, 1);
   EXPECT_FALSE((*ds)->sample(2).is_ok());
+}
+
+TEST_F(Npz, Zip64RecordsAreRead) {
+  write("s0.npz",
+        make_zip({{"image.npy", serialize_npy(floats({2, 3}, 4))},
+                  {"ids.npy", serialize_npy(Tensor::scalar(DType::kInt64, 40).reshaped({1}))}},
+                 /*deflated=*/true, /*zip64=*/true));
+  auto ds = open_dataset(spec(), kTwoInputs);
+  ASSERT_TRUE(ds.is_ok()) << ds.status().to_string();
+  expect_sample(**ds, 0, 4);
 }
 
 TEST_F(Npz, PositionalArraysFeedInputsInOrder) {
