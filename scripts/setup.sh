@@ -12,7 +12,7 @@ PACKAGES=(
   libxnnpack-dev libpthreadpool-dev
   libcli11-dev nlohmann-json3-dev libfmt-dev libsqlite3-dev libssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  zlib1g-dev dataset-fashion-mnist
+  zlib1g-dev libpng-dev libjpeg-dev dataset-fashion-mnist
   ca-certificates
 )
 # Node.js (for the ONNX Runtime anchor) may come from another source; only add it when absent.

@@ -72,8 +72,9 @@ int main_entry(int argc, char** argv) {
       ->default_val(0);
   bench_cmd->add_option("--input", bench.inputs, "NAME=FILE.npy (repeatable) instead of random");
   bench_cmd->add_option("--dataset", bench.dataset,
-                        "Inputs from npy:DIR, onnx-test:DIR, random:SEED or "
-                        "fashion-mnist:DIR[:train|test] (preloaded)");
+                        "Inputs from npy:DIR, npz:DIR, onnx-test:DIR, random:SEED, "
+                        "fashion-mnist:DIR[:train|test] or images:DIR[,resize=N|WxH,crop=N|WxH,"
+                        "scale=F,mean=A/B/C,std=A/B/C,layout=nchw|nhwc,gray|rgb] (preloaded)");
   bench_cmd->add_option("--limit", bench.limit, "At most N dataset samples (0: all)")
       ->default_val(0);
   bench_cmd->add_option("--input-shape", bench.input_shapes, "NAME=DIMS for symbolic dims");

@@ -7,44 +7,20 @@
 #include <filesystem>
 #include <map>
 
+#include "data_files.h"
 #include "edgebench/core/npy.h"
 #include "edgebench/core/random.h"
 #include "edgebench/onnx/model_io.h"
 #include "fashion_mnist.h"
+#include "images.h"
+#include "npz.h"
+#include "tensor_dataset.h"
 
 namespace edgebench::data {
 
 namespace {
 
 namespace fs = std::filesystem;
-
-// Samples read up front, checked against the inputs.
-class TensorDataset final : public Dataset {
- public:
-  TensorDataset(std::string spec, std::vector<std::vector<Tensor>> samples)
-      : spec_(std::move(spec)), samples_(std::move(samples)) {}
-  std::string spec() const override { return spec_; }
-  std::size_t size() const override { return samples_.size(); }
-  Result<std::vector<Tensor>> sample(std::size_t i) const override {
-    if (i >= samples_.size()) {
-      return out_of_range(fmt::format("{}: sample {} of {}", spec_, i, samples_.size()));
-    }
-    return samples_[i];
-  }
-
- private:
-  std::string spec_;
-  std::vector<std::vector<Tensor>> samples_;
-};
-
-Status check_tensor(const Tensor& t, const InputSpec& input, std::string_view where) {
-  if (t.dtype() != input.dtype || t.shape() != input.shape) {
-    return invalid_argument(fmt::format("{}: holds {}, input '{}' expects {}{}", where,
-                                        t.describe(), input.name, dtype_name(input.dtype),
-                                        shape_to_string(input.shape)));
-  }
-  return Status::ok();
-}
 
 Result<fs::path> existing_folder(std::string_view spec, std::string_view dir) {
   std::error_code ec;
@@ -108,8 +84,9 @@ Result<std::unique_ptr<Dataset>> open_npy(std::string_view spec, const fs::path&
     }
     samples.push_back(std::move(sample));
   }
+  EB_ASSIGN_OR_RETURN(auto labels, read_labels_file(dir, samples.size()));
   return std::unique_ptr<Dataset>(
-      std::make_unique<TensorDataset>(std::string(spec), std::move(samples)));
+      std::make_unique<TensorDataset>(std::string(spec), std::move(samples), std::move(labels)));
 }
 
 Result<std::unique_ptr<Dataset>> open_onnx_test(std::string_view spec, const fs::path& dir,
@@ -192,14 +169,16 @@ Result<std::unique_ptr<Dataset>> open_dataset(std::string_view spec,
   const std::string_view rest = colon == std::string_view::npos ? "" : spec.substr(colon + 1);
   if (inputs.empty()) return invalid_argument("the model has no inputs to feed");
   if (kind == "random") return open_random(spec, rest, inputs, random_count);
-  if (kind == "npy" || kind == "onnx-test") {
+  if (kind == "npy" || kind == "npz" || kind == "onnx-test") {
     EB_ASSIGN_OR_RETURN(fs::path dir, existing_folder(spec, rest));
+    if (kind == "npz") return open_npz(spec, dir, inputs);
     return kind == "npy" ? open_npy(spec, dir, inputs) : open_onnx_test(spec, dir, inputs);
   }
   if (kind == "fashion-mnist") return open_fashion_mnist(spec, rest, inputs);
+  if (kind == "images") return open_images(spec, rest, inputs);
   return invalid_argument(
-      fmt::format("unknown dataset spec '{}' (expected npy:DIR, onnx-test:DIR, random:SEED or "
-                  "fashion-mnist:DIR[:train|test])",
+      fmt::format("unknown dataset spec '{}' (expected npy:DIR, npz:DIR, onnx-test:DIR, "
+                  "random:SEED, fashion-mnist:DIR[:train|test] or images:DIR[,OPTIONS])",
                   spec));
 }
 

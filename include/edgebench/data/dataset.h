@@ -3,7 +3,15 @@
 // Specs (the command line's `--dataset SPEC`):
 //   npy:DIR         every *.npy file in DIR (sorted by name) is one sample of the model's first
 //                   input; a file named NAME.npy or NAME_<k>.npy feeds the input called NAME
-//                   when the model has one (then a sample is every file with the same <k>)
+//                   when the model has one (then a sample is every file with the same <k>).
+//                   DIR/labels.txt, when present, labels the samples in order (as for npz:)
+//   npz:DIR         every *.npz file in DIR (sorted by name) is one sample (np.savez or
+//                   np.savez_compressed: a zip of .npy members, stored or deflated; ZIP64
+//                   records read, encryption and other methods refused). Input NAME takes
+//                   the member NAME.npy, else the positional arr_<i>.npy of input i, else
+//                   (one input, one member) the only member; other members are ignored.
+//                   Optional DIR/labels.txt: one integer class index per line, one line per
+//                   sample in file order (classification, num_classes = largest + 1)
 //   onnx-test:DIR   ONNX backend-test data: each DIR/test_data_set_*/ is one sample, its
 //                   input_<k>.pb tensors named as stored (positional when unnamed)
 //   random:SEED     seeded random tensors for the model's inputs (uniform [0, 1) for floats)
@@ -14,7 +22,38 @@
 //                   /usr/share/datasets/fashion-mnist) or plain. Labelled (classification,
 //                   10 classes). Feeds a model with one input: float32 pixels scaled to [0, 1]
 //                   or uint8 raw pixels, shaped [1,1,28,28], [1,28,28], [1,28,28,1] or [1,784].
-// Files are read when the dataset is opened; errors name the file.
+//   images:DIR[,OPTIONS]
+//                   PNG and JPEG files (.png, .jpg, .jpeg, any case; other files and names
+//                   starting with '.' are ignored). With sub-folders, each sub-folder is a class:
+//                   sorted folder names are the class names, their positions the class indices
+//                   (classification; an empty one keeps its index); files directly in DIR are then
+//                   ignored. Without sub-folders the files in DIR are one unlabelled set. Files are
+//                   sorted by name within a class. Feeds a model with one input shaped [1,C,H,W],
+//                   [1,H,W,C], [C,H,W] or [H,W,C] with C 1 or 3. OPTIONS, comma-separated, applied
+//                   in this order:
+//                     gray | rgb     channels; default: the input's channel count (1: grey
+//                                    via BT.601 luma 0.299 R + 0.587 G + 0.114 B, 3: RGB,
+//                                    grey images replicated); must match that count
+//                     resize=N       shorter side to N, the longer to N * long / short rounded
+//                                    down (bilinear, half-pixel centres, no antialiasing)
+//                     resize=WxH     to exactly W x H (bilinear)
+//                     crop=N | WxH   centre crop (offset (size - crop) / 2 rounded down)
+//                     scale=F        float32 inputs: pixel / F (default 255)
+//                     mean=A[/B/C], std=A[/B/C]
+//                                    float32 inputs: (pixel / scale - mean) / std per channel
+//                                    (one value: every channel; defaults 0 and 1)
+//                     layout=nchw|nhwc  default: nhwc when the last dimension alone looks like
+//                                    channels (1 or 3, or the gray/rgb count), else nchw
+//                   With no resize or crop, an image whose size differs from the input's H x W
+//                   is resized (bilinear) to exactly H x W; with them, the result must be H x W.
+//                   float32 inputs get the preprocessed floats; uint8 inputs the raw pixels
+//                   (rounded after resizing), int8 inputs pixel - 128; scale, mean and std are
+//                   refused for integer inputs. Alpha is composited onto black; 16-bit PNGs
+//                   are reduced to 8 bits. Images are decoded when their sample is read; a
+//                   corrupt file (truncated data counts, JPEG warnings included) is an error
+//                   naming the file then. DIR containing ',' works when it exists as written
+//                   and there are no options.
+// Other datasets read their files when opened. Errors name the file.
 #pragma once
 
 #include <cstdint>
