@@ -18,8 +18,8 @@ std::function<std::optional<int>()> add_optimize_commands(CLI::App& app) {
   optimize_cmd->add_flag("--per-channel", optimize->per_channel,
                          "int8 weights with one scale per output channel");
   optimize_cmd->add_option("--calibration", optimize->calibration,
-                           "Dataset spec for static int8 ranges (e.g. "
-                           "fashion-mnist:/usr/share/datasets/fashion-mnist:train)");
+                           "Dataset spec for static int8 ranges: fashion-mnist:DIR[:SPLIT], "
+                           "images:DIR[,OPTIONS], npy:DIR, npz:DIR, onnx-test:DIR or random:SEED");
   optimize_cmd
       ->add_option("--calibration-method", optimize->calibration_method,
                    "minmax | percentile | entropy | mse")
