@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs, builds and runs every test: unit tests, ONNX conformance (regression guard),
 # differential checks against ONNX Runtime, formatting, an ASan+UBSan build of the tests, and
-# a bounded fuzzing run of the ONNX importer.
+# bounded fuzzing runs of the ONNX importer and the remote protocol parser.
 #   bash scripts/test.sh            everything
 #   FAST=1 bash scripts/test.sh     skip the sanitizer build and the fuzzing run
 set -euo pipefail
@@ -32,5 +32,8 @@ if [ "${FAST:-0}" != 1 ]; then
 
   step "fuzzing the ONNX importer (60 s)"
   bash tests/fuzz/run_fuzz.sh 60
+
+  step "fuzzing the remote protocol's frame and message parser (30 s)"
+  bash tests/fuzz/run_fuzz.sh 30 remote_frame_fuzz
 fi
 step "all tests passed"
