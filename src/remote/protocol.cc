@@ -436,6 +436,8 @@ Status encode_tensor_list(std::span<const std::string_view> names, std::span<con
     if (t.byte_size() > 0) pieces.push_back(t.bytes());
     piece_start = p;
   }
+  // An empty list is its count alone.
+  if (p != piece_start) pieces.emplace_back(piece_start, static_cast<std::size_t>(p - piece_start));
   return Status::ok();
 }
 
@@ -645,7 +647,15 @@ Status write_all(int fd, std::span<const std::span<const std::byte>> pieces, int
   return Status::ok();
 }
 
-Connection::Connection(int fd, Limits limits) : fd_(fd), limits_(limits), rx_(kRxBufferBytes) {}
+Connection::Connection(int fd, Limits limits)
+    : fd_(fd),
+      limits_(limits),
+      rx_(kRxBufferBytes),
+      send_chunk_(std::min<std::size_t>(kSendChunkBytes, limits.max_frame_payload)) {}
+
+void Connection::set_send_chunk_limit(std::uint32_t bytes) {
+  send_chunk_ = std::max<std::size_t>(1, std::min<std::size_t>(send_chunk_, bytes));
+}
 
 Connection::~Connection() {
   if (fd_ >= 0) ::close(fd_);
@@ -665,7 +675,7 @@ Status Connection::append_frames(MessageType type, std::uint32_t request_id,
                                     message_type_name(type), total,
                                     limits_.max_message_bytes(type)));
   }
-  const std::size_t chunk = std::min<std::size_t>(kSendChunkBytes, limits_.max_frame_payload);
+  const std::size_t chunk = send_chunk_;
   std::size_t piece = 0, piece_offset = 0, sent = 0;
   std::vector<std::span<const std::byte>> frame_pieces;
   do {
@@ -700,7 +710,7 @@ Status Connection::append_frames(MessageType type, std::uint32_t request_id,
 Status Connection::send_batch(std::span<const Outgoing> messages, int timeout_ms) {
   // Headers are referenced by tx_pieces_: reserve so that push_back never moves them.
   std::size_t frames = 0;
-  const std::size_t chunk = std::min<std::size_t>(kSendChunkBytes, limits_.max_frame_payload);
+  const std::size_t chunk = send_chunk_;
   for (const Outgoing& m : messages) {
     std::size_t total = 0;
     for (const auto& piece : m.payload) total += piece.size();

@@ -233,6 +233,16 @@ TEST(RemoteTensors, ListRoundTripsEveryWireDtypeAndRank) {
   }
 }
 
+TEST(RemoteTensors, EmptyListIsItsCountAlone) {
+  // Found by remote_frame_fuzz: an empty list used to encode to no bytes at all.
+  auto encoded = encode_tensor_list(std::span<const NamedTensor>());
+  ASSERT_TRUE(encoded.is_ok());
+  EXPECT_EQ(encoded->size(), 4u);
+  auto decoded = decode_tensor_list(*encoded, Limits{});
+  ASSERT_TRUE(decoded.is_ok());
+  EXPECT_TRUE(decoded->empty());
+}
+
 TEST(RemoteTensors, EveryTruncationIsAnErrorNeverACrash) {
   std::mt19937 rng(5);
   std::vector<NamedTensor> list = {{"x", random_tensor(DType::kFloat32, {2, 3}, rng)},

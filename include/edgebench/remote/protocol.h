@@ -213,6 +213,9 @@ class Connection {
 
   int fd() const { return fd_; }
   const Limits& limits() const { return limits_; }
+  // Sent frames carry at most this much payload (the peer's frame limit; default: ours, and
+  // never more than 1 MiB, so that a long message is checked chunk by chunk as it streams).
+  void set_send_chunk_limit(std::uint32_t bytes);
 
   // Sends one message, split into chunks of at most limits.max_frame_payload.
   Status send(MessageType type, std::uint32_t request_id,
@@ -245,6 +248,7 @@ class Connection {
   std::vector<std::byte> rx_;  // buffered bytes not yet consumed: rx_[rx_begin_, rx_end_)
   std::size_t rx_begin_ = 0;
   std::size_t rx_end_ = 0;
+  std::size_t send_chunk_;
   // Outgoing frame headers and the gathered pieces of one send (reused between sends).
   std::vector<HeaderBytes> tx_headers_;
   std::vector<std::span<const std::byte>> tx_pieces_;
