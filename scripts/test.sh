@@ -20,6 +20,21 @@ bash scripts/check_format.sh
 step "unit and integration tests (release)"
 ctest --preset release -j2 --timeout 900
 
+# The remote target across a network namespace pair with 20 ms of netem delay needs root (and
+# a kernel with sch_netem); it fails loudly rather than skipping when it runs.
+if [ "$(id -u)" -eq 0 ]; then
+  probe="ebnetem$$"
+  if ip netns add "$probe" 2> /dev/null && ip netns exec "$probe" ip link set lo up &&
+     ip netns exec "$probe" tc qdisc add dev lo root netem delay 1ms 2> /dev/null; then
+    ip netns del "$probe"
+    step "remote target across network namespaces with 20 ms delay (root)"
+    bash tests/remote/netns_delay.sh build/release
+  else
+    ip netns del "$probe" 2> /dev/null || true
+    printf '\n=== remote netns delay test NOT RUN: this kernel offers no tc netem qdisc ===\n'
+  fi
+fi
+
 step "ONNX backend-test conformance (no regressions)"
 bash tests/conformance/run.sh build/release/edgebench
 

@@ -653,6 +653,13 @@ Connection::Connection(int fd, Limits limits)
       rx_(kRxBufferBytes),
       send_chunk_(std::min<std::size_t>(kSendChunkBytes, limits.max_frame_payload)) {}
 
+bool Connection::has_buffered_frame() const {
+  const std::size_t buffered = rx_end_ - rx_begin_;
+  if (buffered < kFrameHeaderBytes) return false;
+  const std::uint64_t length = get_u32(rx_.data() + rx_begin_ + 12);
+  return buffered - kFrameHeaderBytes >= length;
+}
+
 void Connection::set_send_chunk_limit(std::uint32_t bytes) {
   send_chunk_ = std::max<std::size_t>(1, std::min<std::size_t>(send_chunk_, bytes));
 }

@@ -28,6 +28,9 @@ using Clock = std::chrono::steady_clock;
 using remote::ErrorCode;
 using remote::MessageType;
 
+// Replies up to this size may be held back to go out with the next one.
+constexpr std::size_t kMaxDeferredBytes = 64 * 1024;
+
 std::string cpu_model() {
   std::ifstream in("/proc/cpuinfo");
   std::string line;
@@ -110,6 +113,7 @@ struct Server::Session {
       // Before HELLO only the read timeout applies: a silent client is not a session yet.
       const int idle =
           state_ == State::kHello ? options_.read_timeout_ms : options_.idle_timeout_ms;
+      if (!conn_.has_buffered_frame() && !flush_pending()) return false;
       auto message = conn_.receive(idle, options_.read_timeout_ms);
       if (!message.is_ok()) {
         const Status& st = message.status();
@@ -158,15 +162,52 @@ struct Server::Session {
     }
   }
 
+  // Replies to pipelined requests (the host sends DATA, PROCESS and OUTPUT in one write) are
+  // held while the next request is already buffered, and go out together in one write: one
+  // wake-up for the host instead of three.
   bool reply(MessageType type, std::uint32_t id, std::span<const std::byte> payload) {
-    return conn_.send(type, id, payload, options_.read_timeout_ms).is_ok();
+    if (conn_.has_buffered_frame() && payload.size() <= kMaxDeferredBytes) {
+      pending_.push_back({type, id, {payload.begin(), payload.end()}});
+      return true;
+    }
+    const std::span<const std::byte> pieces[] = {payload};
+    return send_with_pending(type, id, pieces);
+  }
+  // Sends the held replies, then this one, in one write.
+  bool send_with_pending(MessageType type, std::uint32_t id,
+                         std::span<const std::span<const std::byte>> pieces) {
+    std::vector<std::span<const std::byte>> held(pending_.size());
+    std::vector<remote::Connection::Outgoing> batch;
+    for (std::size_t i = 0; i < pending_.size(); ++i) {
+      held[i] = pending_[i].payload;
+      batch.push_back({pending_[i].type, pending_[i].request_id, std::span(&held[i], 1)});
+    }
+    batch.push_back({type, id, pieces});
+    const bool sent = conn_.send_batch(batch, options_.read_timeout_ms).is_ok();
+    pending_.clear();
+    return sent;
+  }
+  bool flush_pending() {
+    if (pending_.empty()) return true;
+    std::vector<std::span<const std::byte>> held(pending_.size());
+    std::vector<remote::Connection::Outgoing> batch;
+    for (std::size_t i = 0; i < pending_.size(); ++i) {
+      held[i] = pending_[i].payload;
+      batch.push_back({pending_[i].type, pending_[i].request_id, std::span(&held[i], 1)});
+    }
+    const bool sent = conn_.send_batch(batch, options_.read_timeout_ms).is_ok();
+    pending_.clear();
+    return sent;
   }
   bool reply_json(MessageType type, std::uint32_t id, const nlohmann::json& j) {
     return reply(type, id, remote::encode_json(j));
   }
-  // Sends ERROR; returns whether the session can go on (the write worked).
+  // Sends ERROR at once (with any held replies: the session may end after it); returns whether
+  // the session can go on (the write worked).
   bool reply_error(std::uint32_t id, ErrorCode code, std::string_view message) {
-    return reply(MessageType::kError, id, remote::encode_error(code, message));
+    const auto payload = remote::encode_error(code, message);
+    const std::span<const std::byte> pieces[] = {payload};
+    return send_with_pending(MessageType::kError, id, pieces);
   }
 
   bool on_hello(const remote::Message& m) {
@@ -425,8 +466,7 @@ struct Server::Session {
     if (Status st = remote::encode_tensor_list(names, outputs_, scratch_, pieces_); !st.is_ok()) {
       return reply_error(m.request_id, ErrorCode::kInternal, st.message());
     }
-    return conn_.send(MessageType::kOutput, m.request_id, pieces_, options_.read_timeout_ms)
-        .is_ok();
+    return send_with_pending(MessageType::kOutput, m.request_id, pieces_);
   }
 
   bool on_stats(const remote::Message& m) {
@@ -459,6 +499,12 @@ struct Server::Session {
   double target_ms_total_ = 0, target_ms_min_ = 0, target_ms_max_ = 0;
   std::vector<std::byte> scratch_;
   std::vector<std::span<const std::byte>> pieces_;
+  struct PendingReply {
+    MessageType type;
+    std::uint32_t request_id;
+    std::vector<std::byte> payload;
+  };
+  std::vector<PendingReply> pending_;
 };
 
 Result<std::unique_ptr<Server>> Server::create(ServerOptions options) {

@@ -235,6 +235,10 @@ class Connection {
   // kDataLoss (malformed frame, bad CRC, broken chunk sequence), kOutOfRange (over a limit).
   Result<Message> receive(int idle_timeout_ms, int read_timeout_ms);
 
+  // Whether a whole frame already sits in the receive buffer (the peer pipelined requests):
+  // the next receive() will not wait for it.
+  bool has_buffered_frame() const;
+
   // Closes both directions (wakes a thread blocked in receive on this connection).
   void shutdown();
 
