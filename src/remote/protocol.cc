@@ -12,9 +12,14 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
+#include <chrono>
 #include <cstring>
 #include <limits>
 
@@ -58,7 +63,75 @@ std::uint64_t get_u64(const std::byte* p) {
   return v;
 }
 
+#if defined(__x86_64__)
+// CRC-32 (zlib's polynomial, bit-reflected) of whole 16-byte blocks by carry-less
+// multiplication: four 128-bit lanes are folded forward 64 bytes at a time, then into one lane,
+// then reduced to 32 bits (Barrett), after Gopal et al., "Fast CRC Computation for Generic
+// Polynomials Using PCLMULQDQ Instruction" (Intel, 2009). The constants are x^k mod P(x) for
+// the fold distances, bit-reflected, and P(x) with its Barrett quotient. `crc` and the result
+// are in zlib's convention (not inverted); len is a multiple of 16, at least 64.
+// zlib 1.2.13 computes about 2.7 GB/s on this project's machines; this runs several times
+// faster, and every byte sent or received goes through it twice.
+__attribute__((target("pclmul,sse4.1"))) inline __m128i clmul_load(const std::byte* p) {
+  return _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+}
+// lane * x^k (both halves, k from `k`) + next: one fold step.
+__attribute__((target("pclmul,sse4.1"))) inline __m128i clmul_fold(__m128i lane, __m128i k,
+                                                                   __m128i next) {
+  const __m128i lo = _mm_clmulepi64_si128(lane, k, 0x00);
+  const __m128i hi = _mm_clmulepi64_si128(lane, k, 0x11);
+  return _mm_xor_si128(_mm_xor_si128(hi, lo), next);
+}
+
+__attribute__((target("pclmul,sse4.1"))) std::uint32_t crc32_clmul(const std::byte* buf,
+                                                                   std::size_t len,
+                                                                   std::uint32_t crc) {
+  const __m128i k1k2 = _mm_set_epi64x(0x01c6e41596, 0x0154442bd4);
+  const __m128i k3k4 = _mm_set_epi64x(0x00ccaa009e, 0x01751997d0);
+  const __m128i k5 = _mm_set_epi64x(0, 0x0163cd6124);
+  const __m128i poly = _mm_set_epi64x(0x01f7011641, 0x01db710641);
+  const __m128i low32 = _mm_setr_epi32(~0, 0, ~0, 0);
+  __m128i x1 = _mm_xor_si128(clmul_load(buf), _mm_cvtsi32_si128(static_cast<int>(~crc)));
+  __m128i x2 = clmul_load(buf + 16), x3 = clmul_load(buf + 32), x4 = clmul_load(buf + 48);
+  buf += 64;
+  len -= 64;
+  for (; len >= 64; buf += 64, len -= 64) {
+    x1 = clmul_fold(x1, k1k2, clmul_load(buf));
+    x2 = clmul_fold(x2, k1k2, clmul_load(buf + 16));
+    x3 = clmul_fold(x3, k1k2, clmul_load(buf + 32));
+    x4 = clmul_fold(x4, k1k2, clmul_load(buf + 48));
+  }
+  x1 = clmul_fold(x1, k3k4, x2);
+  x1 = clmul_fold(x1, k3k4, x3);
+  x1 = clmul_fold(x1, k3k4, x4);
+  for (; len >= 16; buf += 16, len -= 16) x1 = clmul_fold(x1, k3k4, clmul_load(buf));
+  // 128 -> 64 bits.
+  __m128i x2b = _mm_clmulepi64_si128(x1, k3k4, 0x10);
+  x1 = _mm_xor_si128(_mm_srli_si128(x1, 8), x2b);
+  // 64 -> 32 bits.
+  x2b = _mm_srli_si128(x1, 4);
+  x1 = _mm_xor_si128(_mm_clmulepi64_si128(_mm_and_si128(x1, low32), k5, 0x00), x2b);
+  // Barrett reduction.
+  __m128i t = _mm_clmulepi64_si128(_mm_and_si128(x1, low32), poly, 0x10);
+  t = _mm_clmulepi64_si128(_mm_and_si128(t, low32), poly, 0x00);
+  x1 = _mm_xor_si128(x1, t);
+  return ~static_cast<std::uint32_t>(_mm_extract_epi32(x1, 1));
+}
+
+bool cpu_has_clmul() {
+  static const bool has = __builtin_cpu_supports("pclmul") && __builtin_cpu_supports("sse4.1");
+  return has;
+}
+#endif
+
 std::uint32_t crc_update(std::uint32_t crc, std::span<const std::byte> bytes) {
+#if defined(__x86_64__)
+  if (bytes.size() >= 64 && cpu_has_clmul()) {
+    const std::size_t blocks = bytes.size() & ~std::size_t{15};
+    crc = crc32_clmul(bytes.data(), blocks, crc);
+    bytes = bytes.subspan(blocks);
+  }
+#endif
   // zlib's crc32 takes a uInt length; feed large spans in pieces.
   const auto* p = reinterpret_cast<const Bytef*>(bytes.data());
   std::size_t left = bytes.size();
@@ -458,6 +531,13 @@ Result<std::vector<std::byte>> encode_tensor_list(std::span<const NamedTensor> t
 
 Result<std::vector<NamedTensor>> decode_tensor_list(std::span<const std::byte> payload,
                                                     const Limits& limits) {
+  std::vector<NamedTensor> out;
+  EB_RETURN_IF_ERROR(decode_tensor_list_into(payload, limits, out));
+  return out;
+}
+
+Status decode_tensor_list_into(std::span<const std::byte> payload, const Limits& limits,
+                               std::vector<NamedTensor>& out) {
   Reader r(payload);
   std::uint32_t count = 0;
   if (!r.u32(count)) return data_loss("tensor list: missing tensor count");
@@ -465,7 +545,7 @@ Result<std::vector<NamedTensor>> decode_tensor_list(std::span<const std::byte> p
     return out_of_range(
         fmt::format("tensor list: {} tensors, the limit is {}", count, limits.max_tensors));
   }
-  std::vector<NamedTensor> out;
+  if (out.size() > count) out.resize(count);
   out.reserve(count);
   for (std::uint32_t i = 0; i < count; ++i) {
     const std::string where = fmt::format("tensor list: tensor {}", i);
@@ -518,14 +598,23 @@ Result<std::vector<NamedTensor>> decode_tensor_list(std::span<const std::byte> p
       return data_loss(fmt::format("{} '{}': {} data bytes announced, {} present", where, nt.name,
                                    data_len, r.left()));
     }
-    EB_ASSIGN_OR_RETURN(nt.tensor, Tensor::allocate(*dtype, std::move(shape)));
+    if (i < out.size() && out[i].tensor.owns_data() && out[i].tensor.dtype() == *dtype &&
+        out[i].tensor.shape() == shape) {
+      nt.tensor = std::move(out[i].tensor);
+    } else {
+      EB_ASSIGN_OR_RETURN(nt.tensor, Tensor::allocate(*dtype, std::move(shape)));
+    }
     if (!data.empty()) std::memcpy(nt.tensor.raw_data(), data.data(), data.size());
-    out.push_back(std::move(nt));
+    if (i < out.size()) {
+      out[i] = std::move(nt);
+    } else {
+      out.push_back(std::move(nt));
+    }
   }
   if (r.left() != 0) {
     return data_loss(fmt::format("tensor list: {} bytes after the last tensor", r.left()));
   }
-  return out;
+  return Status::ok();
 }
 
 std::vector<std::byte> encode_json(const nlohmann::json& object) {
@@ -779,10 +868,27 @@ Status Connection::read_bytes(std::span<std::byte> out, int timeout_ms) {
 }
 
 Result<Message> Connection::receive(int idle_timeout_ms, int read_timeout_ms) {
-  if (rx_begin_ == rx_end_) {
-    EB_RETURN_IF_ERROR(wait_fd(fd_, POLLIN, idle_timeout_ms, "waiting for a message"));
-  }
   Message message;
+  EB_RETURN_IF_ERROR(receive(message, idle_timeout_ms, read_timeout_ms));
+  return message;
+}
+
+Status Connection::receive(Message& message, int idle_timeout_ms, int read_timeout_ms) {
+  if (rx_begin_ == rx_end_) {
+    bool ready = false;
+    if (busy_poll_us_ > 0) {
+      const auto until =
+          std::chrono::steady_clock::now() + std::chrono::microseconds(busy_poll_us_);
+      do {
+        pollfd p{fd_, POLLIN, 0};
+        ready = ::poll(&p, 1, 0) > 0;
+      } while (!ready && std::chrono::steady_clock::now() < until);
+    }
+    if (!ready) {
+      EB_RETURN_IF_ERROR(wait_fd(fd_, POLLIN, idle_timeout_ms, "waiting for a message"));
+    }
+  }
+  message.payload.clear();
   bool first = true;
   for (;;) {
     HeaderBytes header_bytes;
@@ -802,13 +908,19 @@ Result<Message> Connection::receive(int idle_timeout_ms, int read_timeout_ms) {
     }
     message.type = header.type;
     message.request_id = header.request_id;
-    // Read the chunk straight into the message (no intermediate copy).
-    message.payload.resize(so_far + header.payload_bytes);
+    // Read the chunk straight into the message (no intermediate copy). Long messages grow
+    // fourfold at a time, so that reallocation copies little of what has arrived.
+    const std::size_t needed = so_far + header.payload_bytes;
+    if (header.more() && needed > message.payload.capacity()) {
+      const std::uint64_t grown = std::min<std::uint64_t>(4 * message.payload.capacity(), limit);
+      message.payload.reserve(std::max<std::size_t>(needed, static_cast<std::size_t>(grown)));
+    }
+    message.payload.resize(needed);
     const std::span<std::byte> chunk(message.payload.data() + so_far, header.payload_bytes);
     EB_RETURN_IF_ERROR(read_bytes(chunk, read_timeout_ms));
     EB_RETURN_IF_ERROR(verify_frame_crc(header_bytes, chunk));
     first = false;
-    if (!header.more()) return message;
+    if (!header.more()) return Status::ok();
   }
 }
 

@@ -114,14 +114,13 @@ struct Server::Session {
       const int idle =
           state_ == State::kHello ? options_.read_timeout_ms : options_.idle_timeout_ms;
       if (!conn_.has_buffered_frame() && !flush_pending()) return false;
-      auto message = conn_.receive(idle, options_.read_timeout_ms);
-      if (!message.is_ok()) {
-        const Status& st = message.status();
+      const Status st = conn_.receive(message_, idle, options_.read_timeout_ms);
+      if (!st.is_ok()) {
         const bool closed = st.code() == StatusCode::kIoError && !remote::is_timeout(st);
         if (!closed) reply_error(0, error_code_for(st), st.message());
         return closed;
       }
-      if (!handle(*message)) return false;
+      if (!handle(message_)) return false;
     }
   }
 
@@ -418,17 +417,18 @@ struct Server::Session {
     if (state_ != State::kCompiled) {
       return reply_error(m.request_id, ErrorCode::kBadState, "DATA before IO_SPEC");
     }
-    auto list = remote::decode_tensor_list(m.payload, options_.limits);
-    if (!list.is_ok()) {
-      return reply_error(m.request_id,
-                         list.status().code() == StatusCode::kOutOfRange ? ErrorCode::kTooLarge
-                                                                         : ErrorCode::kBadInput,
-                         "DATA: " + list.status().message());
+    // Decoded into the buffers of the previous DATA where they fit (no allocation per query).
+    if (Status st = remote::decode_tensor_list_into(m.payload, options_.limits, decoded_);
+        !st.is_ok()) {
+      return reply_error(
+          m.request_id,
+          st.code() == StatusCode::kOutOfRange ? ErrorCode::kTooLarge : ErrorCode::kBadInput,
+          "DATA: " + st.message());
     }
-    if (Status st = check_inputs(*list); !st.is_ok()) {
+    if (Status st = check_inputs(decoded_); !st.is_ok()) {
       return reply_error(m.request_id, ErrorCode::kBadInput, st.message());
     }
-    for (std::size_t i = 0; i < inputs_.size(); ++i) inputs_[i] = std::move((*list)[i].tensor);
+    for (std::size_t i = 0; i < inputs_.size(); ++i) inputs_[i] = decoded_[i].tensor;
     inputs_valid_ = true;
     return reply(MessageType::kOk, m.request_id, {});
   }
@@ -505,6 +505,8 @@ struct Server::Session {
     std::vector<std::byte> payload;
   };
   std::vector<PendingReply> pending_;
+  remote::Message message_;                   // reused for every request
+  std::vector<remote::NamedTensor> decoded_;  // DATA tensors, reused when they fit
 };
 
 Result<std::unique_ptr<Server>> Server::create(ServerOptions options) {

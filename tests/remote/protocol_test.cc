@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include <cstring>
 #include <random>
@@ -64,6 +65,31 @@ TEST(RemoteFrame, HeaderRoundTripsWithCrcOverHeaderAndPayload) {
                 StatusCode::kDataLoss)
           << "byte " << i;
     }
+  }
+}
+
+TEST(RemoteFrame, Crc32MatchesZlibForEveryLengthAndAlignment) {
+  // frame_crc32 uses carry-less multiplication where the CPU has it; zlib is the reference.
+  const unsigned seed = 99;
+  std::mt19937 rng(seed);
+  std::vector<std::byte> data((1 << 20) + 64);
+  for (auto& b : data) b = static_cast<std::byte>(rng() & 0xff);
+  const auto zlib_crc = [](std::span<const std::byte> head, std::span<const std::byte> body) {
+    uLong c = ::crc32(0, reinterpret_cast<const Bytef*>(head.data()), 16);
+    return static_cast<std::uint32_t>(
+        ::crc32(c, reinterpret_cast<const Bytef*>(body.data()), static_cast<uInt>(body.size())));
+  };
+  const std::span<const std::byte> head(data.data(), 16);
+  for (std::size_t len = 0; len < 300; ++len) {
+    for (std::size_t offset : {std::size_t{0}, std::size_t{1}, std::size_t{7}}) {
+      const std::span<const std::byte> body(data.data() + 16 + offset, len);
+      ASSERT_EQ(frame_crc32(head, body), zlib_crc(head, body))
+          << "length " << len << " offset " << offset << " seed " << seed;
+    }
+  }
+  for (std::size_t len : {std::size_t{1} << 20, (std::size_t{1} << 20) + 13, std::size_t{4099}}) {
+    const std::span<const std::byte> body(data.data() + 19, len);
+    EXPECT_EQ(frame_crc32(head, body), zlib_crc(head, body)) << "length " << len;
   }
 }
 

@@ -391,6 +391,19 @@ TEST_F(TargetTest, HostileClientsLeaveTheServerServing) {
   EXPECT_EQ(target.stop(), 0);
 }
 
+TEST_F(TargetTest, IdleSessionTimesOutAndFreesTheTarget) {
+  Target target({"--idle-timeout", "0.3"}, tmp_);
+  auto c = raw_client(target);
+  hello(*c);
+  const auto t0 = std::chrono::steady_clock::now();
+  const ErrorInfo e = expect_error(*c);
+  EXPECT_EQ(e.code, ErrorCode::kTimeout) << e.message;
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(5));
+  expect_closed(*c);
+  expect_good_client(target);
+  EXPECT_EQ(target.stop(), 0);
+}
+
 TEST_F(TargetTest, TokenIsRequiredAndCheckedAndModelLimitEnforced) {
   const fs::path token = tmp_ / "token";
   {

@@ -173,6 +173,11 @@ Status encode_tensor_list(std::span<const std::string_view> names, std::span<con
 Result<std::vector<std::byte>> encode_tensor_list(std::span<const NamedTensor> tensors);
 Result<std::vector<NamedTensor>> decode_tensor_list(std::span<const std::byte> payload,
                                                     const Limits& limits);
+// The same into `out`, reusing the buffer of each tensor already there with the same dtype and
+// shape (a receiver decoding the same inputs again and again then allocates nothing). Tensors
+// are handles: whoever shares one of them sees it overwritten. On error `out` is unspecified.
+Status decode_tensor_list_into(std::span<const std::byte> payload, const Limits& limits,
+                               std::vector<NamedTensor>& out);
 
 // ONNX TensorProto.DataType code <-> DType (nullopt: not carried).
 std::optional<std::uint8_t> dtype_wire_code(DType dtype);
@@ -234,6 +239,13 @@ class Connection {
   // read_timeout_ms for each further piece. Errors: kIoError (closed, timed out, OS error),
   // kDataLoss (malformed frame, bad CRC, broken chunk sequence), kOutOfRange (over a limit).
   Result<Message> receive(int idle_timeout_ms, int read_timeout_ms);
+  // The same into `message`, reusing its payload's memory.
+  Status receive(Message& message, int idle_timeout_ms, int read_timeout_ms);
+
+  // Before sleeping until a message arrives, check for it without blocking for up to this
+  // many microseconds (0: sleep at once). A host waiting for a short inference on a loopback or
+  // LAN target spends fewer microseconds waking up this way, at the cost of a busy core.
+  void set_busy_poll_us(int us) { busy_poll_us_ = us; }
 
   // Whether a whole frame already sits in the receive buffer (the peer pipelined requests):
   // the next receive() will not wait for it.
@@ -253,6 +265,7 @@ class Connection {
   std::size_t rx_begin_ = 0;
   std::size_t rx_end_ = 0;
   std::size_t send_chunk_;
+  int busy_poll_us_ = 0;
   // Outgoing frame headers and the gathered pieces of one send (reused between sends).
   std::vector<HeaderBytes> tx_headers_;
   std::vector<std::span<const std::byte>> tx_pieces_;
