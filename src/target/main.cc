@@ -1,9 +1,11 @@
 // edgebench-target: the daemon that runs on the board. It serves one benchmark session at a time
 // over the remote protocol (docs/protocol.md):
 //   edgebench-target --listen HOST:PORT [--token-file FILE] [--max-model-bytes N]
+//                    [--max-tensor-bytes N] [--max-frame-bytes N]
 //                    [--backend native|native-ref|null] [--idle-timeout SEC] [--read-timeout SEC]
-// It binds 127.0.0.1 unless told otherwise. SIGTERM or SIGINT closes the session in progress and
-// exits with status 0. With port 0 it listens on a free port; the first line it prints names it
+// It binds 127.0.0.1 unless told otherwise (also for --listen PORT). SIGTERM or SIGINT closes the
+// session in progress and exits with status 0. With port 0 it listens on a free port; the first
+// line it prints names it
 // ("edgebench-target: listening on HOST:PORT"), for scripts and tests.
 #include <fmt/format.h>
 #include <signal.h>
@@ -58,6 +60,7 @@ int main(int argc, char** argv) {
   std::string token_file;
   std::uint64_t max_model_bytes = 0;
   std::uint64_t max_tensor_bytes = 0;
+  std::uint32_t max_frame_bytes = 0;
   std::string backend = "native";
   double idle_timeout_s = 300;
   double read_timeout_s = 10;
@@ -67,6 +70,8 @@ int main(int argc, char** argv) {
                  "file holding a shared token that clients must send (AUTH)");
   app.add_option("--max-model-bytes", max_model_bytes, "largest model accepted (bytes)");
   app.add_option("--max-tensor-bytes", max_tensor_bytes, "largest tensor accepted (bytes)");
+  app.add_option("--max-frame-bytes", max_frame_bytes,
+                 "largest frame payload accepted (bytes; longer messages come in chunks)");
   app.add_option("--backend", backend, "backend that runs the models: native, native-ref, null")
       ->capture_default_str();
   app.add_option("--idle-timeout", idle_timeout_s, "seconds a session may stay silent")
@@ -80,6 +85,9 @@ int main(int argc, char** argv) {
     return app.exit(e) == 0 ? 0 : 2;
   }
 
+  // A bare port (or ":PORT") listens on loopback only.
+  if (listen.find(':') == std::string::npos) listen = "127.0.0.1:" + listen;
+  if (listen.front() == ':') listen = "127.0.0.1" + listen;
   auto address = edgebench::remote::parse_host_port(listen, /*allow_port_zero=*/true);
   if (!address.is_ok()) return fail(address.status().with_context("--listen"));
   if (!(idle_timeout_s > 0 && idle_timeout_s < 1e6 && read_timeout_s > 0 && read_timeout_s < 1e6)) {
@@ -92,6 +100,12 @@ int main(int argc, char** argv) {
   options.idle_timeout_ms = static_cast<int>(idle_timeout_s * 1000);
   options.read_timeout_ms = static_cast<int>(read_timeout_s * 1000);
   if (max_model_bytes > 0) options.limits.max_model_bytes = max_model_bytes;
+  if (max_frame_bytes > 0) {
+    if (max_frame_bytes < 4096) {
+      return fail(edgebench::invalid_argument("--max-frame-bytes must be at least 4096"));
+    }
+    options.limits.max_frame_payload = max_frame_bytes;
+  }
   if (max_tensor_bytes > 0) {
     options.limits.max_tensor_bytes = max_tensor_bytes;
     options.limits.max_tensor_list_bytes =

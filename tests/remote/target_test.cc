@@ -209,6 +209,15 @@ TEST_F(TargetTest, HelloAdvertisesVersionCapabilitiesAndLimits) {
   ASSERT_TRUE(pong.is_ok());
   EXPECT_EQ(pong->type, MessageType::kOk);
   EXPECT_EQ(pong->payload, bytes_of("are you there"));
+  // STATS works at any point after HELLO.
+  ASSERT_TRUE(c->send(MessageType::kStats, 3, std::span<const std::byte>(), 5000).is_ok());
+  auto stats = c->receive(5000, 5000);
+  ASSERT_TRUE(stats.is_ok());
+  ASSERT_EQ(stats->type, MessageType::kStats);
+  auto s = decode_json(stats->payload, Limits{});
+  ASSERT_TRUE(s.is_ok());
+  EXPECT_EQ(s->value("queries", -1), 0);
+  EXPECT_GT(s->value("peak_rss_bytes", 0), 0);
   c.reset();
   EXPECT_EQ(target.stop(), 0);
 }
