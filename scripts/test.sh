@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs, builds and runs every test: unit tests, ONNX conformance (regression guard),
 # differential checks against ONNX Runtime, formatting, an ASan+UBSan build of the tests, and
-# a bounded fuzzing run of the ONNX importer.
+# bounded fuzzing runs of the ONNX importer and the remote protocol parser.
 #   bash scripts/test.sh            everything
 #   FAST=1 bash scripts/test.sh     skip the sanitizer build and the fuzzing run
 set -euo pipefail
@@ -20,6 +20,21 @@ bash scripts/check_format.sh
 step "unit and integration tests (release)"
 ctest --preset release -j2 --timeout 900
 
+# The remote target across a network namespace pair with 20 ms of netem delay needs root (and
+# a kernel with sch_netem); it fails loudly rather than skipping when it runs.
+if [ "$(id -u)" -eq 0 ]; then
+  probe="ebnetem$$"
+  if ip netns add "$probe" 2> /dev/null && ip netns exec "$probe" ip link set lo up &&
+     ip netns exec "$probe" tc qdisc add dev lo root netem delay 1ms 2> /dev/null; then
+    ip netns del "$probe"
+    step "remote target across network namespaces with 20 ms delay (root)"
+    bash tests/remote/netns_delay.sh build/release
+  else
+    ip netns del "$probe" 2> /dev/null || true
+    printf '\n=== remote netns delay test NOT RUN: this kernel offers no tc netem qdisc ===\n'
+  fi
+fi
+
 step "ONNX backend-test conformance (no regressions)"
 bash tests/conformance/run.sh build/release/edgebench
 
@@ -32,5 +47,8 @@ if [ "${FAST:-0}" != 1 ]; then
 
   step "fuzzing the ONNX importer (60 s)"
   bash tests/fuzz/run_fuzz.sh 60
+
+  step "fuzzing the remote protocol's frame and message parser (30 s)"
+  bash tests/fuzz/run_fuzz.sh 30 remote_frame_fuzz
 fi
 step "all tests passed"

@@ -7,6 +7,7 @@
 #include "edgebench/engine/registry.h"
 #include "edgebench/kernels/fast.h"
 #include "edgebench/passes/pass.h"
+#include "remote_backend.h"
 
 namespace edgebench::backends {
 
@@ -205,7 +206,8 @@ Result<std::unique_ptr<Backend>> make_backend(std::string_view spec) {
     return std::unique_ptr<Backend>(std::make_unique<NativeBackend>(std::string(spec)));
   }
   if (spec == "null") return std::unique_ptr<Backend>(std::make_unique<NullBackend>());
-  return invalid_argument(fmt::format("unknown backend '{}' (available: {})", spec,
+  if (spec.starts_with("tcp://")) return make_remote_backend(spec);
+  return invalid_argument(fmt::format("unknown backend '{}' (available: {}, tcp://HOST:PORT)", spec,
                                       fmt::join(available_backends(), ", ")));
 }
 

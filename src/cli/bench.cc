@@ -77,6 +77,16 @@ void print_summary(const results::Record& r) {
              l.std, l.max);
   fmt::print("               p50 {:.5g}  p90 {:.5g}  p95 {:.5g}  p99 {:.5g}  p99.9 {:.5g}\n", l.p50,
              l.p90, l.p95, l.p99, l.p999);
+  if (r.timings.target_latency && r.timings.round_trip && r.timings.transport_overhead) {
+    const auto line = [](const char* what, const results::LatencyStats& s) {
+      fmt::print("  {:<12} p50 {:.5g}  p90 {:.5g}  p99 {:.5g}  mean {:.5g}\n", what, s.p50, s.p90,
+                 s.p99, s.mean);
+    };
+    fmt::print("  latency above: {} time\n", r.timings.latency_source);
+    line("target ms", *r.timings.target_latency);
+    line("round trip", *r.timings.round_trip);
+    line("transport", *r.timings.transport_overhead);
+  }
   fmt::print("  throughput   {:.2f} queries/s, {:.2f} samples/s\n", r.throughput.queries_per_s,
              r.throughput.samples_per_s);
   fmt::print("  headline     {} = {:.5g}", r.timings.headline_metric, r.timings.headline_value);

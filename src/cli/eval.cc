@@ -205,6 +205,9 @@ int run_eval(const EvalOptions& options) {
   const bool show_progress = isatty(STDERR_FILENO) != 0 && !options.quiet;
   std::vector<double> latencies_ms;
   latencies_ms.reserve(count);
+  // Remote targets time each inference themselves (RunInfo::device_ms).
+  std::vector<double> target_ms;
+  bool target_timed = true;
   std::vector<double> values, reference_values;
   measure::PowercapReader powercap{std::filesystem::path(measure::PowercapReader::kDefaultRoot)};
   measure::ResourceMeter meter(&powercap);
@@ -218,6 +221,11 @@ int run_eval(const EvalOptions& options) {
     const auto end = Clock::now();
     if (!run.is_ok()) return report_error(run.with_context(fmt::format("sample {}", i)));
     latencies_ms.push_back(ms_between(start, end));
+    if (const backends::RunInfo* info = (*exe)->last_run_info(); info && info->device_ms) {
+      target_ms.push_back(*info->device_ms);
+    } else {
+      target_timed = false;
+    }
     if (i == 0 && options.warmup == 0) record.timings.first_inference_ms = latencies_ms.back();
 
     Status st = first_output_values(outputs, (*backend)->name(), values);
@@ -271,6 +279,16 @@ int run_eval(const EvalOptions& options) {
   record.scenario.warmup_queries = options.warmup;
   record.scenario.min_queries = count;
   record.scenario.inputs = fmt::format("{} ({} samples)", options.dataset, count);
+  if (target_timed && !target_ms.empty()) {
+    // As in bench: the target's own time is the headline, the round trip is kept beside it.
+    std::vector<double> overhead(latencies_ms.size());
+    for (std::size_t i = 0; i < overhead.size(); ++i) overhead[i] = latencies_ms[i] - target_ms[i];
+    record.timings.round_trip = measure::summarize(latencies_ms);
+    record.timings.transport_overhead = measure::summarize(overhead);
+    record.timings.target_latency = measure::summarize(target_ms);
+    record.timings.latency_source = "target";
+    latencies_ms = target_ms;
+  }
   record.timings.latency = measure::summarize(latencies_ms);
   record.timings.headline_metric = "p90_ms";
   record.timings.headline_value = record.timings.latency.p90;

@@ -36,14 +36,38 @@ double to_ms(Clock::duration d) { return std::chrono::duration<double, std::mill
 double to_s(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
 
 // Per-query latencies as clock ticks, in a buffer sized before the measured phase. record()
-// never allocates; the loop calls grow() between queries when the buffer is full.
+// never allocates; the loop calls grow() between queries when the buffer is full. Beside each
+// latency: the host time of the query's backend calls (equal to the latency except in the
+// server scenario, where the latency includes queueing) and the target's own time for them
+// (backends that report RunInfo::device_ms; remote targets).
 class LatencyLog {
  public:
-  explicit LatencyLog(std::size_t capacity) : ticks_(std::max<std::size_t>(capacity, 1)) {}
-  void record(Clock::duration d) { ticks_[count_++] = d.count(); }
+  explicit LatencyLog(std::size_t capacity)
+      : ticks_(std::max<std::size_t>(capacity, 1)),
+        call_ticks_(ticks_.size()),
+        device_ms_(ticks_.size()) {}
+  void record(Clock::duration d, Clock::duration call, double device_ms) {
+    call_ticks_[count_] = call.count();
+    device_ms_[count_] = device_ms;
+    ticks_[count_++] = d.count();
+  }
+  void record(Clock::duration d, double device_ms) { record(d, d, device_ms); }
   bool full() const { return count_ == ticks_.size(); }
-  void grow() { ticks_.resize(ticks_.size() * 2); }
+  void grow() {
+    ticks_.resize(ticks_.size() * 2);
+    call_ticks_.resize(ticks_.size());
+    device_ms_.resize(ticks_.size());
+  }
   std::size_t size() const { return count_; }
+  // Host call times and target times, in record order (call before take_ms).
+  std::vector<double> call_ms() const {
+    std::vector<double> ms(count_);
+    for (std::size_t i = 0; i < count_; ++i) ms[i] = to_ms(Clock::duration(call_ticks_[i]));
+    return ms;
+  }
+  std::vector<double> device_ms() const {
+    return {device_ms_.begin(), device_ms_.begin() + static_cast<std::ptrdiff_t>(count_)};
+  }
   // Milliseconds in record order; frees the tick buffer (long runs hold millions of entries).
   std::vector<double> take_ms() {
     std::vector<double> ms(count_);
@@ -51,12 +75,16 @@ class LatencyLog {
       ms[i] = std::chrono::duration<double, std::milli>(Clock::duration(ticks_[i])).count();
     }
     std::vector<Clock::rep>().swap(ticks_);
+    std::vector<Clock::rep>().swap(call_ticks_);
+    std::vector<double>().swap(device_ms_);
     count_ = 0;
     return ms;
   }
 
  private:
   std::vector<Clock::rep> ticks_;
+  std::vector<Clock::rep> call_ticks_;
+  std::vector<double> device_ms_;
   std::size_t count_ = 0;
 };
 
@@ -193,8 +221,19 @@ class Runner {
   }
 
   LatencyLog& log() { return log_; }
+  // Whether every measured run reported the target's own time.
+  bool device_times_complete() const { return !device_missing_; }
 
  private:
+  // The target's time for the run just made (0, and remembered as missing, when the backend
+  // does not report one).
+  double device_ms() {
+    const backends::RunInfo* info = exe_.last_run_info();
+    if (info != nullptr && info->device_ms) return *info->device_ms;
+    device_missing_ = true;
+    return 0;
+  }
+
   Status query_error(const Status& status) const {
     return status.with_context(fmt::format("query {}", log_.size()));
   }
@@ -224,7 +263,7 @@ class Runner {
       const Status status = exe_.run(inputs, outputs_);
       const Clock::time_point t1 = Clock::now();
       if (!status.is_ok()) return query_error(status);
-      log_.record(t1 - t0);
+      log_.record(t1 - t0, device_ms());
       end = t1;
       if (rule.minimums_met(log_.size(), t1 - begin) || rule.cap_hit(log_.size(), t1)) break;
       if (log_.full()) log_.grow();
@@ -241,12 +280,14 @@ class Runner {
     const std::uint64_t per_query = s_.samples_per_query;
     for (;;) {
       const Clock::time_point t0 = Clock::now();
+      double device = 0;
       for (std::uint64_t i = 0; i < per_query; ++i) {
         const Status status = exe_.run(samples_.next(), outputs_);
         if (!status.is_ok()) return query_error(status);
+        device += device_ms();
       }
       const Clock::time_point t1 = Clock::now();
-      log_.record(t1 - t0);
+      log_.record(t1 - t0, device);
       end = t1;
       if (rule.minimums_met(log_.size(), t1 - begin) || rule.cap_hit(log_.size(), t1)) break;
       if (log_.full()) log_.grow();
@@ -301,10 +342,11 @@ class Runner {
       for (Clock::time_point now = Clock::now(); now < arrival; now = Clock::now()) {
         if (arrival - now > kSpinWindow) std::this_thread::sleep_for(arrival - now - kSpinWindow);
       }
+      const Clock::time_point t0 = Clock::now();
       const Status status = exe_.run(samples_.next(), outputs_);
       const Clock::time_point t1 = Clock::now();
       if (!status.is_ok()) return query_error(status);
-      log_.record(t1 - arrival);
+      log_.record(t1 - arrival, t1 - t0, device_ms());
       end = t1;
       last_arrival = arrival;
       // LoadGen's server minimum duration counts the schedule (the last query's arrival).
@@ -337,7 +379,7 @@ class Runner {
         const Status status = exe_.run(inputs, outputs_);
         const Clock::time_point t1 = Clock::now();
         if (!status.is_ok()) return query_error(status);
-        log_.record(t1 - t0);
+        log_.record(t1 - t0, device_ms());
         end = t1;
         if (log_.full()) log_.grow();  // mid-group only when the estimate was far off
       }
@@ -353,6 +395,7 @@ class Runner {
   const ScenarioHooks& hooks_;
   std::vector<Tensor> outputs_;
   LatencyLog log_;
+  bool device_missing_ = false;
 };
 
 std::string format_ms(double ms) { return fmt::format("{:.4g} ms", ms); }
@@ -468,7 +511,30 @@ Result<ScenarioResult> Scenario::run(backends::Executable& executable,
   result.resources = meter.stop();
 
   result.kind = s.kind;
+  const bool target_timed = runner.device_times_complete() && runner.log().size() > 0;
+  std::vector<double> call_ms, device_ms;
+  if (target_timed) {
+    call_ms = runner.log().call_ms();
+    device_ms = runner.log().device_ms();
+  }
   result.latencies_ms = runner.log().take_ms();
+  if (target_timed) {
+    const auto stats_of = [](std::vector<double> values) {
+      std::sort(values.begin(), values.end());
+      return summarize_sorted(values);
+    };
+    std::vector<double> overhead(call_ms.size());
+    for (std::size_t i = 0; i < call_ms.size(); ++i) overhead[i] = call_ms[i] - device_ms[i];
+    result.target_latency = stats_of(device_ms);
+    result.round_trip = stats_of(call_ms);
+    result.transport_overhead = stats_of(std::move(overhead));
+    // The headline of a remote run is the target's own time (but the server scenario keeps
+    // completion minus arrival: its point is queueing, which only the host sees).
+    if (s.kind != ScenarioKind::kServer) {
+      result.latency_source = "target";
+      result.latencies_ms = std::move(device_ms);
+    }
+  }
   std::vector<double> sorted = result.latencies_ms;
   std::sort(sorted.begin(), sorted.end());
   result.latency = summarize_sorted(sorted);
@@ -539,6 +605,10 @@ void fill_record(const ScenarioSettings& settings, const ScenarioResult& result,
   record.timings.early_stopping_ms = result.early_stopping_ms;
   record.timings.duration_s = result.duration_s;
   record.timings.met_latency_bound = result.met_latency_bound;
+  record.timings.latency_source = result.latency_source;
+  record.timings.target_latency = result.target_latency;
+  record.timings.round_trip = result.round_trip;
+  record.timings.transport_overhead = result.transport_overhead;
   record.throughput = result.throughput;
   record.cpu = result.resources.cpu;
   record.energy = result.resources.energy;

@@ -316,6 +316,13 @@ ordered_json to_ordered_json(const Record& record) {
   timings["duration_s"] = number(t.duration_s);
   timings["met_latency_bound"] =
       t.met_latency_bound ? ordered_json(*t.met_latency_bound) : ordered_json(nullptr);
+  timings["latency_source"] = t.latency_source;
+  const auto optional_latency = [](const std::optional<LatencyStats>& stats) {
+    return stats ? latency_json(*stats) : ordered_json(nullptr);
+  };
+  timings["target_latency_ms"] = optional_latency(t.target_latency);
+  timings["round_trip_ms"] = optional_latency(t.round_trip);
+  timings["transport_overhead_ms"] = optional_latency(t.transport_overhead);
   j["timings"] = std::move(timings);
 
   j["throughput"] = {{"queries_per_s", number(record.throughput.queries_per_s)},
@@ -452,6 +459,16 @@ Result<Record> from_json(const nlohmann::json& j) {
     r.optional_number("early_stopping_ms", tm.early_stopping_ms);
     r.number("duration_s", tm.duration_s, Need::kOptional);
     r.optional_boolean("met_latency_bound", tm.met_latency_bound);
+    r.string("latency_source", tm.latency_source, Need::kOptional);
+    const auto optional_latency = [&](std::string_view key, std::optional<LatencyStats>& out) {
+      if (const json* l = r.object(key, Need::kOptional)) {
+        out.emplace();
+        read_latency(*l, fmt::format("timings.{}", key), *out, &error);
+      }
+    };
+    optional_latency("target_latency_ms", tm.target_latency);
+    optional_latency("round_trip_ms", tm.round_trip);
+    optional_latency("transport_overhead_ms", tm.transport_overhead);
   }
 
   if (const json* t = root.object("throughput", Need::kRequired)) {

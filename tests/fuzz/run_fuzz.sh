@@ -1,20 +1,37 @@
 #!/usr/bin/env bash
-# Builds the ONNX import fuzzer (clang, libFuzzer + ASan/UBSan) and runs it for SECONDS
-# (default 60) on a seed corpus of small models from Debian's ONNX backend test data.
+# Builds a fuzzer (clang, libFuzzer + ASan/UBSan) and runs it for SECONDS (default 60):
+#   bash tests/fuzz/run_fuzz.sh [SECONDS] [TARGET]
+# TARGET is onnx_import_fuzz (default; seeds: small models from Debian's ONNX backend test
+# data) or remote_frame_fuzz (seeds: protocol frames written by make_remote_seeds.py).
 # Exits non-zero when the fuzzer finds a crash, leak, sanitizer report or broken invariant;
-# the reproducer is left in build/fuzz/onnx_import_fuzz_work/artifacts/.
+# the reproducer is left in build/fuzz/TARGET_work/artifacts/.
 set -euo pipefail
 
 seconds="${1:-60}"
+target="${2:-onnx_import_fuzz}"
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 testdata=/usr/share/libonnx-testdata/data
 cd "$root"
 
 cmake --preset fuzz >/dev/null
-cmake --build build/fuzz --target onnx_import_fuzz
+cmake --build build/fuzz --target "$target"
 
-work="build/fuzz/onnx_import_fuzz_work"
+work="build/fuzz/${target}_work"
 mkdir -p "$work/seeds" "$work/corpus" "$work/artifacts"
+export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}"
+export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
+
+if [[ "$target" == remote_frame_fuzz ]]; then
+  /usr/bin/python3 tests/fuzz/make_remote_seeds.py "$work/seeds"
+  ./build/fuzz/remote_frame_fuzz -max_total_time="$seconds" -rss_limit_mb=2048 -max_len=65536 \
+    -timeout=10 -print_final_stats=1 -artifact_prefix="$work/artifacts/" \
+    "$work/corpus" "$work/seeds"
+  exit 0
+fi
+if [[ "$target" != onnx_import_fuzz ]]; then
+  echo "unknown fuzz target '$target' (onnx_import_fuzz, remote_frame_fuzz)" >&2
+  exit 2
+fi
 # Small models covering initializers, Constant tensors, every attribute kind we import,
 # several dtypes, optional inputs and a few refusals (strings, subgraphs, old opsets).
 for t in node/test_relu node/test_add_bcast node/test_constant node/test_conv_with_strides_padding \
@@ -34,8 +51,6 @@ if [[ -z "$(ls -A "$work/seeds")" ]]; then
   exit 2
 fi
 
-export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}"
-export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 # New inputs go to corpus/ (kept between runs); seeds/ is read only.
 ./build/fuzz/onnx_import_fuzz -max_total_time="$seconds" -rss_limit_mb=2048 -max_len=65536 \
   -timeout=10 -print_final_stats=1 -artifact_prefix="$work/artifacts/" \

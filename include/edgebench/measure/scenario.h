@@ -113,6 +113,13 @@ struct ScenarioResult {
   bool valid = true;
   std::vector<std::string> invalid_reasons;
   ResourceUsage resources;  // CPU time and energy of the measured phase, peak RSS after it
+  // Backends that time themselves (remote targets): see results::Timings for the meaning.
+  // latency, latencies_ms and the headline then hold the target's figures, except in the
+  // server scenario.
+  std::string latency_source = "host";
+  std::optional<results::LatencyStats> target_latency;
+  std::optional<results::LatencyStats> round_trip;
+  std::optional<results::LatencyStats> transport_overhead;
 };
 
 // Output tensors allocated from the executable's output specs where dtype and shape are known

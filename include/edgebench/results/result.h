@@ -75,6 +75,19 @@ struct Timings {
   double duration_s = 0;  // wall time of the measured phase
   // Server scenario: did p99 meet latency_bound_ms?
   std::optional<bool> met_latency_bound;
+  // Remote targets (tcp://) time each inference themselves. Then, per query:
+  //   target_latency      the target's own time (monotonic clock around its backend call; a
+  //                       multi-stream query sums its runs),
+  //   round_trip          the host's time for the backend calls (send, target work, receive),
+  //   transport_overhead  round trip minus target time.
+  // and `latency` (with the headline and latencies_ms) holds the target's figures
+  // (latency_source "target"), except in the server scenario, whose latency is completion
+  // minus scheduled arrival on the host (queueing is what it measures; latency_source "host").
+  // All absent, and latency_source "host", for backends that do not time themselves.
+  std::string latency_source = "host";
+  std::optional<LatencyStats> target_latency;
+  std::optional<LatencyStats> round_trip;
+  std::optional<LatencyStats> transport_overhead;
 };
 
 struct Throughput {
