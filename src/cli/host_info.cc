@@ -10,25 +10,11 @@
 #include <string>
 #include <thread>
 
+#include "edgebench/core/host.h"
+
 namespace edgebench::cli {
 
 namespace {
-
-std::string cpu_model() {
-  std::ifstream in("/proc/cpuinfo");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind("model name", 0) == 0 || line.rfind("Model", 0) == 0) {
-      const auto colon = line.find(':');
-      if (colon != std::string::npos) {
-        std::string value = line.substr(colon + 1);
-        value.erase(0, value.find_first_not_of(' '));
-        return value;
-      }
-    }
-  }
-  return "unknown";
-}
 
 std::string compiler() {
 #if defined(__clang__)

@@ -117,4 +117,29 @@ float half_to_float(std::uint16_t h) {
   return std::bit_cast<float>(sign | ((exponent + 112u) << 23) | (mantissa << 13));
 }
 
+std::optional<DType> dtype_from_onnx_code(std::int64_t code) {
+  switch (code) {
+    case 1: return DType::kFloat32;
+    case 2: return DType::kUInt8;
+    case 3: return DType::kInt8;
+    case 4: return DType::kUInt16;
+    case 5: return DType::kInt16;
+    case 6: return DType::kInt32;
+    case 7: return DType::kInt64;
+    case 9: return DType::kBool;
+    case 10: return DType::kFloat16;
+    case 11: return DType::kFloat64;
+    case 12: return DType::kUInt32;
+    case 13: return DType::kUInt64;
+    default: return std::nullopt;
+  }
+}
+
+std::optional<int> onnx_code_of(DType dtype) {
+  for (int code = 1; code <= 13; ++code) {
+    if (dtype_from_onnx_code(code) == dtype) return code;
+  }
+  return std::nullopt;
+}
+
 }  // namespace edgebench

@@ -22,43 +22,10 @@ namespace edgebench::onnx {
 static_assert(std::endian::native == std::endian::little,
               "ONNX tensor import assumes a little-endian host");
 
-std::optional<DType> dtype_from_onnx(int onnx_type) {
-  using P = ::onnx::TensorProto;
-  switch (onnx_type) {
-    case P::FLOAT: return DType::kFloat32;
-    case P::UINT8: return DType::kUInt8;
-    case P::INT8: return DType::kInt8;
-    case P::UINT16: return DType::kUInt16;
-    case P::INT16: return DType::kInt16;
-    case P::INT32: return DType::kInt32;
-    case P::INT64: return DType::kInt64;
-    case P::BOOL: return DType::kBool;
-    case P::FLOAT16: return DType::kFloat16;
-    case P::DOUBLE: return DType::kFloat64;
-    case P::UINT32: return DType::kUInt32;
-    case P::UINT64: return DType::kUInt64;
-    default: return std::nullopt;
-  }
-}
+std::optional<DType> dtype_from_onnx(int onnx_type) { return dtype_from_onnx_code(onnx_type); }
 
 int dtype_to_onnx(DType dtype) {
-  using P = ::onnx::TensorProto;
-  switch (dtype) {
-    case DType::kFloat32: return P::FLOAT;
-    case DType::kFloat16: return P::FLOAT16;
-    case DType::kFloat64: return P::DOUBLE;
-    case DType::kInt8: return P::INT8;
-    case DType::kUInt8: return P::UINT8;
-    case DType::kInt16: return P::INT16;
-    case DType::kUInt16: return P::UINT16;
-    case DType::kInt32: return P::INT32;
-    case DType::kUInt32: return P::UINT32;
-    case DType::kInt64: return P::INT64;
-    case DType::kUInt64: return P::UINT64;
-    case DType::kBool: return P::BOOL;
-    case DType::kUndefined: return P::UNDEFINED;
-  }
-  return P::UNDEFINED;
+  return onnx_code_of(dtype).value_or(::onnx::TensorProto::UNDEFINED);
 }
 
 }  // namespace edgebench::onnx

@@ -429,42 +429,14 @@ Result<std::optional<Message>> MessageAssembler::add(Frame frame) {
 
 // --- payload codecs ---------------------------------------------------------------------
 
+// Wire codes are ONNX's TensorProto.DataType codes.
 std::optional<std::uint8_t> dtype_wire_code(DType dtype) {
-  switch (dtype) {
-    case DType::kFloat32: return 1;
-    case DType::kUInt8: return 2;
-    case DType::kInt8: return 3;
-    case DType::kUInt16: return 4;
-    case DType::kInt16: return 5;
-    case DType::kInt32: return 6;
-    case DType::kInt64: return 7;
-    case DType::kBool: return 9;
-    case DType::kFloat16: return 10;
-    case DType::kFloat64: return 11;
-    case DType::kUInt32: return 12;
-    case DType::kUInt64: return 13;
-    case DType::kUndefined: return std::nullopt;
-  }
-  return std::nullopt;
+  const std::optional<int> code = onnx_code_of(dtype);
+  if (!code) return std::nullopt;
+  return static_cast<std::uint8_t>(*code);
 }
 
-std::optional<DType> dtype_from_wire_code(std::uint8_t code) {
-  switch (code) {
-    case 1: return DType::kFloat32;
-    case 2: return DType::kUInt8;
-    case 3: return DType::kInt8;
-    case 4: return DType::kUInt16;
-    case 5: return DType::kInt16;
-    case 6: return DType::kInt32;
-    case 7: return DType::kInt64;
-    case 9: return DType::kBool;
-    case 10: return DType::kFloat16;
-    case 11: return DType::kFloat64;
-    case 12: return DType::kUInt32;
-    case 13: return DType::kUInt64;
-    default: return std::nullopt;
-  }
-}
+std::optional<DType> dtype_from_wire_code(std::uint8_t code) { return dtype_from_onnx_code(code); }
 
 Status encode_tensor_list(std::span<const std::string_view> names, std::span<const Tensor> tensors,
                           std::vector<std::byte>& scratch,

@@ -18,6 +18,7 @@
 
 #include "edgebench/backends/backend.h"
 #include "edgebench/core/hash.h"
+#include "edgebench/core/host.h"
 #include "edgebench/onnx/model_io.h"
 
 namespace edgebench::target {
@@ -30,22 +31,6 @@ using remote::MessageType;
 
 // Replies up to this size may be held back to go out with the next one.
 constexpr std::size_t kMaxDeferredBytes = 64 * 1024;
-
-std::string cpu_model() {
-  std::ifstream in("/proc/cpuinfo");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind("model name", 0) == 0 || line.rfind("Model", 0) == 0) {
-      const auto colon = line.find(':');
-      if (colon != std::string::npos) {
-        std::string value = line.substr(colon + 1);
-        value.erase(0, value.find_first_not_of(' '));
-        return value;
-      }
-    }
-  }
-  return "unknown";
-}
 
 // Compares digests so that the time taken does not depend on where the strings differ (nor on
 // the length of the token sent).

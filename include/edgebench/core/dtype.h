@@ -36,6 +36,12 @@ bool is_integer(DType dtype);  // signed or unsigned, not bool
 bool is_signed(DType dtype);
 
 // IEEE 754 binary16 conversions (round to nearest even).
+// ONNX TensorProto.DataType codes (FLOAT = 1, UINT8 = 2, ...), which the engine (Cast, EyeLike's
+// dtype attribute), the ONNX importer and the remote protocol all use; nullopt for codes the IR
+// has no type for (string, complex, bfloat16, float8) and for kUndefined.
+std::optional<DType> dtype_from_onnx_code(std::int64_t code);
+std::optional<int> onnx_code_of(DType dtype);
+
 std::uint16_t float_to_half(float value);
 float half_to_float(std::uint16_t bits);
 

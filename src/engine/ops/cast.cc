@@ -6,22 +6,10 @@
 namespace edgebench::engine::ops {
 namespace {
 
-// TensorProto.DataType codes; the engine does not link the ONNX module, and Cast is the one op
-// that names a dtype by its ONNX code.
-Result<DType> dtype_from_onnx_code(std::int64_t code) {
+// Cast names its target type by ONNX TensorProto.DataType code.
+Result<DType> cast_target(std::int64_t code) {
+  if (std::optional<DType> dtype = dtype_from_onnx_code(code)) return *dtype;
   switch (code) {
-    case 1: return DType::kFloat32;
-    case 2: return DType::kUInt8;
-    case 3: return DType::kInt8;
-    case 4: return DType::kUInt16;
-    case 5: return DType::kInt16;
-    case 6: return DType::kInt32;
-    case 7: return DType::kInt64;
-    case 9: return DType::kBool;
-    case 10: return DType::kFloat16;
-    case 11: return DType::kFloat64;
-    case 12: return DType::kUInt32;
-    case 13: return DType::kUInt64;
     case 8: return unsupported("Cast to string is not supported");
     case 14:
     case 15: return unsupported("Cast to complex types is not supported");
@@ -39,7 +27,7 @@ class CastKernel final : public OpKernel {
   static Result<std::unique_ptr<OpKernel>> create(const KernelCreateContext& ctx) {
     if (!ctx.node.attributes.has("to")) return invalid_model("attribute 'to' is required");
     EB_ASSIGN_OR_RETURN(const std::int64_t code, ctx.node.attributes.get_int("to", 0));
-    EB_ASSIGN_OR_RETURN(const DType to, dtype_from_onnx_code(code));
+    EB_ASSIGN_OR_RETURN(const DType to, cast_target(code));
     return std::unique_ptr<OpKernel>(new CastKernel(to));
   }
 

@@ -136,24 +136,6 @@ bool element_is_nonzero(const Tensor& t, std::int64_t i) {
   return false;
 }
 
-std::optional<DType> dtype_from_onnx_code(std::int64_t code) {
-  switch (code) {
-    case 1: return DType::kFloat32;
-    case 2: return DType::kUInt8;
-    case 3: return DType::kInt8;
-    case 4: return DType::kUInt16;
-    case 5: return DType::kInt16;
-    case 6: return DType::kInt32;
-    case 7: return DType::kInt64;
-    case 9: return DType::kBool;
-    case 10: return DType::kFloat16;
-    case 11: return DType::kFloat64;
-    case 12: return DType::kUInt32;
-    case 13: return DType::kUInt64;
-    default: return std::nullopt;
-  }
-}
-
 Result<ScatterReduction> parse_scatter_reduction(const KernelCreateContext& ctx) {
   EB_ASSIGN_OR_RETURN(std::string name, ctx.node.attributes.get_string("reduction", "none"));
   const bool has_add_mul = ctx.opset == 0 || ctx.opset >= 16;

@@ -57,7 +57,7 @@ bool element_is_nonzero(const Tensor& t, std::int64_t i);
 
 // DType of an ONNX TensorProto.DataType code (attributes such as EyeLike's `dtype`); nullopt
 // for codes the engine has no dtype for.
-std::optional<DType> dtype_from_onnx_code(std::int64_t code);
+using edgebench::dtype_from_onnx_code;
 
 // Calls f(static_cast<S*>(nullptr), static_cast<C*>(nullptr)) for the numeric dtypes, where S is
 // the storage type and C the type to compute in: float for float16 (stored as uint16 bits), S
