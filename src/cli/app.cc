@@ -9,6 +9,7 @@
 #include "common.h"
 #include "edgebench/gen/generators.h"
 #include "optimize_commands.h"
+#include "plan_commands.h"
 #include "results_commands.h"
 
 namespace edgebench::cli {
@@ -196,6 +197,7 @@ int main_entry(int argc, char** argv) {
                         "the first");
 
   const auto run_optimize_command = add_optimize_commands(app);
+  const auto run_plan_command = add_plan_commands(app);
 
   try {
     app.parse(argc, argv);
@@ -222,6 +224,7 @@ int main_entry(int argc, char** argv) {
   if (*results_export_cmd) return run_results_export(results_export);
   if (*compare_cmd) return run_compare(compare);
   if (std::optional<int> code = run_optimize_command()) return *code;
+  if (std::optional<int> code = run_plan_command()) return *code;
   return kExitBadInput;
 }
 

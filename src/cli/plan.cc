@@ -1,0 +1,318 @@
+// edgebench plan: a compile report for an accelerator device, like the vendor compiler's, with
+// predicted latencies, co-compilation and request traces.
+#include "edgebench/engine/plan.h"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "common.h"
+#include "edgebench/engine/registry.h"
+#include "edgebench/plan/device.h"
+#include "edgebench/plan/planner.h"
+#include "edgebench/plan/trace.h"
+#include "plan_commands.h"
+
+namespace edgebench::cli {
+
+namespace {
+
+constexpr double kMiB = 1024.0 * 1024.0;
+
+// Sizes as the vendor compiler prints them.
+std::string size_text(std::uint64_t bytes) {
+  if (bytes == 0) return "0.00B";
+  if (bytes < 1024 * 1024) return fmt::format("{:.2f}KiB", static_cast<double>(bytes) / 1024.0);
+  return fmt::format("{:.2f}MiB", static_cast<double>(bytes) / kMiB);
+}
+
+double ms(double s) { return s * 1e3; }
+
+struct LoadedModel {
+  std::string path;
+  std::string name;
+  ir::Graph graph;  // annotated with inferred shapes
+};
+
+Result<LoadedModel> load_for_plan(const std::string& path,
+                                  const std::map<std::string, Shape, std::less<>>& shapes) {
+  EB_ASSIGN_OR_RETURN(ir::Graph graph, load_model_file(path));
+  engine::PlanOptions options;
+  options.input_shapes = shapes;
+  auto analysis = engine::analyze_graph(graph, engine::builtin_registry(), options);
+  if (!analysis.is_ok()) return analysis.status().with_context(fmt::format("model '{}'", path));
+  engine::annotate_types(graph, analysis->types);
+  LoadedModel m;
+  m.path = path;
+  m.name = std::filesystem::path(path).stem().string();
+  m.graph = std::move(graph);
+  return m;
+}
+
+// The vendor compiler's operator table: op type, count, status.
+struct OpRow {
+  std::string op;
+  std::uint64_t count = 0;
+  std::string status;
+};
+
+std::vector<OpRow> op_table(const plan::ModelPlan& p, const plan::Device& device) {
+  std::map<std::pair<std::string, std::string>, std::uint64_t> rows;
+  for (const plan::LayerPlan& l : p.layers) {
+    rows[{l.op_type, l.mapped ? fmt::format("Mapped to {}", device.name)
+                              : fmt::format("Not mapped: {}", l.reason)}] += 1;
+  }
+  std::vector<OpRow> out;
+  for (const auto& [key, count] : rows) out.push_back({key.first, count, key.second});
+  return out;
+}
+
+void print_model(const plan::ModelPlan& p, const LoadedModel& m, const plan::Device& device,
+                 bool all_layers) {
+  fmt::print("\nInput model: {}\n", m.path);
+  if (p.planned_as_int8) {
+    fmt::print(
+        "Planned as int8: the model has float tensors; weights and activations are counted at 1 "
+        "byte and \"mapped\" means \"would map once quantized\"\n");
+  }
+  fmt::print("On-chip memory available for caching model parameters: {}\n",
+             size_text(p.cache_available_bytes));
+  fmt::print("On-chip memory used for caching model parameters: {}\n", size_text(p.on_chip_bytes));
+  fmt::print("Off-chip memory used for streaming uncached model parameters: {}\n",
+             size_text(p.off_chip_bytes));
+  fmt::print("Number of device subgraphs: {}\n", p.subgraphs.size());
+  fmt::print("Total number of operations: {} ({} mapped, {} on the host CPU)\n", p.layers.size(),
+             p.mapped_ops, p.unmapped_ops);
+  fmt::print("\n{:<26} {:>6}  {}\n", "Operator", "Count", "Status");
+  for (const OpRow& row : op_table(p, device)) {
+    fmt::print("{:<26} {:>6}  {}\n", row.op, row.count, row.status);
+  }
+  const plan::LatencyBreakdown& t = p.latency;
+  fmt::print("\nPredicted latency: first inference {:.3f} ms, later inferences {:.3f} ms\n",
+             ms(t.first_s()), ms(t.warm_s()));
+  fmt::print(
+      "  per inference {:.3f}  io {:.3f}  compute {:.3f}  streaming {:.3f}  host {:.3f}  "
+      "(cache load {:.3f}, first only) ms\n",
+      ms(t.per_inference_s), ms(t.io_s), ms(t.compute_s), ms(t.streaming_s), ms(t.host_s),
+      ms(t.cache_load_s));
+  if (!all_layers) return;
+  fmt::print("\n  {:<4} {:<32} {:<18} {:>10} {:<9} {:>3} {:>10}\n", "#", "name", "op", "params",
+             "where", "sub", "time ms");
+  for (std::size_t i = 0; i < p.layers.size(); ++i) {
+    const plan::LayerPlan& l = p.layers[i];
+    fmt::print("  {:<4} {:<32} {:<18} {:>10} {:<9} {:>3} {:>10.4f}\n", i,
+               l.name.empty() ? "-" : l.name.substr(0, 32), l.op_type, l.param_bytes,
+               plan::placement_name(l.placement),
+               l.subgraph < 0 ? std::string("-") : std::to_string(l.subgraph), ms(l.time_s));
+  }
+}
+
+nlohmann::json latency_json(const plan::LatencyBreakdown& t) {
+  return {{"first", ms(t.first_s())},
+          {"warm", ms(t.warm_s())},
+          {"per_inference", ms(t.per_inference_s)},
+          {"io", ms(t.io_s)},
+          {"compute", ms(t.compute_s)},
+          {"streaming", ms(t.streaming_s)},
+          {"host", ms(t.host_s)},
+          {"cache_load", ms(t.cache_load_s)}};
+}
+
+nlohmann::json model_json(const plan::ModelPlan& p, const LoadedModel& m,
+                          const plan::Device& device) {
+  nlohmann::json j = {{"name", p.name},
+                      {"path", m.path},
+                      {"planned_as_int8", p.planned_as_int8},
+                      {"cache_available_bytes", p.cache_available_bytes},
+                      {"on_chip_bytes", p.on_chip_bytes},
+                      {"off_chip_bytes", p.off_chip_bytes},
+                      {"device_subgraphs", p.subgraphs.size()},
+                      {"mapped_ops", p.mapped_ops},
+                      {"unmapped_ops", p.unmapped_ops},
+                      {"latency_ms", latency_json(p.latency)}};
+  j["ops"] = nlohmann::json::array();
+  for (const OpRow& row : op_table(p, device)) {
+    j["ops"].push_back({{"op", row.op}, {"count", row.count}, {"status", row.status}});
+  }
+  j["layers"] = nlohmann::json::array();
+  for (const plan::LayerPlan& l : p.layers) {
+    nlohmann::json layer = {{"name", l.name},
+                            {"op", l.op_type},
+                            {"mapped", l.mapped},
+                            {"subgraph", l.subgraph},
+                            {"param_bytes", l.param_bytes},
+                            {"placement", std::string(plan::placement_name(l.placement))},
+                            {"macs", l.macs},
+                            {"padded_macs", l.padded_macs},
+                            {"time_ms", ms(l.time_s)}};
+    if (!l.mapped) layer["reason"] = l.reason;
+    j["layers"].push_back(std::move(layer));
+  }
+  return j;
+}
+
+// --trace takes the requests inline or from a file.
+Result<std::string> trace_text(const std::string& value) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(value, ec)) return value;
+  std::ifstream in(value);
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) return io_error(fmt::format("--trace: cannot read '{}'", value));
+  return text.str();
+}
+
+}  // namespace
+
+int run_plan(const PlanCommandOptions& options) {
+  auto device = plan::find_device(options.device, plan::device_search_dirs());
+  if (!device.is_ok()) return report_error(device.status());
+  auto shapes = parse_input_shapes(options.input_shapes);
+  if (!shapes.is_ok()) return report_error(shapes.status());
+
+  std::vector<LoadedModel> models;
+  std::map<std::string, int> name_uses;
+  for (const std::string& path : options.models) {
+    auto m = load_for_plan(path, *shapes);
+    if (!m.is_ok()) return report_error(m.status());
+    if (const int uses = ++name_uses[m->name]; uses > 1) m->name += fmt::format("#{}", uses);
+    models.push_back(std::move(m).value());
+  }
+  std::vector<plan::PlanInput> inputs;
+  std::vector<std::string> names;
+  for (const LoadedModel& m : models) {
+    inputs.push_back({m.name, &m.graph});
+    names.push_back(m.name);
+  }
+
+  auto co = plan::co_compile(inputs, *device);
+  if (!co.is_ok()) return report_error(co.status());
+  auto separate = plan::compile_separately(inputs, *device);
+  if (!separate.is_ok()) return report_error(separate.status());
+  const std::vector<plan::ModelPlan>& shown = options.separately ? *separate : *co;
+
+  std::optional<std::vector<std::size_t>> trace;
+  if (!options.trace.empty()) {
+    auto text = trace_text(options.trace);
+    if (!text.is_ok()) return report_error(text.status());
+    auto parsed = plan::parse_trace(*text, names);
+    if (!parsed.is_ok()) return report_error(parsed.status());
+    trace = std::move(parsed).value();
+  }
+
+  const plan::Device& d = *device;
+  fmt::print("edgebench plan: device {} ({})\n", d.name, d.path);
+  if (!d.description.empty()) fmt::print("  {}\n", d.description);
+  fmt::print(
+      "  parameter cache {} of {} on-chip, weight columns padded to {}, {:.0f} GMAC/s int8, "
+      "link {} {:.1f} MB/s + {:.0f} us per transfer\n",
+      size_text(d.param_cache_bytes), size_text(d.on_chip_bytes), d.column_alignment,
+      d.int8_macs_per_s / 1e9, d.link_kind.empty() ? "-" : d.link_kind, d.link_bytes_per_s / 1e6,
+      d.link_latency_s * 1e6);
+  if (models.size() > 1) {
+    fmt::print("  {} models {}\n", models.size(),
+               options.separately
+                   ? "compiled separately (each reloads the cache after another ran)"
+                   : "co-compiled in this order (one caching token; the first has cache "
+                     "priority)");
+  }
+  for (std::size_t i = 0; i < models.size(); ++i) {
+    print_model(shown[i], models[i], d, options.all_layers);
+  }
+
+  nlohmann::json j;
+  j["schema"] = "edgebench.plan/1";
+  j["device"] = {{"name", d.name},
+                 {"path", d.path},
+                 {"description", d.description},
+                 {"param_cache_bytes", d.param_cache_bytes},
+                 {"on_chip_bytes", d.on_chip_bytes}};
+  j["co_compiled"] = !options.separately;
+  j["conventions"] = {
+      {"float_models",
+       "planned as if quantized to int8 (1 byte per weight and activation element); mapped "
+       "means would map once quantized"},
+      {"latency_ms", "predicted by the device model of docs/devices.md; warm = later inferences"}};
+  j["models"] = nlohmann::json::array();
+  for (std::size_t i = 0; i < models.size(); ++i) {
+    nlohmann::json mj = model_json(shown[i], models[i], d);
+    mj["separately_compiled"] = {{"on_chip_bytes", (*separate)[i].on_chip_bytes},
+                                 {"off_chip_bytes", (*separate)[i].off_chip_bytes},
+                                 {"latency_ms", latency_json((*separate)[i].latency)}};
+    j["models"].push_back(std::move(mj));
+  }
+
+  if (trace) {
+    const plan::TracePrediction p = plan::predict_trace(*co, *separate, *trace);
+    auto rec = plan::recommend_order(inputs, d, *trace);
+    if (!rec.is_ok()) return report_error(rec.status());
+    auto order_names = [&](const std::vector<std::size_t>& order) {
+      std::vector<std::string> out;
+      for (std::size_t m : order) out.push_back(names[m]);
+      return out;
+    };
+    fmt::print("\ntrace: {} requests (co-compiled in the given order vs compiled separately)\n",
+               trace->size());
+    fmt::print("  {:>5} {:<24} {:>16} {:>18}\n", "#", "model", "co-compiled ms", "separately ms");
+    const std::size_t listed = std::min<std::size_t>(trace->size(), 40);
+    for (std::size_t k = 0; k < listed; ++k) {
+      const plan::TraceRequest& r = p.requests[k];
+      fmt::print("  {:>5} {:<24} {:>9.3f}{:<7} {:>9.3f}{:<9}\n", k + 1, names[r.model],
+                 ms(r.co_compiled_s), r.co_compiled_load ? " (load)" : "", ms(r.separate_s),
+                 r.separate_reload ? " (reload)" : "");
+    }
+    if (listed < trace->size()) {
+      fmt::print("  ... {} more (--json has them all)\n", trace->size() - listed);
+    }
+    fmt::print("  {:>5} {:<24} {:>9.3f}        {:>9.3f}\n", "", "total", ms(p.co_compiled_total_s),
+               ms(p.separate_total_s));
+    fmt::print("\ninvocations:");
+    for (std::size_t m = 0; m < names.size(); ++m) {
+      fmt::print("  {} x{}", names[m], rec->invocations[m]);
+    }
+    const plan::OrderCandidate& best = rec->candidates.front();
+    fmt::print("\nrecommended compile order: {} (trace total {:.3f} ms co-compiled)\n",
+               fmt::join(order_names(best.order), " "), ms(best.total_s));
+    for (std::size_t k = 1; k < rec->candidates.size() && k < 6; ++k) {
+      fmt::print("  then {} ({:.3f} ms)\n", fmt::join(order_names(rec->candidates[k].order), " "),
+                 ms(rec->candidates[k].total_s));
+    }
+
+    nlohmann::json tj;
+    tj["requests"] = nlohmann::json::array();
+    for (const plan::TraceRequest& r : p.requests) {
+      tj["requests"].push_back({{"model", names[r.model]},
+                                {"co_compiled_ms", ms(r.co_compiled_s)},
+                                {"co_compiled_load", r.co_compiled_load},
+                                {"separate_ms", ms(r.separate_s)},
+                                {"separate_reload", r.separate_reload}});
+    }
+    tj["co_compiled_total_ms"] = ms(p.co_compiled_total_s);
+    tj["separate_total_ms"] = ms(p.separate_total_s);
+    tj["invocations"] = nlohmann::json::object();
+    for (std::size_t m = 0; m < names.size(); ++m)
+      tj["invocations"][names[m]] = rec->invocations[m];
+    tj["recommended_order"] = order_names(best.order);
+    tj["orders"] = nlohmann::json::array();
+    for (const plan::OrderCandidate& c : rec->candidates) {
+      tj["orders"].push_back({{"order", order_names(c.order)}, {"total_ms", ms(c.total_s)}});
+    }
+    j["trace"] = std::move(tj);
+  }
+
+  if (!options.json_path.empty()) {
+    std::ofstream out(options.json_path);
+    out << j.dump(2) << "\n";
+    if (!out) {
+      return report_error(io_error(fmt::format("--json: cannot write '{}'", options.json_path)));
+    }
+  }
+  return kExitOk;
+}
+
+}  // namespace edgebench::cli
