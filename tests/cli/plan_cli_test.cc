@@ -21,6 +21,7 @@ class PlanCli : public ::testing::Test {
     ASSERT_EQ(edgebench("generate dense --neurons 1580 -o " + path("d1580.onnx")).exit_code, 0);
     ASSERT_EQ(edgebench("generate dense --neurons 1620 -o " + path("d1620.onnx")).exit_code, 0);
     ASSERT_EQ(edgebench("generate dense --neurons 300 -o " + path("d300.onnx")).exit_code, 0);
+    ASSERT_EQ(edgebench("generate dense --neurons 500 -o " + path("d500.onnx")).exit_code, 0);
   }
   static void TearDownTestSuite() { std::filesystem::remove_all(dir_); }
   static std::string path(const std::string& name) { return (dir_ / name).string(); }
@@ -66,14 +67,14 @@ TEST_F(PlanCli, CompileReportAndJsonFields) {
 
 TEST_F(PlanCli, CoCompilationAndTrace) {
   const auto r =
-      edgebench("plan " + path("d300.onnx") + " " + path("d1580.onnx") +
+      edgebench("plan " + path("d500.onnx") + " " + path("d1580.onnx") +
                 " --device edgetpu-thesis --trace \"B A B B B A\" --json " + path("t.json"));
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("co-compiled in this order"), std::string::npos);
-  EXPECT_NE(r.output.find("recommended compile order: d1580 d300"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("recommended compile order: d1580 d500"), std::string::npos) << r.output;
   const nlohmann::json j = read_json(path("t.json"));
   ASSERT_EQ(j["models"].size(), 2u);
-  // d300 first takes 0.31 MiB; d1580 (7.43 MiB alone) no longer fits whole.
+  // d500 first takes 0.79 MiB; d1580 (7.43 MiB alone) no longer fits whole beside it.
   EXPECT_EQ(j["models"][0]["off_chip_bytes"], 0);
   EXPECT_GT(j["models"][1]["off_chip_bytes"].get<std::uint64_t>(), 0u);
   EXPECT_EQ(j["models"][1]["separately_compiled"]["off_chip_bytes"], 0);
@@ -86,7 +87,7 @@ TEST_F(PlanCli, CoCompilationAndTrace) {
     std::ofstream out(path("trace.txt"));
     out << "A\nB\nA\n";
   }
-  const auto f = edgebench("plan " + path("d300.onnx") + " " + path("d1580.onnx") +
+  const auto f = edgebench("plan " + path("d500.onnx") + " " + path("d1580.onnx") +
                            " --device edgetpu-thesis --trace " + path("trace.txt"));
   ASSERT_EQ(f.exit_code, 0) << f.output;
   EXPECT_NE(f.output.find("trace: 3 requests"), std::string::npos) << f.output;
