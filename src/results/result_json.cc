@@ -345,6 +345,8 @@ ordered_json to_ordered_json(const Record& record) {
                  {"domains", std::move(domains)}};
 
   j["quality"] = ordered_json(record.quality);
+  j["params"] = ordered_json(record.params);
+  j["accelerator"] = ordered_json(record.accelerator);
 
   if (record.profile) {
     j["profile"] = {{"runs", record.profile->runs},
@@ -518,6 +520,8 @@ Result<Record> from_json(const nlohmann::json& j) {
   }
 
   root.any("quality", record.quality, Need::kOptional);
+  root.any("params", record.params, Need::kOptional);
+  root.any("accelerator", record.accelerator, Need::kOptional);
 
   if (const json* p = root.object("profile", Need::kOptional)) {
     OpProfile profile;

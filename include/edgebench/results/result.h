@@ -151,6 +151,13 @@ struct Record {
   CpuTime cpu;
   Energy energy;
   nlohmann::json quality = nullptr;  // top1, top5, mse, ... when a dataset was used
+  // What this record is a point of, when it belongs to a sweep or an experiment, e.g.
+  // {"sweep": "conv", "filters": 32, "layers": 5, "input": 64, "kernel": 3} or
+  // {"experiment": "NAME", "cell": {"model": ..., "variant": ..., "backend": ..., ...}}.
+  nlohmann::json params = nullptr;
+  // What only a modelled accelerator (sim:DEVICE) knows: on_chip_bytes, off_chip_bytes,
+  // device_subgraphs, predicted latencies, ...
+  nlohmann::json accelerator = nullptr;
   std::optional<OpProfile> profile;
   std::vector<double> latencies_ms;  // raw per-query latencies, in issue order
   // Long runs (the null backend makes millions of queries) keep their raw latencies in a
