@@ -109,10 +109,11 @@ TEST(ResultsJson, SchemaFirstThenPercentileConventionThenStructOrder) {
   const nlohmann::ordered_json j = nlohmann::ordered_json::parse(text);
   std::vector<std::string> keys;
   for (const auto& [key, value] : j.items()) keys.push_back(key);
-  EXPECT_THAT(keys, ElementsAre("schema", "percentiles", "id", "created_at", "label", "command",
-                                "valid", "invalid_reasons", "model", "backend", "host", "scenario",
-                                "timings", "throughput", "memory", "cpu", "energy", "quality",
-                                "profile", "latencies_ms", "latencies_path"));
+  EXPECT_THAT(
+      keys, ElementsAre("schema", "percentiles", "id", "created_at", "label", "command", "valid",
+                        "invalid_reasons", "model", "backend", "host", "scenario", "timings",
+                        "throughput", "memory", "cpu", "energy", "quality", "params", "accelerator",
+                        "profile", "latencies_ms", "latencies_path"));
   EXPECT_EQ(j["schema"], "edgebench.result/1");
   EXPECT_EQ(j["percentiles"], "nearest-rank on sorted latencies");
   EXPECT_EQ(text.rfind("{\n  \"schema\": \"edgebench.result/1\",", 0), 0u) << text.substr(0, 80);
