@@ -5,12 +5,14 @@
 #include <cstdio>
 #include <exception>
 
+#include "bench_flags.h"
 #include "commands.h"
 #include "common.h"
 #include "edgebench/gen/generators.h"
 #include "optimize_commands.h"
 #include "plan_commands.h"
 #include "results_commands.h"
+#include "sweep_commands.h"
 
 namespace edgebench::cli {
 
@@ -38,8 +40,7 @@ int main_entry(int argc, char** argv) {
   run_cmd->add_option("--input-shape", run.input_shapes, "NAME=DIMS for random inputs");
   run_cmd->add_option("--random-seed", run.random_seed, "Seed for random inputs")->default_val(0);
   run_cmd->add_option("--output-dir", run.output_dir, "Write <output name>.npy files here");
-  run_cmd->add_option("--backend", run.backend, "native | native-ref | null")
-      ->default_val("native");
+  run_cmd->add_option("--backend", run.backend, kBackendHelp)->default_val("native");
   run_cmd->add_option("--threads", run.threads, "Worker threads (1 = no extra threads)")
       ->default_val(1);
 
@@ -47,30 +48,7 @@ int main_entry(int argc, char** argv) {
   CLI::App* bench_cmd = app.add_subcommand(
       "bench", "Measure latency, throughput, memory and energy (LoadGen-style scenarios)");
   bench_cmd->add_option("MODEL", bench.model, "ONNX model file")->required();
-  bench_cmd->add_option("--backend", bench.backend, "native | native-ref | null")
-      ->default_val("native");
-  bench_cmd
-      ->add_option("--scenario", bench.scenario, "single-stream | multi-stream | server | offline")
-      ->default_val("single-stream");
-  bench_cmd->add_option("--threads", bench.threads, "Worker threads (1 = no extra threads)")
-      ->default_val(1);
-  bench_cmd->add_option("--warmup", bench.warmup, "Warm-up queries (default 10)");
-  bench_cmd->add_option("--min-queries", bench.min_queries,
-                        "At least this many measured queries (default 100; multi-stream 662)");
-  bench_cmd->add_option("--min-duration", bench.min_duration_s,
-                        "At least this many seconds of measurement (default 1)");
-  bench_cmd->add_option("--max-duration", bench.max_duration_s,
-                        "Stop after this many seconds even below the minimums (run is invalid)");
-  bench_cmd->add_option("--target-qps", bench.target_qps, "Server: Poisson arrival rate");
-  bench_cmd->add_option("--latency-bound", bench.latency_bound_ms,
-                        "Server: p99 bound in ms that the run must meet");
-  bench_cmd->add_option("--samples-per-query", bench.samples_per_query,
-                        "Multi-stream: samples per query (default 8)");
-  bench_cmd->add_option("--batch", bench.batch, "Offline: samples per group")->default_val(1);
-  bench_cmd->add_option("--samples", bench.samples, "Random input sets preloaded before timing")
-      ->default_val(4);
-  bench_cmd->add_option("--random-seed", bench.random_seed, "Seed for inputs and arrivals")
-      ->default_val(0);
+  add_measurement_flags(bench_cmd, bench);
   bench_cmd->add_option("--input", bench.inputs, "NAME=FILE.npy (repeatable) instead of random");
   bench_cmd->add_option("--dataset", bench.dataset,
                         "Inputs from npy:DIR, npz:DIR, onnx-test:DIR, random:SEED, "
@@ -79,16 +57,7 @@ int main_entry(int argc, char** argv) {
   bench_cmd->add_option("--limit", bench.limit, "At most N dataset samples (0: all)")
       ->default_val(0);
   bench_cmd->add_option("--input-shape", bench.input_shapes, "NAME=DIMS for symbolic dims");
-  bench_cmd->add_flag("--profile-ops", bench.profile_ops,
-                      "Time every node in a separate pass after the headline run");
   bench_cmd->add_option("--json", bench.json_path, "Write the result record as JSON");
-  bench_cmd->add_option("--db", bench.db_path, "Results store (SQLite)")
-      ->default_val("edgebench-results.db");
-  bench_cmd->add_flag("--no-db", bench.no_db, "Do not store the result");
-  bench_cmd->add_option("--label", bench.label, "Free text stored with the result");
-  bench_cmd->add_option("--powercap-root", bench.powercap_root,
-                        "Where to read RAPL energy counters (default /sys/class/powercap)");
-  bench_cmd->add_flag("--quiet", bench.quiet, "No progress line");
 
   EvalOptions eval;
   CLI::App* eval_cmd = app.add_subcommand(
@@ -99,8 +68,7 @@ int main_entry(int argc, char** argv) {
                    "fashion-mnist:DIR[:train|test], npy:DIR, onnx-test:DIR or random:SEED")
       ->required();
   eval_cmd->add_option("--limit", eval.limit, "At most N samples (default: all)");
-  eval_cmd->add_option("--backend", eval.backend, "native | native-ref | null")
-      ->default_val("native");
+  eval_cmd->add_option("--backend", eval.backend, kBackendHelp)->default_val("native");
   eval_cmd->add_option("--threads", eval.threads, "Worker threads (1 = no extra threads)")
       ->default_val(1);
   eval_cmd->add_option("--reference", eval.reference,
@@ -120,8 +88,7 @@ int main_entry(int argc, char** argv) {
   CLI::App* conf_cmd = app.add_subcommand(
       "conformance", "Run ONNX backend test folders and write a support grid per op");
   conf_cmd->add_option("DIR", conf.dirs, "Test folder(s), or folders of test folders")->required();
-  conf_cmd->add_option("--backend", conf.backend, "native | native-ref | null")
-      ->default_val("native");
+  conf_cmd->add_option("--backend", conf.backend, kBackendHelp)->default_val("native");
   conf_cmd->add_option("--json", conf.json_path, "Write the results as JSON");
   conf_cmd->add_option("--markdown", conf.markdown_path, "Write the support grid as Markdown");
   conf_cmd->add_option("--expect", conf.expect_path,
@@ -198,6 +165,7 @@ int main_entry(int argc, char** argv) {
 
   const auto run_optimize_command = add_optimize_commands(app);
   const auto run_plan_command = add_plan_commands(app);
+  const auto run_sweep_command = add_sweep_commands(app);
 
   try {
     app.parse(argc, argv);
@@ -225,6 +193,7 @@ int main_entry(int argc, char** argv) {
   if (*compare_cmd) return run_compare(compare);
   if (std::optional<int> code = run_optimize_command()) return *code;
   if (std::optional<int> code = run_plan_command()) return *code;
+  if (std::optional<int> code = run_sweep_command()) return *code;
   return kExitBadInput;
 }
 

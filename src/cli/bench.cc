@@ -231,8 +231,14 @@ int run_bench(const BenchOptions& options) {
     record.profile = std::move(profile).value();
   }
 
-  print_summary(record);
-  if (Status st = save_result_record(record, options.json_path, *store, options.db_path);
+  if (Status st = apply_params(options.params_json, record); !st.is_ok()) return report_error(st);
+  if (options.brief) {
+    print_brief(record);
+  } else {
+    print_summary(record);
+  }
+  if (Status st =
+          save_result_record(record, options.json_path, *store, options.db_path, options.store_key);
       !st.is_ok()) {
     return report_error(st);
   }

@@ -53,6 +53,11 @@ struct BenchOptions {
   std::string label;
   std::string powercap_root;  // default /sys/class/powercap
   bool quiet = false;
+  // Set by sweep and experiment: the record's params (JSON text), the store key that makes
+  // their runs resumable, and one summary line instead of the full table.
+  std::string params_json;
+  std::string store_key;
+  bool brief = false;
 };
 int run_bench(const BenchOptions& options);
 
@@ -71,6 +76,9 @@ struct EvalOptions {
   std::string label;
   std::uint64_t warmup = 3;  // untimed runs before the timed pass
   bool quiet = false;
+  std::string params_json;  // as in BenchOptions
+  std::string store_key;
+  bool brief = false;
 };
 int run_eval(const EvalOptions& options);
 

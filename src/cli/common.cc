@@ -17,7 +17,15 @@
 
 namespace edgebench::cli {
 
+namespace {
+thread_local std::string last_error;
+}  // namespace
+
+const std::string& last_error_message() { return last_error; }
+void clear_last_error_message() { last_error.clear(); }
+
 int report_error(const Status& status) {
+  last_error = status.message();
   std::fprintf(stderr, "edgebench: error: %s\n", status.message().c_str());
   return status.code() == StatusCode::kInternal ? kExitCheckFailed : kExitBadInput;
 }
@@ -148,7 +156,8 @@ Result<std::optional<results::Store>> open_result_store(bool no_db, const std::s
 }
 
 Status save_result_record(results::Record& record, const std::string& json_path,
-                          std::optional<results::Store>& store, const std::string& db_path) {
+                          std::optional<results::Store>& store, const std::string& db_path,
+                          const std::string& key) {
   // Keep records small: beyond kMaxInlineLatencies the raw latencies go to a .npy file.
   constexpr std::size_t kMaxInlineLatencies = 100000;
   if (record.latencies_ms.size() > kMaxInlineLatencies) {
@@ -165,10 +174,35 @@ Status save_result_record(results::Record& record, const std::string& json_path,
   }
   if (!json_path.empty()) EB_RETURN_IF_ERROR(results::write_json_file(json_path, record));
   if (store) {
-    EB_RETURN_IF_ERROR(store->add(record));
+    EB_RETURN_IF_ERROR(key.empty() ? store->add(record)
+                                   : store->add(record, std::string_view(key)));
     fmt::print("  stored in {}\n", db_path);
   }
   return Status::ok();
+}
+
+Status apply_params(const std::string& params_json, results::Record& record) {
+  if (params_json.empty()) return Status::ok();
+  nlohmann::json params = nlohmann::json::parse(params_json, nullptr, /*allow_exceptions=*/false);
+  if (params.is_discarded()) {
+    return invalid_argument(fmt::format("record params are not valid JSON: {}", params_json));
+  }
+  record.params = std::move(params);
+  return Status::ok();
+}
+
+void print_brief(const results::Record& record) {
+  std::string quality;
+  if (record.quality.is_object()) {
+    if (auto it = record.quality.find("top1"); it != record.quality.end() && it->is_number()) {
+      quality = fmt::format("  top-1 {:.2f}%", 100.0 * it->get<double>());
+    } else if (auto mse = record.quality.find("mse");
+               mse != record.quality.end() && mse->is_number()) {
+      quality = fmt::format("  mse {:.4g}", mse->get<double>());
+    }
+  }
+  fmt::print("  {} on {}: p50 {:.4g} ms{}  result {}{}\n", record.model.name, record.backend.name,
+             record.timings.latency.p50, quality, record.id, record.valid ? "" : " (INVALID)");
 }
 
 std::vector<data::InputSpec> dataset_inputs(const backends::Executable& exe) {

@@ -27,6 +27,10 @@ inline constexpr int kExitBadInput = 2;
 
 // Prints "edgebench: error: <message>" to stderr and returns the exit code for the status.
 int report_error(const Status& status);
+// The message of the last report_error() on this thread ("" before the first), so that a
+// command running others (sweep, experiment) can record why one of them failed.
+const std::string& last_error_message();
+void clear_last_error_message();
 
 // Loads and validates a model file; errors name the file.
 Result<ir::Graph> load_model_file(const std::string& path);
@@ -63,8 +67,17 @@ Result<std::optional<results::Store>> open_result_store(bool no_db, const std::s
 // Writes the record as JSON (when json_path is set) and adds it to the store (when there is
 // one). Beyond 100000 raw latencies, they go to a float64 .npy file beside the JSON file (or
 // the store) and the record names it instead of holding them.
+// `key` (when not empty) marks the record in the store for resumable sweeps and experiments.
 Status save_result_record(results::Record& record, const std::string& json_path,
-                          std::optional<results::Store>& store, const std::string& db_path);
+                          std::optional<results::Store>& store, const std::string& db_path,
+                          const std::string& key = "");
+
+// Sets record.params from JSON text (nothing when empty).
+Status apply_params(const std::string& params_json, results::Record& record);
+
+// One line for a stored result (sweeps and experiments print this instead of the summary):
+// model, backend, p50, top-1 when measured, and the id.
+void print_brief(const results::Record& record);
 
 // The model inputs a dataset has to feed, from a compiled executable.
 std::vector<data::InputSpec> dataset_inputs(const backends::Executable& exe);

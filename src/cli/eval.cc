@@ -115,6 +115,33 @@ void print_classification(const measure::ClassificationMetrics& m) {
   }
 }
 
+void print_eval_summary(const results::Record& record, const EvalOptions& options,
+                        const std::optional<measure::ClassificationMetrics>& classification,
+                        const std::optional<measure::RegressionMetrics>& regression,
+                        const std::optional<Reference>& reference,
+                        const measure::RelativeErrorAccumulator& relative) {
+  fmt::print("\n{} on {} ({} thread{}), {}\n", record.model.name, record.backend.name,
+             options.threads, options.threads == 1 ? "" : "s", record.scenario.inputs);
+  if (classification) print_classification(*classification);
+  if (regression) {
+    fmt::print("  mse {:.6g}   mae {:.6g}   ({} samples)\n", regression->mse(), regression->mae(),
+               regression->samples());
+  }
+  if (!classification && !regression) {
+    fmt::print("  dataset '{}' has no labels: latency only\n", options.dataset);
+  }
+  const results::LatencyStats& l = record.timings.latency;
+  fmt::print("  latency ms   p50 {:.5g}  p90 {:.5g}  mean {:.5g}  max {:.5g}   ({} runs)\n", l.p50,
+             l.p90, l.mean, l.max, l.count);
+  if (reference) {
+    fmt::print(
+        "  vs reference {} ({}): relative error mean {:.3g}, max {:.3g}; argmax changed {}\n",
+        reference->path, reference->backend, relative.mean(), relative.max(),
+        percent(relative.argmax_changed()));
+  }
+  fmt::print("  result {}\n", record.id);
+}
+
 }  // namespace
 
 int run_eval(const EvalOptions& options) {
@@ -323,27 +350,14 @@ int run_eval(const EvalOptions& options) {
   }
   record.quality = std::move(quality);
 
-  fmt::print("\n{} on {} ({} thread{}), {}\n", record.model.name, record.backend.name,
-             options.threads, options.threads == 1 ? "" : "s", record.scenario.inputs);
-  if (classification) print_classification(*classification);
-  if (regression) {
-    fmt::print("  mse {:.6g}   mae {:.6g}   ({} samples)\n", regression->mse(), regression->mae(),
-               regression->samples());
+  if (Status st = apply_params(options.params_json, record); !st.is_ok()) return report_error(st);
+  if (options.brief) {
+    print_brief(record);
+  } else {
+    print_eval_summary(record, options, classification, regression, reference, relative);
   }
-  if (!classification && !regression) {
-    fmt::print("  dataset '{}' has no labels: latency only\n", options.dataset);
-  }
-  const results::LatencyStats& l = record.timings.latency;
-  fmt::print("  latency ms   p50 {:.5g}  p90 {:.5g}  mean {:.5g}  max {:.5g}   ({} runs)\n", l.p50,
-             l.p90, l.mean, l.max, l.count);
-  if (reference) {
-    fmt::print(
-        "  vs reference {} ({}): relative error mean {:.3g}, max {:.3g}; argmax changed {}\n",
-        reference->path, reference->backend, relative.mean(), relative.max(),
-        percent(relative.argmax_changed()));
-  }
-  fmt::print("  result {}\n", record.id);
-  if (Status st = save_result_record(record, options.json_path, *store, options.db_path);
+  if (Status st =
+          save_result_record(record, options.json_path, *store, options.db_path, options.store_key);
       !st.is_ok()) {
     return report_error(st);
   }

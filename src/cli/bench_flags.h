@@ -1,0 +1,20 @@
+// The measuring flags that bench shares with sweep and experiment.
+#pragma once
+
+namespace CLI {
+class App;
+}
+
+namespace edgebench::cli {
+
+struct BenchOptions;
+
+inline constexpr const char* kBackendHelp =
+    "native | native-ref | null | tcp://HOST:PORT[?token-file=FILE] (an edgebench-target)";
+
+// --backend, --scenario, --threads, the scenario minimums and settings, --profile-ops, --db,
+// --no-db, --label, --powercap-root and --quiet: everything of bench but the model and its
+// inputs.
+void add_measurement_flags(CLI::App* cmd, BenchOptions& bench);
+
+}  // namespace edgebench::cli

@@ -1,0 +1,564 @@
+// edgebench run-experiment FILE.json: a grid of models x variants x backends x scenarios (and a
+// quality pass per model, variant and backend where the model has a dataset). Every cell's
+// result goes to the store under a key; a failed cell is stored with its error and the rest go
+// on; a cell already stored is skipped, so an interrupted experiment resumes where it stopped.
+//
+//   {
+//     "name": "fashion-study",
+//     "models": [
+//       {"name": "cnn", "path": "../models/fashion_mnist_cnn.onnx",
+//        "dataset": "fashion-mnist:/usr/share/datasets/fashion-mnist:test",
+//        "calibration": "fashion-mnist:/usr/share/datasets/fashion-mnist:train"},
+//       {"name": "conv16", "generate": {"kind": "conv", "filters": 16, "layers": 3, "input": 32}}
+//     ],
+//     "variants": {"float": "", "int8": "--quantize int8 --calibration {calibration}"},
+//     "backends": ["native", "native-ref"],
+//     "scenarios": ["single-stream"],
+//     "bench": {"warmup": 5, "min_queries": 50, "min_duration": 0.2, "threads": 1},
+//     "quality": {"limit": 500}
+//   }
+#include <fmt/format.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <span>
+
+#include "common.h"
+#include "edgebench/backends/backend.h"
+#include "edgebench/core/hash.h"
+#include "edgebench/gen/generators.h"
+#include "edgebench/onnx/model_io.h"
+#include "edgebench/results/ids.h"
+#include "edgebench/results/store.h"
+#include "host_info.h"
+#include "results_commands.h"
+#include "sweep_commands.h"
+
+namespace edgebench::cli {
+
+namespace {
+
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+using Clock = std::chrono::steady_clock;
+
+struct ModelEntry {
+  std::string name;
+  fs::path path;        // empty for generated models until generated
+  json generate;        // {"kind": "conv"|"dense", ...} or null
+  std::string dataset;  // "" : no quality pass
+  std::string calibration = "random:0";
+};
+
+struct Experiment {
+  std::string name;
+  fs::path folder;  // relative paths resolve here
+  std::string db;
+  std::vector<ModelEntry> models;
+  std::vector<std::pair<std::string, std::string>> variants;  // name -> optimize flags
+  std::vector<std::string> backends;
+  std::vector<std::string> scenarios;
+  BenchOptions bench;  // settings shared by every bench cell
+  std::optional<std::uint64_t> quality_limit;
+};
+
+struct Cell {
+  const ModelEntry* model;
+  std::string variant;
+  std::string backend;
+  std::string scenario;  // a bench scenario, or "eval" for the quality pass
+  json params;
+  std::string key;
+};
+
+// Errors name the file and the field: "exp.json: variants.int8: expected a string".
+class Reader {
+ public:
+  explicit Reader(std::string file) : file_(std::move(file)) {}
+  Status error(const std::string& field, const std::string& what) const {
+    return invalid_argument(fmt::format("{}: {}: {}", file_, field, what));
+  }
+  Result<std::string> string(const json& j, const std::string& field) const {
+    if (!j.is_string()) return error(field, fmt::format("expected a string, got {}", j.dump()));
+    return j.get<std::string>();
+  }
+  Result<std::vector<std::string>> strings(const json& j, const std::string& field) const {
+    if (!j.is_array() || j.empty()) return error(field, "expected a non-empty list of strings");
+    std::vector<std::string> out;
+    for (std::size_t i = 0; i < j.size(); ++i) {
+      EB_ASSIGN_OR_RETURN(std::string s, string(j[i], fmt::format("{}[{}]", field, i)));
+      out.push_back(std::move(s));
+    }
+    return out;
+  }
+  Result<double> number(const json& j, const std::string& field, double min) const {
+    if (!j.is_number() || j.get<double>() < min) {
+      return error(field, fmt::format("expected a number >= {}, got {}", min, j.dump()));
+    }
+    return j.get<double>();
+  }
+
+ private:
+  std::string file_;
+};
+
+Result<gen::ConvSpec> conv_spec(const json& g, const Reader& r, const std::string& field) {
+  gen::ConvSpec spec;
+  for (const auto& [key, value] : g.items()) {
+    const std::string f = field + "." + key;
+    if (key == "kind") continue;
+    if (key == "activation") {
+      EB_ASSIGN_OR_RETURN(spec.activation, r.string(value, f));
+      continue;
+    }
+    EB_ASSIGN_OR_RETURN(double v, r.number(value, f, key == "seed" ? 0 : 1));
+    const auto n = static_cast<std::int64_t>(v);
+    if (key == "filters")
+      spec.filters = n;
+    else if (key == "layers")
+      spec.layers = n;
+    else if (key == "input")
+      spec.input_size = n;
+    else if (key == "kernel")
+      spec.kernel = n;
+    else if (key == "seed")
+      spec.seed = static_cast<std::uint64_t>(n);
+    else
+      return r.error(f, "unknown key (filters, layers, input, kernel, activation, seed)");
+  }
+  return spec;
+}
+
+Result<gen::DenseSpec> dense_spec(const json& g, const Reader& r, const std::string& field) {
+  gen::DenseSpec spec;
+  for (const auto& [key, value] : g.items()) {
+    const std::string f = field + "." + key;
+    if (key == "kind") continue;
+    if (key == "activation") {
+      EB_ASSIGN_OR_RETURN(spec.activation, r.string(value, f));
+      continue;
+    }
+    EB_ASSIGN_OR_RETURN(double v, r.number(value, f, key == "seed" ? 0 : 1));
+    const auto n = static_cast<std::int64_t>(v);
+    if (key == "neurons")
+      spec.neurons = n;
+    else if (key == "layers")
+      spec.layers = n;
+    else if (key == "inputs")
+      spec.inputs = n;
+    else if (key == "outputs")
+      spec.outputs = n;
+    else if (key == "seed")
+      spec.seed = static_cast<std::uint64_t>(n);
+    else
+      return r.error(f, "unknown key (neurons, layers, inputs, outputs, activation, seed)");
+  }
+  return spec;
+}
+
+Result<Experiment> parse_experiment(const fs::path& file) {
+  const std::string where = file.string();
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return not_found(fmt::format("experiment file '{}' cannot be read", where));
+  json root = json::parse(in, nullptr, /*allow_exceptions=*/false);
+  if (root.is_discarded()) return invalid_argument(fmt::format("{}: not valid JSON", where));
+  if (!root.is_object()) return invalid_argument(fmt::format("{}: expected a JSON object", where));
+  const Reader r(where);
+  static const std::set<std::string> kKeys = {"name",     "db",       "models",
+                                              "variants", "backends", "scenarios",
+                                              "bench",    "quality",  "description"};
+  for (const auto& [key, value] : root.items()) {
+    if (!kKeys.contains(key)) {
+      return r.error(key,
+                     "unknown key (name, description, db, models, variants, backends, "
+                     "scenarios, bench, quality)");
+    }
+  }
+
+  Experiment e;
+  e.folder = file.parent_path();
+  e.name = file.stem().string();
+  if (root.contains("name")) {
+    EB_ASSIGN_OR_RETURN(e.name, r.string(root["name"], "name"));
+  }
+  if (root.contains("db")) {
+    EB_ASSIGN_OR_RETURN(std::string db, r.string(root["db"], "db"));
+    e.db = (e.folder / db).string();
+  }
+
+  if (!root.contains("models") || !root["models"].is_array() || root["models"].empty()) {
+    return r.error("models", "expected a non-empty list of models");
+  }
+  std::set<std::string> names;
+  for (std::size_t i = 0; i < root["models"].size(); ++i) {
+    const json& m = root["models"][i];
+    const std::string field = fmt::format("models[{}]", i);
+    ModelEntry entry;
+    if (m.is_string()) {
+      entry.path = e.folder / m.get<std::string>();
+      entry.name = entry.path.stem().string();
+    } else if (m.is_object()) {
+      for (const auto& [key, value] : m.items()) {
+        const std::string f = field + "." + key;
+        if (key == "name") {
+          EB_ASSIGN_OR_RETURN(entry.name, r.string(value, f));
+        } else if (key == "path") {
+          EB_ASSIGN_OR_RETURN(std::string p, r.string(value, f));
+          entry.path = e.folder / p;
+        } else if (key == "generate") {
+          if (!value.is_object() || !value.contains("kind")) {
+            return r.error(f, "expected an object with \"kind\": \"conv\" or \"dense\"");
+          }
+          entry.generate = value;
+        } else if (key == "dataset") {
+          EB_ASSIGN_OR_RETURN(entry.dataset, r.string(value, f));
+        } else if (key == "calibration") {
+          EB_ASSIGN_OR_RETURN(entry.calibration, r.string(value, f));
+        } else {
+          return r.error(f, "unknown key (name, path, generate, dataset, calibration)");
+        }
+      }
+      if (entry.path.empty() == entry.generate.is_null()) {
+        return r.error(field, "give exactly one of \"path\" and \"generate\"");
+      }
+      if (!entry.generate.is_null()) {
+        const json kind = entry.generate["kind"];
+        if (kind == "conv") {
+          EB_RETURN_IF_ERROR(conv_spec(entry.generate, r, field + ".generate").status());
+        } else if (kind == "dense") {
+          EB_RETURN_IF_ERROR(dense_spec(entry.generate, r, field + ".generate").status());
+        } else {
+          return r.error(field + ".generate.kind", "expected \"conv\" or \"dense\"");
+        }
+        if (entry.name.empty()) return r.error(field, "a generated model needs a \"name\"");
+      }
+      if (entry.name.empty()) entry.name = entry.path.stem().string();
+    } else {
+      return r.error(field, "expected a path or an object");
+    }
+    if (!entry.path.empty() && !fs::exists(entry.path)) {
+      return r.error(field, fmt::format("model '{}' does not exist", entry.path.string()));
+    }
+    if (!names.insert(entry.name).second) {
+      return r.error(field, fmt::format("a second model named '{}'", entry.name));
+    }
+    e.models.push_back(std::move(entry));
+  }
+
+  if (root.contains("variants")) {
+    const json& v = root["variants"];
+    if (!v.is_object() || v.empty()) {
+      return r.error("variants", "expected an object: name -> optimize flags (\"\" for none)");
+    }
+    for (const auto& [name, flags] : v.items()) {
+      EB_ASSIGN_OR_RETURN(std::string text, r.string(flags, "variants." + name));
+      if (auto words = split_words(text); !words.is_ok()) {
+        return r.error("variants." + name, words.status().message());
+      }
+      e.variants.emplace_back(name, text);
+    }
+  } else {
+    e.variants.emplace_back("float", "");
+  }
+  if (root.contains("backends")) {
+    EB_ASSIGN_OR_RETURN(e.backends, r.strings(root["backends"], "backends"));
+    for (std::size_t i = 0; i < e.backends.size(); ++i) {
+      if (auto b = backends::make_backend(e.backends[i]); !b.is_ok()) {
+        return r.error(fmt::format("backends[{}]", i), b.status().message());
+      }
+    }
+  } else {
+    e.backends = {"native"};
+  }
+  if (root.contains("scenarios")) {
+    EB_ASSIGN_OR_RETURN(e.scenarios, r.strings(root["scenarios"], "scenarios"));
+  } else {
+    e.scenarios = {"single-stream"};
+  }
+  if (root.contains("bench")) {
+    const json& b = root["bench"];
+    if (!b.is_object()) return r.error("bench", "expected an object of bench settings");
+    for (const auto& [key, value] : b.items()) {
+      const std::string f = "bench." + key;
+      if (key == "warmup") {
+        EB_ASSIGN_OR_RETURN(double v, r.number(value, f, 0));
+        e.bench.warmup = static_cast<std::uint64_t>(v);
+      } else if (key == "min_queries") {
+        EB_ASSIGN_OR_RETURN(double v, r.number(value, f, 1));
+        e.bench.min_queries = static_cast<std::uint64_t>(v);
+      } else if (key == "min_duration") {
+        EB_ASSIGN_OR_RETURN(double v, r.number(value, f, 0));
+        e.bench.min_duration_s = v;
+      } else if (key == "max_duration") {
+        EB_ASSIGN_OR_RETURN(double v, r.number(value, f, 0));
+        e.bench.max_duration_s = v;
+      } else if (key == "threads") {
+        EB_ASSIGN_OR_RETURN(double v, r.number(value, f, 1));
+        e.bench.threads = static_cast<int>(v);
+      } else if (key == "target_qps") {
+        EB_ASSIGN_OR_RETURN(double v, r.number(value, f, 0));
+        e.bench.target_qps = v;
+      } else if (key == "batch") {
+        EB_ASSIGN_OR_RETURN(double v, r.number(value, f, 1));
+        e.bench.batch = static_cast<std::uint64_t>(v);
+      } else {
+        return r.error(f,
+                       "unknown key (warmup, min_queries, min_duration, max_duration, "
+                       "threads, target_qps, batch)");
+      }
+    }
+  }
+  if (root.contains("quality")) {
+    const json& q = root["quality"];
+    if (!q.is_object()) return r.error("quality", "expected an object");
+    for (const auto& [key, value] : q.items()) {
+      if (key != "limit") return r.error("quality." + key, "unknown key (limit)");
+      EB_ASSIGN_OR_RETURN(double v, r.number(value, "quality.limit", 1));
+      e.quality_limit = static_cast<std::uint64_t>(v);
+    }
+  }
+  return e;
+}
+
+std::vector<Cell> make_cells(const Experiment& e) {
+  std::vector<Cell> cells;
+  for (const ModelEntry& m : e.models) {
+    for (const auto& [variant, flags] : e.variants) {
+      for (const std::string& backend : e.backends) {
+        std::vector<std::string> scenarios = e.scenarios;
+        if (!m.dataset.empty()) scenarios.push_back("eval");
+        for (const std::string& scenario : scenarios) {
+          Cell c{&m, variant, backend, scenario, {}, {}};
+          c.params = {{"experiment", e.name},
+                      {"cell",
+                       {{"model", m.name},
+                        {"variant", variant},
+                        {"backend", backend},
+                        {"scenario", scenario}}}};
+          c.key = fmt::format(
+              "experiment|{}|model={}|variant={}|flags={}|backend={}|"
+              "scenario={}|threads={}",
+              e.name, m.name, variant, flags, backend, scenario, e.bench.threads);
+          cells.push_back(std::move(c));
+        }
+      }
+    }
+  }
+  return cells;
+}
+
+Result<bool> selected(const Cell& c, const std::vector<std::string>& only) {
+  for (const std::string& filter : only) {
+    const auto eq = filter.find('=');
+    if (eq == std::string::npos) {
+      return invalid_argument(fmt::format("--only '{}': expected KEY=VALUE", filter));
+    }
+    const std::string key = filter.substr(0, eq);
+    const std::string value = filter.substr(eq + 1);
+    const json& cell = c.params["cell"];
+    if (!cell.contains(key)) {
+      return invalid_argument(fmt::format(
+          "--only '{}': unknown key '{}' (model, variant, backend, scenario)", filter, key));
+    }
+    if (cell[key] != value) return false;
+  }
+  return true;
+}
+
+// The model file of a (model, variant): generated and optimized once, into the experiment's
+// work folder, under a name that changes when the source or the flags change; written whole
+// (temporary file, then rename) so that an interrupted run never leaves half a model behind.
+std::string text_tag(const std::string& text) {
+  return sha256_hex(std::as_bytes(std::span(text.data(), text.size())));
+}
+
+Result<fs::path> variant_model(const ModelEntry& m, const std::string& variant,
+                               const std::string& flags, const fs::path& work) {
+  std::error_code ec;
+  fs::create_directories(work, ec);
+  if (ec) {
+    return invalid_argument(
+        fmt::format("cannot create the work folder '{}': {}", work.string(), ec.message()));
+  }
+  fs::path source = m.path;
+  if (!m.generate.is_null()) {
+    const std::string tag = text_tag(m.generate.dump()).substr(0, 12);
+    source = work / fmt::format("{}.{}.onnx", m.name, tag);
+    if (!fs::exists(source)) {
+      const Reader r("generate");
+      Result<ir::Graph> graph = m.generate["kind"] == "conv"
+                                    ? gen::generate_conv(*conv_spec(m.generate, r, m.name))
+                                    : gen::generate_dense(*dense_spec(m.generate, r, m.name));
+      EB_RETURN_IF_ERROR(graph.status());
+      const fs::path tmp = source.string() + ".tmp";
+      EB_RETURN_IF_ERROR(onnx::save_model(*graph, tmp));
+      fs::rename(tmp, source, ec);
+      if (ec)
+        return internal_error(fmt::format("cannot rename '{}': {}", tmp.string(), ec.message()));
+    }
+  }
+  if (flags.empty()) return source;
+  std::string expanded = flags;
+  for (std::size_t at; (at = expanded.find("{calibration}")) != std::string::npos;) {
+    expanded.replace(at, std::string_view("{calibration}").size(), m.calibration);
+  }
+  EB_ASSIGN_OR_RETURN(std::string source_sha, sha256_file(source));
+  const std::string tag = text_tag(source_sha + "|" + expanded).substr(0, 12);
+  // The variant's file keeps the model's name as its stem (records name models by file stem).
+  const fs::path dir = work / fmt::format("{}.{}", variant, tag);
+  const fs::path out = dir / (m.name + ".onnx");
+  if (fs::exists(out)) return out;
+  fs::create_directories(dir, ec);
+  const fs::path tmp = dir / (m.name + ".tmp.onnx");
+  EB_RETURN_IF_ERROR(optimize_with_flags(source.string(), tmp.string(), expanded));
+  fs::rename(tmp, out, ec);
+  if (ec) return internal_error(fmt::format("cannot rename '{}': {}", tmp.string(), ec.message()));
+  return out;
+}
+
+// A cell that could not run: stored with its error so that the report shows it.
+results::Record failed_record(const Experiment& e, const Cell& c, const std::string& error) {
+  results::Record r;
+  results::stamp_new_record(r);
+  r.command = "experiment";
+  r.label = e.name;
+  r.valid = false;
+  r.invalid_reasons = {error};
+  r.model.path = c.model->path.string();
+  r.model.name = c.model->name;
+  r.backend.name = c.backend;
+  r.backend.threads = e.bench.threads;
+  r.scenario.name = c.scenario;
+  r.host = collect_host_info();
+  r.params = c.params;
+  return r;
+}
+
+}  // namespace
+
+int run_experiment(const ExperimentOptions& options) {
+  auto experiment = parse_experiment(options.file);
+  if (!experiment.is_ok()) return report_error(experiment.status());
+  Experiment& e = *experiment;
+  const std::string db = !options.db_path.empty() ? options.db_path
+                         : !e.db.empty()          ? e.db
+                                                  : std::string(kDefaultResultsDb);
+  std::vector<Cell> cells;
+  for (Cell& c : make_cells(e)) {
+    auto keep = selected(c, options.only);
+    if (!keep.is_ok()) return report_error(keep.status());
+    if (*keep) cells.push_back(std::move(c));
+  }
+
+  auto opened = results::Store::open(db);
+  if (!opened.is_ok()) return report_error(opened.status());
+  results::Store store = std::move(opened).value();
+  std::vector<const Cell*> todo;
+  for (const Cell& c : cells) {
+    auto stored = store.contains(c.key);
+    if (!stored.is_ok()) return report_error(stored.status());
+    if (!*stored) todo.push_back(&c);
+  }
+  fmt::print(
+      "experiment {}: {} cells ({} models x {} variants x {} backends x {} scenarios{}), "
+      "{} already in {}, {} to run\n",
+      e.name, cells.size(), e.models.size(), e.variants.size(), e.backends.size(),
+      e.scenarios.size(), cells.size() > 0 ? " + quality passes" : "", cells.size() - todo.size(),
+      db, todo.size());
+  if (options.dry_run) {
+    for (const Cell& c : cells) {
+      const bool done = std::find(todo.begin(), todo.end(), &c) == todo.end();
+      fmt::print("  {:<8} {:<20} {:<10} {:<24} {}\n", done ? "stored" : "to run", c.model->name,
+                 c.variant, c.backend, c.scenario);
+    }
+    return kExitOk;
+  }
+  std::fflush(stdout);
+
+  const fs::path work = fs::path(db).parent_path() / "edgebench-experiments" / e.name;
+  const auto start = Clock::now();
+  int failures = 0;
+  std::map<std::string, Result<fs::path>> models;  // model|variant -> file or error
+  for (std::size_t i = 0; i < todo.size(); ++i) {
+    const Cell& c = *todo[i];
+    std::string eta;
+    if (i > 0) {
+      const double spent = std::chrono::duration<double>(Clock::now() - start).count();
+      eta = "  ETA " +
+            format_duration(spent / static_cast<double>(i) * static_cast<double>(todo.size() - i));
+    }
+    fmt::print("[{}/{}] {} {} {} {}{}\n", i + 1, todo.size(), c.model->name, c.variant, c.backend,
+               c.scenario, eta);
+    std::fflush(stdout);
+
+    const std::string flags = std::find_if(e.variants.begin(), e.variants.end(), [&](auto& v) {
+                                return v.first == c.variant;
+                              })->second;
+    const std::string model_key = c.model->name + "|" + c.variant;
+    if (!models.contains(model_key)) {
+      models.emplace(model_key, variant_model(*c.model, c.variant, flags, work));
+    }
+    const Result<fs::path>& model = models.at(model_key);
+    std::string error;
+    if (!model.is_ok()) {
+      error = model.status().message();
+    } else {
+      clear_last_error_message();
+      int code = kExitOk;
+      if (c.scenario == "eval") {
+        EvalOptions eval;
+        eval.model = model->string();
+        eval.dataset = c.model->dataset;
+        eval.limit = e.quality_limit;
+        eval.backend = c.backend;
+        eval.threads = e.bench.threads;
+        eval.db_path = db;
+        eval.label = e.name;
+        eval.params_json = c.params.dump();
+        eval.store_key = c.key;
+        eval.brief = true;
+        eval.quiet = true;
+        code = run_eval(eval);
+      } else {
+        BenchOptions bench = e.bench;
+        bench.model = model->string();
+        bench.backend = c.backend;
+        bench.scenario = c.scenario;
+        bench.db_path = db;
+        bench.label = e.name;
+        bench.params_json = c.params.dump();
+        bench.store_key = c.key;
+        bench.brief = true;
+        bench.quiet = true;
+        code = run_bench(bench);
+      }
+      if (code == kExitBadInput || (code != kExitOk && !last_error_message().empty())) {
+        error =
+            last_error_message().empty() ? fmt::format("exit code {}", code) : last_error_message();
+      }
+    }
+    if (!error.empty()) {
+      ++failures;
+      std::fprintf(stderr, "  failed: %s\n", error.c_str());
+      // Stored under another key, so that the next run tries the cell again.
+      results::Record r = failed_record(e, c, error);
+      if (Status st = store.add(r, std::string_view(c.key + "|failed")); !st.is_ok()) {
+        return report_error(st);
+      }
+    }
+  }
+  const double total = std::chrono::duration<double>(Clock::now() - start).count();
+  fmt::print("experiment {} done: {} cells run, {} failed, {} skipped, in {}; store {}\n", e.name,
+             todo.size(), failures, cells.size() - todo.size(), format_duration(total), db);
+  if (failures > 0) {
+    fmt::print("  failed cells are stored with their error and run again next time\n");
+  }
+  return failures == 0 ? kExitOk : kExitCheckFailed;
+}
+
+}  // namespace edgebench::cli
