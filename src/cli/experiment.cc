@@ -44,7 +44,8 @@ namespace edgebench::cli {
 namespace {
 
 namespace fs = std::filesystem;
-using json = nlohmann::json;
+// Ordered, so that cells run in the order the file lists variants.
+using json = nlohmann::ordered_json;
 using Clock = std::chrono::steady_clock;
 
 struct ModelEntry {
@@ -388,14 +389,15 @@ Result<fs::path> variant_model(const ModelEntry& m, const std::string& variant,
   fs::path source = m.path;
   if (!m.generate.is_null()) {
     const std::string tag = text_tag(m.generate.dump()).substr(0, 12);
-    source = work / fmt::format("{}.{}.onnx", m.name, tag);
+    source = work / fmt::format("generated.{}", tag) / (m.name + ".onnx");
     if (!fs::exists(source)) {
+      fs::create_directories(source.parent_path(), ec);
       const Reader r("generate");
       Result<ir::Graph> graph = m.generate["kind"] == "conv"
                                     ? gen::generate_conv(*conv_spec(m.generate, r, m.name))
                                     : gen::generate_dense(*dense_spec(m.generate, r, m.name));
       EB_RETURN_IF_ERROR(graph.status());
-      const fs::path tmp = source.string() + ".tmp";
+      const fs::path tmp = source.parent_path() / (m.name + ".tmp.onnx");
       EB_RETURN_IF_ERROR(onnx::save_model(*graph, tmp));
       fs::rename(tmp, source, ec);
       if (ec)
