@@ -100,8 +100,10 @@ int main_entry(int argc, char** argv) {
   gen_cmd->require_subcommand(1);
   gen::ConvSpec conv;
   std::string conv_out;
-  CLI::App* gen_conv = gen_cmd->add_subcommand(
-      "conv", "SxSx3 input -> L x Conv(F filters, KxK, same padding) + activation");
+  CLI::App* gen_conv =
+      gen_cmd->add_subcommand("conv",
+                              "SxSx3 input -> L x Conv(F filters, KxK, same padding) + activation; "
+                              "MACs S^2 K^2 (3F + (L-1) F^2), biases not counted");
   gen_conv->add_option("--filters", conv.filters, "F: filters per layer")->default_val(32);
   gen_conv->add_option("--layers", conv.layers, "L: convolution layers")->default_val(5);
   gen_conv->add_option("--input", conv.input_size, "S: input height and width")->default_val(64);
@@ -114,7 +116,9 @@ int main_entry(int argc, char** argv) {
   gen::DenseSpec dense;
   std::string dense_out;
   CLI::App* gen_dense =
-      gen_cmd->add_subcommand("dense", "I inputs -> L x Dense(N) + activation -> Dense(O)");
+      gen_cmd->add_subcommand("dense",
+                              "I inputs -> L x Dense(N) + activation -> Dense(O); "
+                              "MACs I N + (L-1) N^2 + N O, biases not counted");
   gen_dense->add_option("--neurons", dense.neurons, "N: units per hidden layer")->default_val(100);
   gen_dense->add_option("--layers", dense.layers, "L: hidden layers")->default_val(4);
   gen_dense->add_option("--inputs", dense.inputs, "I: input features")->default_val(64);
