@@ -1,5 +1,6 @@
 // End-to-end tests of edgebench plan.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -15,7 +16,9 @@ using cli_test::edgebench;
 class PlanCli : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    dir_ = std::filesystem::temp_directory_path() / "edgebench_plan_cli_test";
+    // One folder per process: ctest runs each test in its own process, in parallel.
+    dir_ = std::filesystem::temp_directory_path() /
+           ("edgebench_plan_cli_test_" + std::to_string(::getpid()));
     std::filesystem::create_directories(dir_);
     // Both sides of the thesis's spill point (N = 1620 on the thesis device).
     ASSERT_EQ(edgebench("generate dense --neurons 1580 -o " + path("d1580.onnx")).exit_code, 0);
