@@ -13,6 +13,7 @@ PACKAGES=(
   libcli11-dev nlohmann-json3-dev libfmt-dev libsqlite3-dev libssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   zlib1g-dev libpng-dev libjpeg-dev dataset-fashion-mnist
+  chromium fonts-dejavu-core
   ca-certificates
 )
 # Node.js (for the ONNX Runtime anchor) may come from another source; only add it when absent.

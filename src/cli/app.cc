@@ -11,6 +11,7 @@
 #include "edgebench/gen/generators.h"
 #include "optimize_commands.h"
 #include "plan_commands.h"
+#include "report_commands.h"
 #include "results_commands.h"
 #include "sweep_commands.h"
 
@@ -170,6 +171,7 @@ int main_entry(int argc, char** argv) {
   const auto run_optimize_command = add_optimize_commands(app);
   const auto run_plan_command = add_plan_commands(app);
   const auto run_sweep_command = add_sweep_commands(app);
+  const auto run_report_command = add_report_command(app);
 
   try {
     app.parse(argc, argv);
@@ -198,6 +200,7 @@ int main_entry(int argc, char** argv) {
   if (std::optional<int> code = run_optimize_command()) return *code;
   if (std::optional<int> code = run_plan_command()) return *code;
   if (std::optional<int> code = run_sweep_command()) return *code;
+  if (std::optional<int> code = run_report_command()) return *code;
   return kExitBadInput;
 }
 

@@ -5,6 +5,7 @@
 #include <charconv>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 
 #include "edgebench/core/hash.h"
 #include "edgebench/core/npy.h"
@@ -178,6 +179,14 @@ Status save_result_record(results::Record& record, const std::string& json_path,
                                    : store->add(record, std::string_view(key)));
     fmt::print("  stored in {}\n", db_path);
   }
+  return Status::ok();
+}
+
+Status write_text_file(const std::string& path, const std::string& text, std::string_view what) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << text;
+  out.close();
+  if (!out) return io_error(fmt::format("cannot write {} '{}'", what, path));
   return Status::ok();
 }
 

@@ -72,6 +72,9 @@ Status save_result_record(results::Record& record, const std::string& json_path,
                           std::optional<results::Store>& store, const std::string& db_path,
                           const std::string& key = "");
 
+// Writes `text` to `path` (replacing it); the error names `what` and the path.
+Status write_text_file(const std::string& path, const std::string& text, std::string_view what);
+
 // Sets record.params from JSON text (nothing when empty).
 Status apply_params(const std::string& params_json, results::Record& record);
 

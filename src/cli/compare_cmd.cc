@@ -14,14 +14,6 @@
 namespace edgebench::cli {
 namespace {
 
-Status write_text_file(const std::string& path, const std::string& text, std::string_view what) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << text;
-  out.close();
-  if (!out) return io_error(fmt::format("cannot write {} '{}'", what, path));
-  return Status::ok();
-}
-
 Result<std::vector<results::Record>> gather(const CompareOptions& options) {
   std::vector<results::Record> records;
   for (const std::string& file : options.result_files) {
