@@ -607,17 +607,21 @@ Result<std::map<std::string, double>> parse_weights(const std::string& text) {
 
 char grade(double value, std::vector<double> population) {
   if (population.empty()) return 'C';
-  std::sort(population.begin(), population.end());
-  // Nearest-rank quantiles, as everywhere in edgebench.
-  const auto quantile = [&](double q) {
-    const std::size_t n = population.size();
-    const auto rank = static_cast<std::size_t>(std::ceil(q * static_cast<double>(n)));
-    return population[std::clamp<std::size_t>(rank, 1, n) - 1];
-  };
-  if (value >= quantile(0.8)) return 'A';
-  if (value >= quantile(0.6)) return 'B';
-  if (value >= quantile(0.4)) return 'C';
-  if (value >= quantile(0.2)) return 'D';
+  // The value's mid-rank quantile in the population: the share of values below it, plus half
+  // of those equal to it (so that a population of one, or of equals, grades C).
+  double below = 0, equal = 0;
+  for (double v : population) {
+    if (v < value) {
+      below += 1;
+    } else if (v == value) {
+      equal += 1;
+    }
+  }
+  const double q = (below + 0.5 * equal) / static_cast<double>(population.size());
+  if (q >= 0.8) return 'A';
+  if (q >= 0.6) return 'B';
+  if (q >= 0.4) return 'C';
+  if (q >= 0.2) return 'D';
   return 'E';
 }
 
@@ -647,9 +651,10 @@ std::vector<RatingRow> efficiency_ratings(const std::vector<Record>& records,
   std::map<std::string, std::string> reference_model;  // environment -> model
   for (const RatingRow& row : rows) {
     std::string& chosen = reference_model[row.environment];
+    const bool requested = !options.reference_model.empty() && chosen == options.reference_model;
     if (row.model == options.reference_model) {
       chosen = row.model;
-    } else if (chosen != options.reference_model && (chosen.empty() || row.model < chosen)) {
+    } else if (!requested && (chosen.empty() || row.model < chosen)) {
       chosen = row.model;
     }
   }

@@ -49,8 +49,8 @@ struct RatingRow {
 // accuracy; weights >= 0, not all zero).
 Result<std::map<std::string, double>> parse_weights(const std::string& text);
 
-// The grade of `value` among `population` (higher is better): A in the top quintile, E in the
-// bottom one.
+// The grade of `value` among `population` (higher is better), from the quintile boundaries of
+// the population: A in the top fifth, E in the bottom fifth (mid-rank for ties).
 char grade(double value, std::vector<double> population);
 
 std::vector<RatingRow> efficiency_ratings(const std::vector<Record>& records,
