@@ -305,6 +305,12 @@ int run_plan(const PlanCommandOptions& options) {
     j["trace"] = std::move(tj);
   }
 
+  if (options.segments > 0) {
+    if (Status st = plan_segments(models[0].graph, models[0].name, d, options, j); !st.is_ok()) {
+      return report_error(st);
+    }
+  }
+
   if (!options.json_path.empty()) {
     std::ofstream out(options.json_path);
     out << j.dump(2) << "\n";

@@ -28,6 +28,18 @@ std::function<std::optional<int>()> add_plan_commands(CLI::App& app) {
   cmd->add_flag("--all-layers", options->all_layers, "List every layer's placement and time");
   cmd->add_option("--input-shape", options->input_shapes,
                   "NAME=DIMS for inputs with symbolic dims (default 1)");
+  cmd->add_option("--segments", options->segments,
+                  "Cut the (first) model into N segments, one device each, and plan each");
+  cmd->add_option("--strategy", options->strategy,
+                  "Segmentation: parameters (balanced parameter bytes, the vendor compiler's "
+                  "default), latency (bisection on a latency target over the device model's "
+                  "per-op times) or exhaustive (every cut placement, for small models)")
+      ->default_val("parameters");
+  cmd->add_option("--cuts", options->cuts,
+                  "Manual segmentation: the node index where each segment after the first "
+                  "begins (e.g. --cuts 4 7)");
+  cmd->add_option("--export-dir", options->export_dir,
+                  "Write the segments as ONNX models DIR/segment_K.onnx");
   return [=]() -> std::optional<int> {
     if (*cmd) return run_plan(*options);
     return std::nullopt;

@@ -1,0 +1,94 @@
+// plan --segments: the segment table, its JSON and the exported segment models.
+#include <fmt/format.h>
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "common.h"
+#include "edgebench/onnx/model_io.h"
+#include "edgebench/plan/segment.h"
+#include "plan_commands.h"
+
+namespace edgebench::cli {
+
+Status plan_segments(const ir::Graph& graph, const std::string& name, const plan::Device& device,
+                     const PlanCommandOptions& options, nlohmann::json& json) {
+  plan::SegmentationOptions so;
+  so.segments = options.segments;
+  if (!options.cuts.empty()) {
+    so.strategy = plan::SegmentStrategy::kManual;
+    so.cuts = options.cuts;
+  } else {
+    EB_ASSIGN_OR_RETURN(so.strategy, plan::parse_segment_strategy(options.strategy));
+  }
+  EB_ASSIGN_OR_RETURN(plan::Segmentation seg, plan::segment_model(graph, device, so));
+
+  const auto mib = [](std::uint64_t b) { return static_cast<double>(b) / (1024.0 * 1024.0); };
+  fmt::print("\nsegments of {}: {} (strategy {}{}), one {} each\n", name, seg.segments.size(),
+             plan::segment_strategy_name(seg.strategy),
+             seg.iterations > 0 ? fmt::format(", {} steps", seg.iterations) : "", device.name);
+  fmt::print("  {:>2} {:>9} {:<28} {:>10} {:>10} {:>10} {:>9} {:>9} {:>9} {:>9}\n", "#", "nodes",
+             "first .. last", "params MiB", "on MiB", "off MiB", "in KiB", "out KiB", "warm ms",
+             "first ms");
+  nlohmann::json segments = nlohmann::json::array();
+  namespace fs = std::filesystem;
+  if (!options.export_dir.empty()) {
+    std::error_code ec;
+    fs::create_directories(options.export_dir, ec);
+    if (ec) {
+      return io_error(fmt::format("--export-dir '{}': {}", options.export_dir, ec.message()));
+    }
+  }
+  for (std::size_t i = 0; i < seg.segments.size(); ++i) {
+    const plan::Segment& s = seg.segments[i];
+    const std::string span =
+        fmt::format("{} .. {}", graph.nodes[s.begin].name, graph.nodes[s.end - 1].name);
+    fmt::print(
+        "  {:>2} {:>4}-{:<4} {:<28} {:>10.3f} {:>10.3f} {:>10.3f} {:>9.1f} {:>9.1f} {:>9.3f} "
+        "{:>9.3f}\n",
+        i + 1, s.begin, s.end - 1, span.size() > 28 ? span.substr(0, 27) + "." : span,
+        mib(s.param_bytes), mib(s.plan.on_chip_bytes), mib(s.plan.off_chip_bytes),
+        static_cast<double>(s.input_bytes) / 1024.0, static_cast<double>(s.output_bytes) / 1024.0,
+        s.plan.latency.warm_s() * 1e3, s.plan.latency.first_s() * 1e3);
+    nlohmann::json nodes = nlohmann::json::array();
+    for (std::size_t n = s.begin; n < s.end; ++n) nodes.push_back(graph.nodes[n].name);
+    nlohmann::json sj = {
+        {"index", i},
+        {"first_node", s.begin},
+        {"end_node", s.end},
+        {"nodes", std::move(nodes)},
+        {"param_bytes", s.param_bytes},
+        {"on_chip_bytes", s.plan.on_chip_bytes},
+        {"off_chip_bytes", s.plan.off_chip_bytes},
+        {"device_subgraphs", s.plan.subgraphs.size()},
+        {"inputs", s.graph.inputs},
+        {"outputs", s.graph.outputs},
+        {"input_bytes", s.input_bytes},
+        {"output_bytes", s.output_bytes},
+        {"latency_ms",
+         {{"first", s.plan.latency.first_s() * 1e3}, {"warm", s.plan.latency.warm_s() * 1e3}}}};
+    if (!options.export_dir.empty()) {
+      const fs::path file = fs::path(options.export_dir) / fmt::format("segment_{}.onnx", i + 1);
+      EB_RETURN_IF_ERROR(onnx::save_model(s.graph, file.string()));
+      sj["path"] = file.string();
+    }
+    segments.push_back(std::move(sj));
+  }
+  fmt::print(
+      "  pipelined: bottleneck {:.3f} ms per inference (throughput {:.1f}/s); one input "
+      "through all segments {:.3f} ms\n",
+      seg.slowest_warm_s() * 1e3, seg.slowest_warm_s() > 0 ? 1.0 / seg.slowest_warm_s() : 0.0,
+      seg.total_warm_s() * 1e3);
+  if (!options.export_dir.empty()) {
+    fmt::print("  wrote {} segment models to {}\n", seg.segments.size(), options.export_dir);
+  }
+  json["segmentation"] = {{"model", name},
+                          {"strategy", plan::segment_strategy_name(seg.strategy)},
+                          {"iterations", seg.iterations},
+                          {"bottleneck_warm_ms", seg.slowest_warm_s() * 1e3},
+                          {"sequential_warm_ms", seg.total_warm_s() * 1e3}};
+  json["segments"] = std::move(segments);
+  return Status::ok();
+}
+
+}  // namespace edgebench::cli
