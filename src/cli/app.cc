@@ -172,6 +172,7 @@ int main_entry(int argc, char** argv) {
   const auto run_plan_command = add_plan_commands(app);
   const auto run_sweep_command = add_sweep_commands(app);
   const auto run_report_command = add_report_command(app);
+  const auto run_pipeline_command = add_pipeline_command(app);
 
   try {
     app.parse(argc, argv);
@@ -201,6 +202,7 @@ int main_entry(int argc, char** argv) {
   if (std::optional<int> code = run_plan_command()) return *code;
   if (std::optional<int> code = run_sweep_command()) return *code;
   if (std::optional<int> code = run_report_command()) return *code;
+  if (std::optional<int> code = run_pipeline_command()) return *code;
   return kExitBadInput;
 }
 

@@ -29,4 +29,7 @@ int run_report(const ReportCommandOptions& options);
 // Adds the report sub-command; the returned function runs it when it was chosen.
 std::function<std::optional<int>()> add_report_command(CLI::App& app);
 
+// Adds the pipeline sub-command (src/cli/pipeline_cmd.cc).
+std::function<std::optional<int>()> add_pipeline_command(CLI::App& app);
+
 }  // namespace edgebench::cli
