@@ -207,8 +207,10 @@ Result<std::unique_ptr<Backend>> make_backend(std::string_view spec) {
   }
   if (spec == "null") return std::unique_ptr<Backend>(std::make_unique<NullBackend>());
   if (spec.starts_with("tcp://")) return make_remote_backend(spec);
-  return invalid_argument(fmt::format("unknown backend '{}' (available: {}, tcp://HOST:PORT)", spec,
-                                      fmt::join(available_backends(), ", ")));
+  if (spec.starts_with("sim:")) return make_sim_backend(spec);
+  return invalid_argument(
+      fmt::format("unknown backend '{}' (available: {}, tcp://HOST:PORT, sim:DEVICE)", spec,
+                  fmt::join(available_backends(), ", ")));
 }
 
 }  // namespace edgebench::backends

@@ -12,4 +12,8 @@ namespace edgebench::backends {
 // compile(); errors here are bad addresses and unreadable token files.
 Result<std::unique_ptr<Backend>> make_remote_backend(std::string_view spec);
 
+// `spec` is "sim:DEVICE" (a device name under devices/ or a device .json file): a modelled
+// accelerator (sim_backend.cc).
+Result<std::unique_ptr<Backend>> make_sim_backend(std::string_view spec);
+
 }  // namespace edgebench::backends

@@ -223,6 +223,7 @@ int run_bench(const BenchOptions& options) {
                                                               options.random_seed, options.samples)
                                                 : "npy");
   record.memory.arena_bytes = (*exe)->arena_bytes();
+  record_accelerator(**exe, record);
 
   // Optional: the per-op profile, in its own pass after the headline figures.
   if (options.profile_ops) {

@@ -190,6 +190,15 @@ Status write_text_file(const std::string& path, const std::string& text, std::st
   return Status::ok();
 }
 
+void record_accelerator(const backends::Executable& exe, results::Record& record) {
+  const backends::RunInfo* info = exe.last_run_info();
+  if (info == nullptr || info->accelerator.empty()) return;
+  nlohmann::json a = nlohmann::json::object();
+  a["device"] = info->accelerator_device;
+  for (const auto& [key, value] : info->accelerator) a[key] = value;
+  record.accelerator = std::move(a);
+}
+
 Status apply_params(const std::string& params_json, results::Record& record) {
   if (params_json.empty()) return Status::ok();
   nlohmann::json params = nlohmann::json::parse(params_json, nullptr, /*allow_exceptions=*/false);

@@ -75,6 +75,10 @@ Status save_result_record(results::Record& record, const std::string& json_path,
 // Writes `text` to `path` (replacing it); the error names `what` and the path.
 Status write_text_file(const std::string& path, const std::string& text, std::string_view what);
 
+// What a modelled accelerator reported about the executable's last run, into
+// record.accelerator (nothing for other backends).
+void record_accelerator(const backends::Executable& exe, results::Record& record);
+
 // Sets record.params from JSON text (nothing when empty).
 Status apply_params(const std::string& params_json, results::Record& record);
 

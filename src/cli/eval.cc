@@ -313,7 +313,8 @@ int run_eval(const EvalOptions& options) {
     record.timings.round_trip = measure::summarize(latencies_ms);
     record.timings.transport_overhead = measure::summarize(overhead);
     record.timings.target_latency = measure::summarize(target_ms);
-    record.timings.latency_source = "target";
+    const backends::RunInfo* info = (*exe)->last_run_info();
+    record.timings.latency_source = info != nullptr ? info->device_ms_source : "target";
     latencies_ms = target_ms;
   }
   record.timings.latency = measure::summarize(latencies_ms);
@@ -334,6 +335,7 @@ int run_eval(const EvalOptions& options) {
   record.energy = usage.energy;
   record.memory.peak_rss_bytes = usage.peak_rss_bytes;
   record.memory.arena_bytes = (*exe)->arena_bytes();
+  record_accelerator(**exe, record);
   record.latencies_ms = std::move(latencies_ms);
 
   nlohmann::json quality = nlohmann::json::object();

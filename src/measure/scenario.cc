@@ -223,13 +223,18 @@ class Runner {
   LatencyLog& log() { return log_; }
   // Whether every measured run reported the target's own time.
   bool device_times_complete() const { return !device_missing_; }
+  // "target" (measured there) or "model" (predicted by a modelled accelerator).
+  const std::string& device_source() const { return device_source_; }
 
  private:
   // The target's time for the run just made (0, and remembered as missing, when the backend
   // does not report one).
   double device_ms() {
     const backends::RunInfo* info = exe_.last_run_info();
-    if (info != nullptr && info->device_ms) return *info->device_ms;
+    if (info != nullptr && info->device_ms) {
+      device_source_ = info->device_ms_source;
+      return *info->device_ms;
+    }
     device_missing_ = true;
     return 0;
   }
@@ -396,6 +401,7 @@ class Runner {
   std::vector<Tensor> outputs_;
   LatencyLog log_;
   bool device_missing_ = false;
+  std::string device_source_ = "target";
 };
 
 std::string format_ms(double ms) { return fmt::format("{:.4g} ms", ms); }
@@ -531,7 +537,7 @@ Result<ScenarioResult> Scenario::run(backends::Executable& executable,
     // The headline of a remote run is the target's own time (but the server scenario keeps
     // completion minus arrival: its point is queueing, which only the host sees).
     if (s.kind != ScenarioKind::kServer) {
-      result.latency_source = "target";
+      result.latency_source = runner.device_source();
       result.latencies_ms = std::move(device_ms);
     }
   }

@@ -52,6 +52,12 @@ struct CompileOptions {
 // What only the backend knows about its last run (for example a remote target's own timing).
 struct RunInfo {
   std::optional<double> device_ms;  // inference time measured by the target itself
+  // "target": measured on a remote target; "model": predicted by a modelled accelerator.
+  std::string device_ms_source = "target";
+  // What only a modelled accelerator knows (on_chip_bytes, off_chip_bytes, first_ms, ...),
+  // and its device's name.
+  std::map<std::string, double> accelerator;
+  std::string accelerator_device;
 };
 
 class Executable {
@@ -92,8 +98,10 @@ class Backend {
 
 // Backend names accepted by make_backend, for help texts and messages.
 std::vector<std::string> available_backends();
-// "native" (default), "native-ref" (reference kernels only) or "null" (does no work; measures
-// the harness). Unknown names give kInvalidArgument listing the available ones.
+// "native" (default), "native-ref" (reference kernels only), "null" (does no work; measures
+// the harness), "tcp://HOST:PORT" (a remote target) or "sim:DEVICE" (a modelled accelerator:
+// outputs from the native engine, latency from the device model). Unknown names give
+// kInvalidArgument listing the available ones.
 Result<std::unique_ptr<Backend>> make_backend(std::string_view spec);
 
 }  // namespace edgebench::backends
