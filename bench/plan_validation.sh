@@ -39,6 +39,27 @@ for ((f = 32; f <= 202; f += 10)); do
 done
 rm -f "$WORK/dense.onnx" "$WORK/conv.onnx"
 
+# The multi-TPU pipelines: every dense model cut between layers (before Dense 1, 2, 3 or 4:
+# nodes 2, 4, 6, 8) into 2, 3 and 4 segments, each planned on its own Edge TPU; the comparison
+# picks the cut the measured per-TPU memory shows (the thesis split by hand or by timing).
+CUTS_2=("2" "4" "6" "8")
+CUTS_3=("2 4" "2 6" "2 8" "4 6" "4 8" "6 8")
+CUTS_4=("2 4 6" "2 4 8" "2 6 8" "4 6 8")
+for ((n = 100; n <= 2620; n += 40)); do
+  [ -f "$WORK/plans/multi_${n}_4_4-6-8.json" ] && continue
+  "$EB" generate dense --neurons "$n" --layers 4 --inputs 64 --outputs 10 --activation tanh \
+    -o "$WORK/dense.onnx" > /dev/null
+  for k in 2 3 4; do
+    declare -n cuts="CUTS_$k"
+    for c in "${cuts[@]}"; do
+      "$EB" plan "$WORK/dense.onnx" --device edgetpu-thesis --segments "$k" --cuts $c \
+        --json "$WORK/plans/multi_${n}_${k}_${c// /-}.json" > /dev/null
+    done
+    unset -n cuts
+  done
+done
+rm -f "$WORK/dense.onnx"
+
 # The study's MobileNetV2 pair (iNat bird, 965 classes; iNat plant, 2102 classes).
 if [ ! -f "$WORK/plans/pair.json" ]; then
   if [ ! -f "$WORK/mobilenet_v2_inat_plant.onnx" ]; then

@@ -79,6 +79,11 @@ Status write_text_file(const std::string& path, const std::string& text, std::st
 // record.accelerator (nothing for other backends).
 void record_accelerator(const backends::Executable& exe, results::Record& record);
 
+// Returns freed heap memory to the system and resets the process's peak resident memory
+// (VmHWM), so that a command measuring many models in one process (sweep, experiment) records
+// each one's own peak rather than the largest so far.
+void reset_peak_memory();
+
 // Sets record.params from JSON text (nothing when empty).
 Status apply_params(const std::string& params_json, results::Record& record);
 

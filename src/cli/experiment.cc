@@ -501,6 +501,7 @@ int run_experiment(const ExperimentOptions& options) {
     const std::string flags = std::find_if(e.variants.begin(), e.variants.end(), [&](auto& v) {
                                 return v.first == c.variant;
                               })->second;
+    reset_peak_memory();
     const std::string model_key = c.model->name + "|" + c.variant;
     if (!models.contains(model_key)) {
       models.emplace(model_key, variant_model(*c.model, c.variant, flags, work));
@@ -539,6 +540,7 @@ int run_experiment(const ExperimentOptions& options) {
         bench.quiet = true;
         code = run_bench(bench);
       }
+      std::fflush(stdout);
       if (code == kExitBadInput || (code != kExitOk && !last_error_message().empty())) {
         error =
             last_error_message().empty() ? fmt::format("exit code {}", code) : last_error_message();

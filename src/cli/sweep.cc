@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "common.h"
 #include "edgebench/backends/backend.h"
@@ -165,8 +166,16 @@ int run_sweep(const SweepOptions& options) {
                                   ? options.variant
                                   : (options.optimize.empty() ? "float" : options.optimize);
   if (!options.optimize.empty()) {
-    if (auto words = split_words(options.optimize); !words.is_ok()) {
-      return report_error(words.status().with_context("--optimize"));
+    auto words = split_words(options.optimize);
+    if (!words.is_ok()) return report_error(words.status().with_context("--optimize"));
+    // A mistyped mode would fail every point; say so before measuring anything.
+    for (std::size_t w = 0; w + 1 < words->size(); ++w) {
+      static const std::set<std::string> kModes = {"dynamic", "int8", "int8-fallback", "fp16"};
+      if ((*words)[w] == "--quantize" && !kModes.contains((*words)[w + 1])) {
+        return report_error(invalid_argument(fmt::format(
+            "--optimize: --quantize '{}' is not one of dynamic, int8, int8-fallback, fp16",
+            (*words)[w + 1])));
+      }
     }
   }
   for (Point& p : *points) p.params["variant"] = variant;
@@ -223,7 +232,6 @@ int run_sweep(const SweepOptions& options) {
     work_dir = pattern;
   }
 
-  const bool tty = isatty(STDERR_FILENO) != 0 && !options.bench.quiet;
   const auto start = Clock::now();
   std::uint64_t done_macs = 0;
   double quickest_s = 0;
@@ -237,10 +245,10 @@ int run_sweep(const SweepOptions& options) {
     const std::string eta =
         i == 0 ? ""
                : "  ETA " + format_duration(eta_seconds(spent, done_macs, quickest_s, macs_left));
-    std::fprintf(stderr, "%s[%zu/%zu] %s (%llu MACs)%s%s", tty ? "\r\033[K" : "", i + 1,
-                 todo.size(), p.name.c_str(), static_cast<unsigned long long>(p.macs), eta.c_str(),
-                 tty ? "" : "\n");
+    std::fprintf(stderr, "[%zu/%zu] %s (%llu MACs)%s\n", i + 1, todo.size(), p.name.c_str(),
+                 static_cast<unsigned long long>(p.macs), eta.c_str());
     std::fflush(stderr);
+    reset_peak_memory();
 
     const fs::path model_path = work_dir / (p.name + ".onnx");
     Status st = Status::ok();
@@ -266,14 +274,14 @@ int run_sweep(const SweepOptions& options) {
       bench.json_path.clear();
       clear_last_error_message();
       const int code = run_bench(bench);
+      std::fflush(stdout);
       if (code == kExitBadInput || (code != kExitOk && !last_error_message().empty())) {
         st = invalid_argument(last_error_message().empty() ? "bench failed" : last_error_message());
       }
     }
     if (!st.is_ok()) {
       ++failures;
-      std::fprintf(stderr, "%s  %s failed: %s\n", tty ? "\r\033[K" : "", p.name.c_str(),
-                   st.message().c_str());
+      std::fprintf(stderr, "  %s failed: %s\n", p.name.c_str(), st.message().c_str());
     }
     if (!keep_models) {
       fs::remove(model_path, ec);
@@ -283,7 +291,6 @@ int run_sweep(const SweepOptions& options) {
     quickest_s = i == 0 ? took : std::min(quickest_s, took);
     done_macs += p.macs;
   }
-  if (tty) std::fprintf(stderr, "\r\033[K");
   if (!keep_models) fs::remove_all(work_dir, ec);
   const double total = std::chrono::duration<double>(Clock::now() - start).count();
   fmt::print("sweep done: {} measured, {} skipped, {} failed, in {}\n", todo.size() - failures,
