@@ -8,6 +8,8 @@
 #include <functional>
 #include <set>
 
+#include "edgebench/results/svg.h"
+
 namespace edgebench::results {
 namespace {
 
@@ -103,20 +105,7 @@ std::string markdown_cell(const std::string& text) {
   return out;
 }
 
-std::string html_escape(const std::string& text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
+std::string html_escape(const std::string& text) { return svg::escape(text); }
 
 // A table as rows of cells, the header first; the first column is left-aligned, the rest
 // right-aligned (Markdown, HTML) or padded (text).
