@@ -25,6 +25,7 @@
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 #include <span>
 
@@ -50,8 +51,10 @@ using Clock = std::chrono::steady_clock;
 
 struct ModelEntry {
   std::string name;
-  fs::path path;        // empty for generated models until generated
-  json generate;        // {"kind": "conv"|"dense", ...} or null
+  fs::path path;                      // empty for generated models until generated
+  json generate;                      // {"kind": "conv"|"dense", ...} or null
+  std::optional<gen::ConvSpec> conv;  // the parsed "generate", one of the two
+  std::optional<gen::DenseSpec> dense;
   std::string dataset;  // "" : no quality pass
   std::string calibration = "random:0";
 };
@@ -108,58 +111,34 @@ class Reader {
   std::string file_;
 };
 
-Result<gen::ConvSpec> conv_spec(const json& g, const Reader& r, const std::string& field) {
-  gen::ConvSpec spec;
+// The generator parameters of a model entry: activation, seed and the named sizes (each >= 1).
+Status read_generator(const json& g, const Reader& r, const std::string& field,
+                      std::string& activation, std::uint64_t& seed,
+                      const std::map<std::string, std::int64_t*>& sizes) {
   for (const auto& [key, value] : g.items()) {
     const std::string f = field + "." + key;
     if (key == "kind") continue;
     if (key == "activation") {
-      EB_ASSIGN_OR_RETURN(spec.activation, r.string(value, f));
-      continue;
+      EB_ASSIGN_OR_RETURN(activation, r.string(value, f));
+    } else if (key == "seed") {
+      EB_ASSIGN_OR_RETURN(double v, r.number(value, f, 0));
+      seed = static_cast<std::uint64_t>(v);
+    } else if (auto it = sizes.find(key); it != sizes.end()) {
+      EB_ASSIGN_OR_RETURN(double v, r.number(value, f, 1));
+      *it->second = static_cast<std::int64_t>(v);
+    } else {
+      std::string known;
+      for (const auto& [name, target] : sizes) known += name + ", ";
+      return r.error(f, fmt::format("unknown key ({}activation, seed)", known));
     }
-    EB_ASSIGN_OR_RETURN(double v, r.number(value, f, key == "seed" ? 0 : 1));
-    const auto n = static_cast<std::int64_t>(v);
-    if (key == "filters")
-      spec.filters = n;
-    else if (key == "layers")
-      spec.layers = n;
-    else if (key == "input")
-      spec.input_size = n;
-    else if (key == "kernel")
-      spec.kernel = n;
-    else if (key == "seed")
-      spec.seed = static_cast<std::uint64_t>(n);
-    else
-      return r.error(f, "unknown key (filters, layers, input, kernel, activation, seed)");
   }
-  return spec;
+  return Status::ok();
 }
 
-Result<gen::DenseSpec> dense_spec(const json& g, const Reader& r, const std::string& field) {
-  gen::DenseSpec spec;
-  for (const auto& [key, value] : g.items()) {
-    const std::string f = field + "." + key;
-    if (key == "kind") continue;
-    if (key == "activation") {
-      EB_ASSIGN_OR_RETURN(spec.activation, r.string(value, f));
-      continue;
-    }
-    EB_ASSIGN_OR_RETURN(double v, r.number(value, f, key == "seed" ? 0 : 1));
-    const auto n = static_cast<std::int64_t>(v);
-    if (key == "neurons")
-      spec.neurons = n;
-    else if (key == "layers")
-      spec.layers = n;
-    else if (key == "inputs")
-      spec.inputs = n;
-    else if (key == "outputs")
-      spec.outputs = n;
-    else if (key == "seed")
-      spec.seed = static_cast<std::uint64_t>(n);
-    else
-      return r.error(f, "unknown key (neurons, layers, inputs, outputs, activation, seed)");
-  }
-  return spec;
+// A generated model's graph, from the spec its entry holds.
+Result<ir::Graph> generate(const ModelEntry& m) {
+  if (m.conv) return gen::generate_conv(*m.conv);
+  return gen::generate_dense(*m.dense);
 }
 
 Result<Experiment> parse_experiment(const fs::path& file) {
@@ -229,10 +208,21 @@ Result<Experiment> parse_experiment(const fs::path& file) {
       }
       if (!entry.generate.is_null()) {
         const json kind = entry.generate["kind"];
+        const std::string g = field + ".generate";
         if (kind == "conv") {
-          EB_RETURN_IF_ERROR(conv_spec(entry.generate, r, field + ".generate").status());
+          gen::ConvSpec& c = entry.conv.emplace();
+          EB_RETURN_IF_ERROR(read_generator(entry.generate, r, g, c.activation, c.seed,
+                                            {{"filters", &c.filters},
+                                             {"layers", &c.layers},
+                                             {"input", &c.input_size},
+                                             {"kernel", &c.kernel}}));
         } else if (kind == "dense") {
-          EB_RETURN_IF_ERROR(dense_spec(entry.generate, r, field + ".generate").status());
+          gen::DenseSpec& d = entry.dense.emplace();
+          EB_RETURN_IF_ERROR(read_generator(entry.generate, r, g, d.activation, d.seed,
+                                            {{"neurons", &d.neurons},
+                                             {"layers", &d.layers},
+                                             {"inputs", &d.inputs},
+                                             {"outputs", &d.outputs}}));
         } else {
           return r.error(field + ".generate.kind", "expected \"conv\" or \"dense\"");
         }
@@ -392,10 +382,7 @@ Result<fs::path> variant_model(const ModelEntry& m, const std::string& variant,
     source = work / fmt::format("generated.{}", tag) / (m.name + ".onnx");
     if (!fs::exists(source)) {
       fs::create_directories(source.parent_path(), ec);
-      const Reader r("generate");
-      Result<ir::Graph> graph = m.generate["kind"] == "conv"
-                                    ? gen::generate_conv(*conv_spec(m.generate, r, m.name))
-                                    : gen::generate_dense(*dense_spec(m.generate, r, m.name));
+      Result<ir::Graph> graph = generate(m);
       EB_RETURN_IF_ERROR(graph.status());
       const fs::path tmp = source.parent_path() / (m.name + ".tmp.onnx");
       EB_RETURN_IF_ERROR(onnx::save_model(*graph, tmp));
