@@ -10,7 +10,6 @@
 #include <fstream>
 #include <memory>
 #include <nlohmann/json.hpp>
-#include <numeric>
 
 #include "common.h"
 #include "edgebench/backends/pipeline.h"
@@ -18,6 +17,7 @@
 #include "edgebench/engine/plan.h"
 #include "edgebench/engine/registry.h"
 #include "edgebench/ir/stats.h"
+#include "edgebench/measure/stats.h"
 #include "edgebench/plan/device.h"
 #include "edgebench/plan/segment.h"
 
@@ -52,15 +52,9 @@ std::vector<std::string> split_list(const std::string& text) {
   return out;
 }
 
-double mean(const std::vector<double>& v) {
-  return v.empty() ? 0.0 : std::accumulate(v.begin(), v.end(), 0.0) / static_cast<double>(v.size());
-}
-
-double p50(std::vector<double> v) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  return v[(v.size() + 1) / 2 - 1];  // nearest rank
-}
+// The project's statistics (nearest-rank percentiles) of a list of times.
+double mean(const std::vector<double>& v) { return measure::summarize(v).mean; }
+double p50(const std::vector<double>& v) { return measure::summarize(v).p50; }
 
 double max_abs_diff(const Tensor& a, const Tensor& b) {
   if (a.dtype() != DType::kFloat32 || b.dtype() != DType::kFloat32 ||
