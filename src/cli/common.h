@@ -31,6 +31,10 @@ int report_error(const Status& status);
 // command running others (sweep, experiment) can record why one of them failed.
 const std::string& last_error_message();
 void clear_last_error_message();
+// Whether a command that returned `exit_code` (with clear_last_error_message() called before
+// it) failed, rather than only storing a result below its minimums (exit 1 without an error):
+// the failure's message, or nothing.
+std::optional<std::string> command_failure(int exit_code);
 
 // Loads and validates a model file; errors name the file.
 Result<ir::Graph> load_model_file(const std::string& path);

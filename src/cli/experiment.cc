@@ -528,10 +528,7 @@ int run_experiment(const ExperimentOptions& options) {
         code = run_bench(bench);
       }
       std::fflush(stdout);
-      if (code == kExitBadInput || (code != kExitOk && !last_error_message().empty())) {
-        error =
-            last_error_message().empty() ? fmt::format("exit code {}", code) : last_error_message();
-      }
+      if (std::optional<std::string> failure = command_failure(code)) error = *failure;
     }
     if (!error.empty()) {
       ++failures;

@@ -275,8 +275,8 @@ int run_sweep(const SweepOptions& options) {
       clear_last_error_message();
       const int code = run_bench(bench);
       std::fflush(stdout);
-      if (code == kExitBadInput || (code != kExitOk && !last_error_message().empty())) {
-        st = invalid_argument(last_error_message().empty() ? "bench failed" : last_error_message());
+      if (std::optional<std::string> failure = command_failure(code)) {
+        st = invalid_argument(*failure);
       }
     }
     if (!st.is_ok()) {
