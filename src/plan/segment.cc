@@ -178,8 +178,12 @@ Result<Segmentation> segment_model(const ir::Graph& graph, const Device& device,
   std::vector<std::size_t> cuts;
   std::vector<double> costs;  // per node, for the latency strategy and the report
 
-  // Per-node costs: given, or the device model's time of each op with its parameters on chip
-  // (the whole model planned with an unbounded cache).
+  // The whole model planned with an unbounded cache: every op's time with its parameters on
+  // chip, and every op's parameter bytes.
+  EB_ASSIGN_OR_RETURN(
+      ModelPlan unbounded,
+      plan_model({graph.name, &graph}, device, std::numeric_limits<std::uint64_t>::max() / 4));
+  // Per-node costs: given, or the device model's times.
   if (!options.node_costs.empty()) {
     if (options.node_costs.size() != n) {
       return invalid_argument(
@@ -187,9 +191,6 @@ Result<Segmentation> segment_model(const ir::Graph& graph, const Device& device,
     }
     costs = options.node_costs;
   } else {
-    EB_ASSIGN_OR_RETURN(
-        ModelPlan unbounded,
-        plan_model({graph.name, &graph}, device, std::numeric_limits<std::uint64_t>::max() / 4));
     costs.assign(n, 0.0);
     for (const LayerPlan& l : unbounded.layers) {
       if (l.node_index < n) costs[l.node_index] = l.time_s;
@@ -213,11 +214,8 @@ Result<Segmentation> segment_model(const ir::Graph& graph, const Device& device,
       break;
     }
     case SegmentStrategy::kParameters: {
-      EB_ASSIGN_OR_RETURN(
-          ModelPlan whole,
-          plan_model({graph.name, &graph}, device, std::numeric_limits<std::uint64_t>::max() / 4));
       std::vector<std::uint64_t> bytes(n, 0);
-      for (const LayerPlan& l : whole.layers) {
+      for (const LayerPlan& l : unbounded.layers) {
         if (l.node_index < n) bytes[l.node_index] = l.param_bytes;
       }
       cuts = balanced_parameter_cuts(bytes, k);

@@ -148,9 +148,6 @@ std::optional<Section> failures_section(const std::vector<Record>& records) {
 
 std::optional<Section> sweep_section(const std::vector<Record>& records) {
   // One series per sweep family: every parameter but the swept size, plus where it ran.
-  struct Point {
-    const Record* r;
-  };
   std::map<std::string, std::map<std::uint64_t, const Record*>> series;  // name -> macs -> newest
   for (const Record& r : records) {  // newest first: keep the first seen per point
     if (!is_sweep(r) || !measured(r)) continue;
