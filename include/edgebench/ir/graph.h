@@ -5,8 +5,10 @@
 // copying it copies node lists and shares initializer buffers (Tensor handles).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -89,6 +91,16 @@ struct Graph {
   std::string producer_version;
   std::string doc_string;
   std::map<std::string, std::string> metadata;
+
+  // A model in a format the engine neither runs nor exports (a TFLite flatbuffer). When set,
+  // nodes, values and initializers describe that model for inspection only; backends that run
+  // it elsewhere (the runtimes behind the protocol) send `bytes` unchanged, and the others
+  // refuse the graph with a message naming `format`.
+  struct ForeignModel {
+    std::string format;  // "tflite"
+    std::shared_ptr<const std::vector<std::byte>> bytes;
+  };
+  std::optional<ForeignModel> foreign;
 
   // Opset version of the default ONNX domain (0 if not imported).
   std::int64_t onnx_opset() const;
