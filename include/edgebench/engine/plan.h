@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -90,6 +91,9 @@ struct TensorSpec {
   std::string name;
   DType dtype = DType::kUndefined;
   Shape shape;
+  // Set for the integer inputs and outputs of a quantized model whose runtime takes and gives
+  // quantized values (TFLite's full-integer models): real = scale * (q - zero_point).
+  std::optional<QuantParams> quant;
 };
 
 class Plan {
