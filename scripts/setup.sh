@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Installs what edgebench needs from Debian's packages (only what is missing; quiet), then
+# Installs what edgebench needs from Debian's packages (only what is missing; quiet), creates
+# the project's Python environment (.venv, versions pinned in python/requirements.txt: the
+# runtimes behind `--backend onnxruntime|tflite|openvino|tvm` and the Python test tools), then
 # configures and builds a CMake preset.
 #   bash scripts/setup.sh [PRESET]       PRESET: release (default), asan, fuzz, none (install only)
 set -euo pipefail
@@ -30,6 +32,29 @@ if ((${#missing[@]})); then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
     "${missing[@]}" > /dev/null
+fi
+
+# The Python environment: made once, re-synced whenever python/requirements.txt changes.
+VENV=.venv
+REQ=python/requirements.txt
+want="$(sha256sum "$REQ" | cut -d' ' -f1)"
+if [ ! -x "$VENV/bin/python" ] || [ "$(cat "$VENV/.requirements.sha256" 2> /dev/null)" != "$want" ]; then
+  base="$(command -v python3 || true)"
+  if [ -z "$base" ] || ! "$base" -c 'import venv, ensurepip' 2> /dev/null; then
+    # Debian's interpreter needs python3-venv for `-m venv`.
+    dpkg-query -W -f='${Status}' python3-venv 2> /dev/null | grep -q "install ok installed" || {
+      SUDO=""
+      [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+      $SUDO apt-get update -qq
+      DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
+        python3-venv > /dev/null
+    }
+    base=/usr/bin/python3
+  fi
+  echo "setup: Python environment $VENV ($("$base" --version 2>&1)), packages from $REQ"
+  [ -x "$VENV/bin/python" ] || "$base" -m venv "$VENV"
+  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --no-input -r "$REQ"
+  echo "$want" > "$VENV/.requirements.sha256"
 fi
 
 [ "$PRESET" = none ] && exit 0
