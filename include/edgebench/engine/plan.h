@@ -93,7 +93,7 @@ struct TensorSpec {
   Shape shape;
   // Set for the integer inputs and outputs of a quantized model whose runtime takes and gives
   // quantized values (TFLite's full-integer models): real = scale * (q - zero_point).
-  std::optional<QuantParams> quant;
+  std::optional<QuantParams> quant = std::nullopt;
 };
 
 class Plan {
