@@ -354,7 +354,7 @@ def encode_tensor_list(tensors: Sequence[Tuple[str, np.ndarray]]) -> bytes:
         code = wire_code_of(array.dtype)
         if code is None:
             raise ValueError(f"tensor '{name}': dtype {array.dtype} cannot be sent")
-        raw_name = name.encode("utf-8")
+        raw_name = name.encode("utf-8", errors="surrogateescape")
         if len(raw_name) > 0xFFFF or array.ndim > 255:
             raise ValueError(f"tensor '{name}': name or rank too long to send")
         data = np.ascontiguousarray(array, dtype=WIRE_DTYPES[code]).tobytes()
