@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs, builds and runs every test: unit tests, ONNX conformance (regression guard),
-# differential checks against ONNX Runtime, formatting, an ASan+UBSan build of the tests, and
+# Installs, builds and runs every test: unit tests, the Python package's tests (pytest, in the
+# project's .venv), ONNX conformance (regression guard), differential checks against ONNX
+# Runtime, formatting, an ASan+UBSan build of the tests, and
 # bounded fuzzing runs of the ONNX importer and the remote protocol parser.
 #   bash scripts/test.sh            everything
 #   FAST=1 bash scripts/test.sh     skip the sanitizer build and the fuzzing run
@@ -34,6 +35,9 @@ if [ "$(id -u)" -eq 0 ]; then
     printf '\n=== remote netns delay test NOT RUN: this kernel offers no tc netem qdisc ===\n'
   fi
 fi
+
+step "Python package and target tests (pytest, .venv)"
+EDGEBENCH_BUILD_DIR=build/release .venv/bin/python -m pytest -q -p no:cacheprovider tests/python
 
 step "ONNX backend-test conformance (no regressions)"
 bash tests/conformance/run.sh build/release/edgebench
