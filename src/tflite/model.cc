@@ -349,15 +349,18 @@ Result<ir::Graph> import_model(std::shared_ptr<const std::vector<std::byte>> byt
     ir::ValueInfo vi;
     const std::optional<DType> dtype = dtype_from_tensor_type(t.type);
     vi.dtype = dtype.value_or(DType::kUndefined);
+    // The IR shape is the file's `shape`: what the interpreter allocates unless resized. A dim
+    // that shape_signature marks -1 (resizable, usually the batch) keeps that size and gets a
+    // dim name, so that inspection can say it is symbolic.
     Shape shape;
     std::vector<std::string> dim_names;
     const bool has_signature = t.shape_signature.size() == t.shape.size();
     for (std::size_t d = 0; d < t.shape.size(); ++d) {
-      const bool symbolic = has_signature && t.shape_signature[d] < 0;
-      if (!symbolic && t.shape[d] < 0) {
+      if (t.shape[d] < 0) {
         return invalid_model(fmt::format("{}: {}: dimension {} is {}", where, path, d, t.shape[d]));
       }
-      shape.push_back(symbolic ? -1 : t.shape[d]);
+      const bool symbolic = has_signature && t.shape_signature[d] < 0;
+      shape.push_back(t.shape[d]);
       dim_names.push_back(symbolic ? (d == 0 ? "batch" : fmt::format("dim{}", d)) : "");
     }
     vi.shape = shape;

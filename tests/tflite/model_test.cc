@@ -40,11 +40,12 @@ TEST(TfliteReader, FloatModelDescribesGraph) {
   for (const ir::Node& n : graph->nodes) EXPECT_EQ(n.domain, "tflite");
   ASSERT_EQ(graph->inputs, std::vector<std::string>{"input"});
   ASSERT_EQ(graph->outputs, std::vector<std::string>{"logits"});
-  // shape_signature [-1,6,6,1]: the batch dim is symbolic.
+  // shape [1,6,6,1], shape_signature [-1,6,6,1]: the batch dim is resizable (named), its size
+  // the one the interpreter allocates.
   const ir::ValueInfo* in = graph->find_value_info("input");
   ASSERT_NE(in, nullptr);
   EXPECT_EQ(in->dtype, DType::kFloat32);
-  EXPECT_EQ(*in->shape, (Shape{-1, 6, 6, 1}));
+  EXPECT_EQ(*in->shape, (Shape{1, 6, 6, 1}));
   EXPECT_EQ(in->dim_names[0], "batch");
   EXPECT_EQ(in->dim_names[1], "");
   // Constants: conv 4x3x3x1 + 4, depthwise 1x3x3x4 + 4, reshape's shape 2, fc 3x36.

@@ -8,7 +8,9 @@
 //
 // The graph it produces describes the model for inspection only (Graph::foreign holds the
 // bytes): nodes carry the TFLite builtin name as op_type ("CONV_2D") in domain "tflite", values
-// their declared dtype and shape, constant tensors become initializers (with their quantization).
+// their declared dtype and shape (the file's `shape`, which the interpreter allocates; dims that
+// shape_signature marks -1 are named, "batch" for dim 0), constant tensors become initializers
+// (with their quantization).
 // The engine does not run it; the runtimes behind the protocol do.
 #pragma once
 
