@@ -13,6 +13,15 @@ namespace edgebench::backends {
 
 namespace {
 
+// The engine runs only graphs it can execute itself; a foreign model (TFLite bytes described as
+// a graph) goes to the runtime that reads it.
+Status refuse_foreign(const ir::Graph& graph) {
+  if (!graph.foreign) return Status::ok();
+  return unsupported(fmt::format(
+      "the model is a {} model; run it with --backend {}",
+      graph.foreign->format == "tflite" ? "TFLite" : graph.foreign->format, graph.foreign->format));
+}
+
 class NativeExecutable final : public Executable {
  public:
   // `op_labels`: the op type to report per plan node (empty: the node's own).
@@ -126,6 +135,7 @@ class NativeBackend final : public Backend {
     if (options.threads < 1) {
       return invalid_argument(fmt::format("threads must be at least 1, got {}", options.threads));
     }
+    EB_RETURN_IF_ERROR(refuse_foreign(graph));
     engine::PlanOptions plan_options;
     plan_options.input_shapes = options.input_shapes;
     if (!fast_) {
@@ -180,6 +190,7 @@ class NullBackend final : public Backend {
   }
   Result<std::unique_ptr<Executable>> compile(const ir::Graph& graph,
                                               const CompileOptions& options) const override {
+    EB_RETURN_IF_ERROR(refuse_foreign(graph));
     engine::PlanOptions plan_options;
     plan_options.input_shapes = options.input_shapes;
     EB_ASSIGN_OR_RETURN(auto bound, engine::bind_input_types(graph, plan_options));

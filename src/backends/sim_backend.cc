@@ -69,6 +69,10 @@ class SimBackend final : public Backend {
   }
   Result<std::unique_ptr<Executable>> compile(const ir::Graph& graph,
                                               const CompileOptions& options) const override {
+    // The native engine computes the outputs; it refuses what it cannot run (a TFLite model)
+    // before the device model is planned.
+    EB_ASSIGN_OR_RETURN(std::unique_ptr<Backend> native, make_backend("native"));
+    EB_ASSIGN_OR_RETURN(std::unique_ptr<Executable> exe, native->compile(graph, options));
     ir::Graph annotated = graph;
     engine::PlanOptions plan_options;
     plan_options.input_shapes = options.input_shapes;
@@ -77,8 +81,6 @@ class SimBackend final : public Backend {
     engine::annotate_types(annotated, analysis.types);
     EB_ASSIGN_OR_RETURN(plan::ModelPlan p, plan::plan_model({graph.name, &annotated}, device_,
                                                             device_.param_cache_bytes));
-    EB_ASSIGN_OR_RETURN(std::unique_ptr<Backend> native, make_backend("native"));
-    EB_ASSIGN_OR_RETURN(std::unique_ptr<Executable> exe, native->compile(graph, options));
     return std::unique_ptr<Executable>(
         std::make_unique<SimExecutable>(std::move(exe), p, device_.name));
   }

@@ -13,6 +13,7 @@
 #include "common.h"
 #include "edgebench/backends/backend.h"
 #include "edgebench/core/npy.h"
+#include "edgebench/core/quantize.h"
 #include "edgebench/data/dataset.h"
 #include "edgebench/engine/plan.h"
 #include "edgebench/measure/profiler.h"
@@ -56,12 +57,10 @@ Result<std::vector<std::vector<Tensor>>> make_samples(
     const backends::TensorSpec& spec = exe.inputs()[i];
     auto it = given.find(spec.name);
     if (it == given.end()) continue;
-    if (it->second.dtype() != spec.dtype || it->second.shape() != spec.shape) {
-      return invalid_argument(fmt::format("input '{}': file holds {}, the model expects {}{}",
-                                          spec.name, it->second.describe(), dtype_name(spec.dtype),
-                                          shape_to_string(spec.shape)));
-    }
-    samples[0][i] = it->second;
+    // NCHW into NHWC, float into a quantized input (the spec's scale and zero point).
+    auto fitted = fit_to_input(it->second, spec.dtype, spec.shape, spec.quant);
+    if (!fitted.is_ok()) return fitted.status().with_context(fmt::format("input '{}'", spec.name));
+    samples[0][i] = std::move(fitted).value();
   }
   return samples;
 }

@@ -3,6 +3,9 @@
 #include <fmt/format.h>
 #include <malloc.h>
 
+#include <algorithm>
+#include <array>
+#include <cctype>
 #include <charconv>
 #include <cstdio>
 #include <filesystem>
@@ -15,6 +18,7 @@
 #include "edgebench/onnx/model_io.h"
 #include "edgebench/results/ids.h"
 #include "edgebench/results/io.h"
+#include "edgebench/tflite/model.h"
 #include "host_info.h"
 
 namespace edgebench::cli {
@@ -39,6 +43,23 @@ int report_error(const Status& status) {
   return status.code() == StatusCode::kInternal ? kExitCheckFailed : kExitBadInput;
 }
 
+namespace {
+
+// A TFLite flatbuffer: the file identifier at bytes 4..8, or the .tflite extension (then a file
+// without the identifier is reported by the TFLite reader, not the ONNX one).
+bool is_tflite_file(const std::string& path) {
+  std::string ext = std::filesystem::path(path).extension().string();
+  std::transform(ext.begin(), ext.end(), ext.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (ext == ".tflite") return true;
+  std::ifstream in(path, std::ios::binary);
+  std::array<char, 8> head{};
+  if (!in.read(head.data(), head.size())) return false;
+  return std::string_view(head.data() + 4, 4) == tflite::kFileIdentifier;
+}
+
+}  // namespace
+
 Result<ir::Graph> load_model_file(const std::string& path) {
   std::error_code ec;
   if (!std::filesystem::exists(path, ec))
@@ -46,6 +67,7 @@ Result<ir::Graph> load_model_file(const std::string& path) {
   if (std::filesystem::is_directory(path, ec)) {
     return invalid_argument(fmt::format("model '{}' is a directory, expected an .onnx file", path));
   }
+  if (is_tflite_file(path)) return tflite::load_model(path);
   return onnx::load_model(path);
 }
 

@@ -13,6 +13,7 @@
 #include "commands.h"
 #include "common.h"
 #include "edgebench/backends/backend.h"
+#include "edgebench/core/quantize.h"
 #include "edgebench/data/dataset.h"
 #include "edgebench/measure/quality.h"
 #include "edgebench/measure/resources.h"
@@ -71,13 +72,19 @@ Status check_same_inputs(const backends::Executable& model, const backends::Exec
 }
 
 // The first output as doubles (into `values`, reused across samples).
+// A quantized integer output (`quant` from the executable's output spec) is dequantized first,
+// so that quality metrics see real values.
 Status first_output_values(const std::vector<Tensor>& outputs, const std::string& backend,
-                           std::vector<double>& values) {
+                           std::vector<double>& values,
+                           const std::optional<QuantParams>& quant = std::nullopt) {
   if (outputs.empty() || !outputs[0].defined()) {
     return invalid_argument(fmt::format(
         "backend '{}' computed no outputs; eval needs the model's first output", backend));
   }
-  const Tensor& t = outputs[0];
+  Tensor t = outputs[0];
+  if (quant && is_integer(t.dtype())) {
+    EB_ASSIGN_OR_RETURN(t, dequantize_tensor(t, *quant));
+  }
   values.resize(static_cast<std::size_t>(t.element_count()));
   for (std::size_t i = 0; i < values.size(); ++i) {
     values[i] = t.element_as_double(static_cast<std::int64_t>(i));
@@ -255,7 +262,8 @@ int run_eval(const EvalOptions& options) {
     }
     if (i == 0 && options.warmup == 0) record.timings.first_inference_ms = latencies_ms.back();
 
-    Status st = first_output_values(outputs, (*backend)->name(), values);
+    Status st = first_output_values(outputs, (*backend)->name(), values,
+                                    (*exe)->outputs()[0].quant);
     if (!st.is_ok()) return report_error(st);
     if (classification) {
       if (values.size() != classification->num_classes()) {
@@ -280,7 +288,8 @@ int run_eval(const EvalOptions& options) {
       if (!st.is_ok()) {
         return report_error(st.with_context(fmt::format("reference, sample {}", i)));
       }
-      st = first_output_values(reference->outputs, reference->backend, reference_values);
+      st = first_output_values(reference->outputs, reference->backend, reference_values,
+                               reference->exe->outputs()[0].quant);
       if (!st.is_ok()) return report_error(st.with_context("--reference"));
       if (reference->outputs[0].shape() != outputs[0].shape()) {
         return report_error(invalid_argument(fmt::format(

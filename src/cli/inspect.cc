@@ -7,6 +7,7 @@
 
 #include "commands.h"
 #include "common.h"
+#include "inspect_tflite.h"
 #include "edgebench/backends/backend.h"
 #include "edgebench/core/hash.h"
 #include "edgebench/engine/plan.h"
@@ -27,6 +28,7 @@ int run_inspect(const InspectOptions& options) {
   Result<ir::Graph> loaded = load_model_file(options.model);
   if (!loaded.is_ok()) return report_error(loaded.status());
   ir::Graph graph = std::move(loaded).value();
+  if (graph.foreign) return run_inspect_tflite(options, graph);  // inspect_tflite.cc
 
   auto input_shapes = parse_input_shapes(options.input_shapes);
   if (!input_shapes.is_ok()) return report_error(input_shapes.status());

@@ -9,6 +9,7 @@
 #include "common.h"
 #include "edgebench/backends/backend.h"
 #include "edgebench/core/npy.h"
+#include "edgebench/core/quantize.h"
 #include "edgebench/core/random.h"
 
 namespace edgebench::cli {
@@ -66,7 +67,10 @@ int run_run(const RunOptions& options) {
   backends::CompileOptions compile_options;
   compile_options.threads = options.threads;
   compile_options.input_shapes = *shapes;
-  for (const auto& [name, tensor] : given) compile_options.input_shapes[name] = tensor.shape();
+  // A TFLite model's input shapes are the file's (an NCHW .npy is fitted to them below).
+  if (!graph.foreign) {
+    for (const auto& [name, tensor] : given) compile_options.input_shapes[name] = tensor.shape();
+  }
 
   auto plan = (*backend)->compile(graph, compile_options);
   if (!plan.is_ok()) {
@@ -77,12 +81,12 @@ int run_run(const RunOptions& options) {
   for (const backends::TensorSpec& spec : (*plan)->inputs()) {
     auto it = given.find(spec.name);
     if (it != given.end()) {
-      if (it->second.dtype() != spec.dtype) {
-        return report_error(invalid_argument(
-            fmt::format("input '{}': file has dtype {}, the model expects {}", spec.name,
-                        dtype_name(it->second.dtype()), dtype_name(spec.dtype))));
+      // NCHW into NHWC, float into a quantized input (the spec's scale and zero point).
+      auto fitted = fit_to_input(it->second, spec.dtype, spec.shape, spec.quant);
+      if (!fitted.is_ok()) {
+        return report_error(fitted.status().with_context(fmt::format("--input {}", spec.name)));
       }
-      inputs.push_back(it->second);
+      inputs.push_back(std::move(fitted).value());
       continue;
     }
     auto tensor = random_tensor(spec.dtype, spec.shape, seed++);
