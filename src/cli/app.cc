@@ -76,6 +76,8 @@ int main_entry(int argc, char** argv) {
                        "Reference model run on the same samples (relative error, argmax changes)");
   eval_cmd->add_option("--reference-backend", eval.reference_backend, "Backend of the reference")
       ->default_val("native");
+  eval_cmd->add_option("--input-shape", eval.input_shapes,
+                       "NAME=DIMS for symbolic dims (default: each sample's own shape)");
   eval_cmd->add_option("--warmup", eval.warmup, "Untimed runs before the timed pass")
       ->default_val(3);
   eval_cmd->add_option("--json", eval.json_path, "Write the result record as JSON");

@@ -16,6 +16,7 @@
 #include "edgebench/core/quantize.h"
 #include "edgebench/data/dataset.h"
 #include "edgebench/engine/plan.h"
+#include "edgebench/ir/stats.h"
 #include "edgebench/measure/profiler.h"
 #include "edgebench/measure/resources.h"
 #include "edgebench/measure/scenario.h"
@@ -41,6 +42,33 @@ Result<std::vector<std::vector<Tensor>>> load_dataset_samples(const backends::Ex
   std::vector<std::vector<Tensor>> samples;
   for (std::size_t i = 0; i < count; ++i) {
     EB_ASSIGN_OR_RETURN(std::vector<Tensor> sample, dataset->sample(i));
+    samples.push_back(std::move(sample));
+  }
+  return samples;
+}
+
+// Samples of a dataset whose files carry shapes, for a model with symbolic input dims: all of
+// one shape, since bench measures one compiled plan (eval compiles one per shape instead).
+Result<std::vector<std::vector<Tensor>>> load_samples_with_shapes(
+    const ir::Graph& graph, const std::map<std::string, Shape, std::less<>>& given,
+    const std::string& spec, std::uint64_t limit) {
+  EB_ASSIGN_OR_RETURN(auto dataset, data::open_dataset(spec, graph_input_specs(graph, given), 0));
+  std::size_t count = dataset->size();
+  if (limit > 0) count = std::min<std::size_t>(count, limit);
+  if (count == 0) return invalid_argument("the dataset has no samples");
+  std::vector<std::vector<Tensor>> samples;
+  for (std::size_t i = 0; i < count; ++i) {
+    EB_ASSIGN_OR_RETURN(std::vector<Tensor> sample, dataset->sample(i));
+    for (std::size_t k = 0; k < sample.size() && !samples.empty(); ++k) {
+      if (sample[k].shape() != samples[0][k].shape()) {
+        return invalid_argument(fmt::format(
+            "samples differ in shape (input '{}': sample 0 is {}, sample {} is {}); bench "
+            "measures one compiled plan, so give it samples of one shape (eval compiles one "
+            "plan per shape)",
+            graph.inputs[k], shape_to_string(samples[0][k].shape()), i,
+            shape_to_string(sample[k].shape())));
+      }
+    }
     samples.push_back(std::move(sample));
   }
   return samples;
@@ -160,9 +188,36 @@ int run_bench(const BenchOptions& options) {
   if (!store.is_ok()) return report_error(store.status());
 
   // Phase 1: load + compile.
-  const auto init_start = Clock::now();
+  auto init_start = Clock::now();
   Result<ir::Graph> graph = load_model_file(options.model);
   if (!graph.is_ok()) return report_error(graph.status());
+  // Symbolic input dims are never guessed: they come from --input-shape, the --input files or
+  // the dataset's samples (which then must all have one shape: bench measures one plan).
+  std::map<std::string, Shape, std::less<>> known_shapes = *shapes;
+  for (const auto& [name, tensor] : given) known_shapes[name] = tensor.shape();
+  std::optional<std::vector<std::vector<Tensor>>> shaped_samples;
+  if (!graph->foreign && !ir::inputs_needing_shapes(*graph, known_shapes).empty()) {
+    if (options.dataset.empty() || !dataset_has_shapes(options.dataset)) {
+      const Status st = require_input_shapes(
+          *graph, known_shapes,
+          options.dataset.empty()
+              ? "--input-shape NAME=DIMS or --input NAME=FILE.npy"
+              : "--input-shape NAME=DIMS (or use a dataset whose files carry shapes: npy:, npz:, "
+                "onnx-test:)");
+      return report_error(st.with_context(fmt::format("model '{}'", options.model)));
+    }
+    auto loaded_samples =
+        load_samples_with_shapes(*graph, known_shapes, options.dataset, options.limit);
+    if (!loaded_samples.is_ok()) {
+      return report_error(
+          loaded_samples.status().with_context(fmt::format("--dataset {}", options.dataset)));
+    }
+    for (std::size_t i = 0; i < graph->inputs.size(); ++i) {
+      known_shapes[graph->inputs[i]] = (*loaded_samples)[0][i].shape();
+    }
+    shaped_samples = std::move(loaded_samples).value();
+    init_start = Clock::now();  // the dataset is not part of load + compile
+  }
   for (const auto& [name, tensor] : given) {
     if (std::find(graph->inputs.begin(), graph->inputs.end(), name) == graph->inputs.end()) {
       return report_error(invalid_argument(
@@ -172,20 +227,22 @@ int run_bench(const BenchOptions& options) {
   }
   backends::CompileOptions compile_options;
   compile_options.threads = options.threads;
-  compile_options.input_shapes = *shapes;
-  for (const auto& [name, tensor] : given) compile_options.input_shapes[name] = tensor.shape();
+  compile_options.input_shapes = known_shapes;
   auto exe = (*backend)->compile(*graph, compile_options);
   if (!exe.is_ok()) {
-    return report_error(exe.status().with_context(fmt::format("model '{}'", options.model)));
+    return report_error(with_symbolic_dims_hint(exe.status(), *graph, known_shapes)
+                            .with_context(fmt::format("model '{}'", options.model)));
   }
   const double init_ms = ms_since(init_start);
 
   results::Record record = new_result_record("bench", options.label, *graph, options.model,
-                                             (*backend)->name(), options.threads);
+                                             (*backend)->name(), options.threads, known_shapes);
   record.timings.init_ms = init_ms;
 
   Result<std::vector<std::vector<Tensor>>> samples = std::vector<std::vector<Tensor>>{};
-  if (!options.dataset.empty()) {
+  if (shaped_samples) {
+    samples = std::move(*shaped_samples);
+  } else if (!options.dataset.empty()) {
     samples = load_dataset_samples(**exe, options.dataset, options.samples, options.limit);
   } else {
     samples = make_samples(**exe, given, options.random_seed, options.samples);

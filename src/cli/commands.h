@@ -70,6 +70,7 @@ struct EvalOptions {
   int threads = 1;
   std::string reference;  // a reference model run on the same samples (relative error)
   std::string reference_backend = "native";
+  std::vector<std::string> input_shapes;  // NAME=DIMS for symbolic dims (else from the samples)
   std::string json_path;
   std::string db_path = "edgebench-results.db";
   bool no_db = false;

@@ -113,6 +113,55 @@ Result<std::map<std::string, Shape, std::less<>>> parse_input_shapes(
   return shapes;
 }
 
+Status require_input_shapes(const ir::Graph& graph,
+                            const std::map<std::string, Shape, std::less<>>& given,
+                            std::string_view how) {
+  const std::vector<ir::SymbolicInput> missing = ir::inputs_needing_shapes(graph, given);
+  if (missing.empty()) return Status::ok();
+  std::vector<std::string> names;
+  for (const ir::SymbolicInput& input : missing) names.push_back(input.name);
+  return invalid_argument(fmt::format("{}; give {} a concrete shape with {} (e.g. {}=1x3x224x224)",
+                                      ir::describe_symbolic_inputs(missing),
+                                      missing.size() == 1 ? "it" : "each", how, names[0]));
+}
+
+std::vector<data::InputSpec> graph_input_specs(
+    const ir::Graph& graph, const std::map<std::string, Shape, std::less<>>& given) {
+  std::vector<data::InputSpec> specs;
+  for (const std::string& name : graph.inputs) {
+    const ir::ValueInfo* info = graph.find_value_info(name);
+    data::InputSpec spec{name, info ? info->dtype : DType::kUndefined, {}};
+    if (auto it = given.find(name); it != given.end()) {
+      spec.shape = it->second;
+    } else if (info != nullptr && info->shape) {
+      spec.shape = *info->shape;
+    }
+    specs.push_back(std::move(spec));
+  }
+  return specs;
+}
+
+bool dataset_has_shapes(std::string_view spec) {
+  return spec.starts_with("npy:") || spec.starts_with("npz:") || spec.starts_with("onnx-test:");
+}
+
+Status with_symbolic_dims_hint(const Status& status, const ir::Graph& graph,
+                               const std::map<std::string, Shape, std::less<>>& bound) {
+  if (status.is_ok() || status.code() == StatusCode::kUnsupported) return status;
+  const std::vector<ir::SymbolicInput> symbolic = ir::inputs_needing_shapes(graph);
+  if (symbolic.empty()) return status;
+  std::string hint;
+  for (const ir::SymbolicInput& input : symbolic) {
+    auto it = bound.find(input.name);
+    hint += fmt::format(
+        "; input '{}' has symbolic dims {}{}", input.name,
+        ir::shape_with_dim_names(input.shape, input.dim_names),
+        it != bound.end() ? " (bound to " + shape_to_string(it->second) + " here)" : "");
+  }
+  return Status(status.code(),
+                fmt::format("{}{}: check --input-shape NAME=DIMS", status.message(), hint));
+}
+
 std::string human_count(double value) {
   const char* units[] = {"", " k", " M", " G", " T"};
   int u = 0;
@@ -147,7 +196,9 @@ std::string sanitize_file_name(std::string_view name) {
 namespace {
 
 // Parameters and MACs of the model as the engine sees it (best effort: unknown parts count 0).
-void describe_model(const ir::Graph& graph, const std::string& path, results::ModelInfo& model) {
+void describe_model(const ir::Graph& graph, const std::string& path,
+                    const std::map<std::string, Shape, std::less<>>& input_shapes,
+                    results::ModelInfo& model) {
   model.path = path;
   model.name = std::filesystem::path(path).stem().string();
   auto sha = sha256_file(path);
@@ -155,25 +206,32 @@ void describe_model(const ir::Graph& graph, const std::string& path, results::Mo
   std::error_code ec;
   const std::uintmax_t size = std::filesystem::file_size(path, ec);
   model.file_bytes = ec ? 0 : static_cast<std::uint64_t>(size);
-  auto analysis = engine::analyze_graph(graph, engine::builtin_registry());
+  // MACs only for concrete input shapes: never for a guessed symbolic dim.
+  const bool shapes_known = ir::inputs_needing_shapes(graph, input_shapes).empty();
   ir::Graph annotated = graph;
-  if (analysis.is_ok()) engine::annotate_types(annotated, analysis->types);
+  if (shapes_known) {
+    engine::PlanOptions options;
+    options.input_shapes = input_shapes;
+    auto analysis = engine::analyze_graph(graph, engine::builtin_registry(), options);
+    if (analysis.is_ok()) engine::annotate_types(annotated, analysis->types);
+  }
   const ir::GraphStats stats = ir::compute_stats(annotated);
   model.params = stats.params_total;
   model.params_bytes = stats.params_bytes;
-  model.macs = stats.macs_total;
+  model.macs = shapes_known ? stats.macs_total : 0;
 }
 
 }  // namespace
 
 results::Record new_result_record(std::string_view command, const std::string& label,
                                   const ir::Graph& graph, const std::string& model_path,
-                                  const std::string& backend_name, int threads) {
+                                  const std::string& backend_name, int threads,
+                                  const std::map<std::string, Shape, std::less<>>& input_shapes) {
   results::Record record;
   results::stamp_new_record(record);
   record.command = std::string(command);
   record.label = label;
-  describe_model(graph, model_path, record.model);
+  describe_model(graph, model_path, input_shapes, record.model);
   record.backend.name = backend_name;
   record.backend.threads = threads;
   record.host = collect_host_info();

@@ -48,6 +48,26 @@ Result<Shape> parse_shape(std::string_view text);
 Result<std::map<std::string, Shape, std::less<>>> parse_input_shapes(
     const std::vector<std::string>& flags);
 
+// Inputs whose shape is neither declared concretely nor in `given` (--input-shape, or the shape
+// of an --input file or dataset sample): an error naming each of them and how to give a shape,
+// so that nothing is computed for a guessed dim.
+Status require_input_shapes(const ir::Graph& graph,
+                            const std::map<std::string, Shape, std::less<>>& given,
+                            std::string_view how = "--input-shape NAME=DIMS");
+// The model's inputs as a dataset should feed them: declared shapes with `given` applied, -1 for
+// each symbolic dim left (datasets whose files carry shapes accept any size there).
+std::vector<data::InputSpec> graph_input_specs(
+    const ir::Graph& graph, const std::map<std::string, Shape, std::less<>>& given);
+// Whether a dataset spec's samples carry their own shapes (npy:, npz:, onnx-test:), so that a
+// model with symbolic dims can take its shapes from them.
+bool dataset_has_shapes(std::string_view spec);
+
+// A shape error on a model with symbolic input dims says so and how the dims were bound:
+// `status` with "; input 'x' has symbolic dims [N,3,H,W] (bound to 1x3x8x8 here): check
+// --input-shape" appended. Other statuses come back unchanged.
+Status with_symbolic_dims_hint(const Status& status, const ir::Graph& graph,
+                               const std::map<std::string, Shape, std::less<>>& bound);
+
 // "1.81 G", "302.4 M", "12.0 k"
 std::string human_count(double value);
 // "3.1 MiB"
@@ -60,9 +80,12 @@ std::string sanitize_file_name(std::string_view name);
 
 // A new record (fresh id and time stamp) for `command` with the model (path, name, file size,
 // sha256, parameters, MACs), the backend and the host filled in.
-results::Record new_result_record(std::string_view command, const std::string& label,
-                                  const ir::Graph& graph, const std::string& model_path,
-                                  const std::string& backend_name, int threads);
+// `input_shapes` binds inputs with symbolic dims for the MACs; when some stay unbound, the
+// record's MACs are 0 (not computed) rather than counted for a guessed shape.
+results::Record new_result_record(
+    std::string_view command, const std::string& label, const ir::Graph& graph,
+    const std::string& model_path, const std::string& backend_name, int threads,
+    const std::map<std::string, Shape, std::less<>>& input_shapes = {});
 
 // The store a command adds its result to: none with --no-db, else --db opened (created if
 // missing). Opened before any measurement, so that a bad path fails early.

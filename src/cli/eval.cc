@@ -15,6 +15,7 @@
 #include "edgebench/backends/backend.h"
 #include "edgebench/core/quantize.h"
 #include "edgebench/data/dataset.h"
+#include "edgebench/ir/stats.h"
 #include "edgebench/measure/quality.h"
 #include "edgebench/measure/resources.h"
 #include "edgebench/measure/scenario.h"
@@ -30,23 +31,80 @@ double ms_between(Clock::time_point start, Clock::time_point end) {
   return std::chrono::duration<double, std::milli>(end - start).count();
 }
 
-// The reference model, compiled, and what it is called in messages and the record.
+// A model's compiled plans, one per distinct set of input shapes, each compiled on first use
+// (a dataset whose samples differ in size runs each on a plan made for its shape).
+class PlanCache {
+ public:
+  struct Entry {
+    std::unique_ptr<backends::Executable> exe;
+    std::vector<Tensor> outputs;  // preallocated, reused across samples
+    bool fresh = true;            // not run yet
+  };
+
+  PlanCache(const backends::Backend& backend, ir::Graph graph, std::string path, int threads,
+            std::map<std::string, Shape, std::less<>> given)
+      : backend_(backend),
+        graph_(std::move(graph)),
+        path_(std::move(path)),
+        threads_(threads),
+        given_(std::move(given)) {}
+
+  // The plan for the given shapes of graph inputs (others as declared or --input-shape).
+  Result<Entry*> plan_for(const std::map<std::string, Shape, std::less<>>& shapes) {
+    std::map<std::string, Shape, std::less<>> bound = given_;
+    for (const auto& [name, shape] : shapes) bound[name] = shape;
+    std::vector<Shape> key;
+    for (const std::string& name : graph_.inputs) {
+      auto it = bound.find(name);
+      key.push_back(it != bound.end() ? it->second : Shape{});
+    }
+    auto found = entries_.find(key);
+    if (found != entries_.end()) return &found->second;
+    backends::CompileOptions options;
+    options.threads = threads_;
+    options.input_shapes = bound;
+    auto exe = backend_.compile(graph_, options);
+    if (!exe.is_ok()) {
+      return with_symbolic_dims_hint(exe.status(), graph_, bound)
+          .with_context(fmt::format("model '{}'", path_));
+    }
+    Entry entry;
+    entry.outputs = measure::preallocate_outputs(**exe);
+    entry.exe = std::move(exe).value();
+    return &entries_.emplace(std::move(key), std::move(entry)).first->second;
+  }
+  // The plan for a sample's own shapes (inputs in graph order, as the dataset feeds them).
+  Result<Entry*> plan_for_sample(std::span<const Tensor> sample) {
+    std::map<std::string, Shape, std::less<>> shapes;
+    for (std::size_t i = 0; i < sample.size() && i < graph_.inputs.size(); ++i) {
+      shapes[graph_.inputs[i]] = sample[i].shape();
+    }
+    return plan_for(shapes);
+  }
+
+  std::size_t size() const { return entries_.size(); }
+  std::uint64_t max_arena_bytes() const {
+    std::uint64_t bytes = 0;
+    for (const auto& [key, entry] : entries_) bytes = std::max(bytes, entry.exe->arena_bytes());
+    return bytes;
+  }
+  const ir::Graph& graph() const { return graph_; }
+
+ private:
+  const backends::Backend& backend_;
+  ir::Graph graph_;
+  std::string path_;
+  int threads_;
+  std::map<std::string, Shape, std::less<>> given_;
+  std::map<std::vector<Shape>, Entry> entries_;
+};
+
+// The reference model, its plans, and what it is called in messages and the record.
 struct Reference {
   std::string path;
   std::string backend;
-  std::unique_ptr<backends::Executable> exe;
-  std::vector<Tensor> outputs;
+  std::unique_ptr<PlanCache> plans;
 };
-
-Result<std::unique_ptr<backends::Executable>> compile_model(const backends::Backend& backend,
-                                                            const ir::Graph& graph,
-                                                            const std::string& path, int threads) {
-  backends::CompileOptions options;
-  options.threads = threads;
-  auto exe = backend.compile(graph, options);
-  if (!exe.is_ok()) return exe.status().with_context(fmt::format("model '{}'", path));
-  return std::move(exe).value();
-}
 
 // The reference must take the same inputs as the model (the dataset feeds both).
 Status check_same_inputs(const backends::Executable& model, const backends::Executable& reference,
@@ -168,22 +226,36 @@ int run_eval(const EvalOptions& options) {
   auto store = open_result_store(options.no_db, options.db_path);
   if (!store.is_ok()) return report_error(store.status());
 
+  auto given_shapes = parse_input_shapes(options.input_shapes);
+  if (!given_shapes.is_ok()) return report_error(given_shapes.status());
+
   const auto init_start = Clock::now();
   Result<ir::Graph> graph = load_model_file(options.model);
   if (!graph.is_ok()) return report_error(graph.status());
-  auto exe = compile_model(**backend, *graph, options.model, options.threads);
-  if (!exe.is_ok()) return report_error(exe.status());
-  const double init_ms = ms_between(init_start, Clock::now());
-  if ((*exe)->outputs().empty()) {
-    return report_error(invalid_argument(fmt::format("model '{}' has no outputs", options.model)));
+  // Symbolic input dims left by --input-shape come from each sample's own shape: the dataset
+  // must then carry shapes (npy:, npz:, onnx-test:). Nothing is computed for a guessed dim.
+  const bool shapes_from_samples =
+      !graph->foreign && !ir::inputs_needing_shapes(*graph, *given_shapes).empty();
+  if (shapes_from_samples && !dataset_has_shapes(options.dataset)) {
+    return report_error(
+        require_input_shapes(*graph, *given_shapes,
+                             "--input-shape NAME=DIMS (or use a dataset whose files carry shapes: "
+                             "npy:, npz:, onnx-test:)")
+            .with_context(fmt::format("model '{}'", options.model)));
+  }
+  PlanCache plans(**backend, *graph, options.model, options.threads, *given_shapes);
+  std::vector<data::InputSpec> input_specs = graph_input_specs(*graph, *given_shapes);
+  if (!shapes_from_samples) {
+    auto entry = plans.plan_for({});
+    if (!entry.is_ok()) return report_error(entry.status());
+    input_specs = dataset_inputs(*(*entry)->exe);
+    if ((*entry)->exe->outputs().empty()) {
+      return report_error(
+          invalid_argument(fmt::format("model '{}' has no outputs", options.model)));
+    }
   }
 
-  results::Record record = new_result_record("eval", options.label, *graph, options.model,
-                                             (*backend)->name(), options.threads);
-  record.timings.init_ms = init_ms;
-
-  auto dataset =
-      data::open_dataset(options.dataset, dataset_inputs(**exe), options.limit.value_or(4));
+  auto dataset = data::open_dataset(options.dataset, input_specs, options.limit.value_or(4));
   if (!dataset.is_ok()) {
     return report_error(
         dataset.status().with_context(fmt::format("--dataset {}", options.dataset)));
@@ -194,23 +266,55 @@ int run_eval(const EvalOptions& options) {
     return report_error(
         invalid_argument(fmt::format("dataset '{}' has no samples", options.dataset)));
   }
+  // With shapes from the samples, the first sample's plan is compiled as part of the set-up.
+  std::map<std::string, Shape, std::less<>> record_shapes = *given_shapes;
+  if (shapes_from_samples) {
+    auto first_sample = (*dataset)->sample(0);
+    if (!first_sample.is_ok()) return report_error(first_sample.status());
+    auto entry = plans.plan_for_sample(*first_sample);
+    if (!entry.is_ok()) return report_error(entry.status());
+    if ((*entry)->exe->outputs().empty()) {
+      return report_error(
+          invalid_argument(fmt::format("model '{}' has no outputs", options.model)));
+    }
+    for (std::size_t i = 0; i < first_sample->size() && i < graph->inputs.size(); ++i) {
+      record_shapes[graph->inputs[i]] = (*first_sample)[i].shape();
+    }
+  }
+  const double init_ms = ms_between(init_start, Clock::now());
+
+  results::Record record = new_result_record("eval", options.label, *graph, options.model,
+                                             (*backend)->name(), options.threads, record_shapes);
+  record.timings.init_ms = init_ms;
 
   std::optional<Reference> reference;
   if (!options.reference.empty()) {
     Result<ir::Graph> ref_graph = load_model_file(options.reference);
     if (!ref_graph.is_ok()) return report_error(ref_graph.status().with_context("--reference"));
-    auto ref_exe =
-        compile_model(**reference_backend, *ref_graph, options.reference, options.threads);
-    if (!ref_exe.is_ok()) return report_error(ref_exe.status().with_context("--reference"));
-    if (Status st = check_same_inputs(**exe, **ref_exe, options.reference); !st.is_ok()) {
-      return report_error(st);
-    }
     reference.emplace();
     reference->path = options.reference;
     reference->backend = (*reference_backend)->name();
-    reference->outputs = measure::preallocate_outputs(**ref_exe);
-    reference->exe = std::move(ref_exe).value();
+    reference->plans =
+        std::make_unique<PlanCache>(**reference_backend, *ref_graph, options.reference,
+                                    options.threads, std::map<std::string, Shape, std::less<>>{});
   }
+  // The plans of the model and of the reference for one sample; the reference must take the
+  // same inputs as the model (the dataset feeds both).
+  const auto plans_for = [&](const std::vector<Tensor>& sample)
+      -> Result<std::pair<PlanCache::Entry*, PlanCache::Entry*>> {
+    EB_ASSIGN_OR_RETURN(PlanCache::Entry * model, plans.plan_for_sample(sample));
+    PlanCache::Entry* ref = nullptr;
+    if (reference) {
+      const std::size_t before = reference->plans->size();
+      auto ref_entry = reference->plans->plan_for_sample(sample);
+      if (!ref_entry.is_ok()) return ref_entry.status().with_context("--reference");
+      ref = *ref_entry;
+      if (reference->plans->size() != before) {
+        EB_RETURN_IF_ERROR(check_same_inputs(*model->exe, *ref->exe, reference->path));
+      }
+    }
+    return std::pair{model, ref};
+  };
 
   const data::Task task = (*dataset)->task();
   std::optional<measure::ClassificationMetrics> classification;
@@ -223,15 +327,18 @@ int run_eval(const EvalOptions& options) {
   measure::RelativeErrorAccumulator relative;
 
   // Warm-up: untimed runs over the first samples; the first of them is the cold inference.
-  std::vector<Tensor> outputs = measure::preallocate_outputs(**exe);
   for (std::uint64_t w = 0; w < options.warmup; ++w) {
     auto sample = (*dataset)->sample(static_cast<std::size_t>(w % count));
     if (!sample.is_ok()) return report_error(sample.status());
+    auto entries = plans_for(*sample);
+    if (!entries.is_ok()) return report_error(entries.status());
+    PlanCache::Entry& entry = *entries->first;
+    entry.fresh = false;
     if (w == 0) {
-      auto first = measure::time_first_inference(**exe, *sample, outputs);
+      auto first = measure::time_first_inference(*entry.exe, *sample, entry.outputs);
       if (!first.is_ok()) return report_error(first.status().with_context("first inference"));
       record.timings.first_inference_ms = *first;
-    } else if (Status st = (*exe)->run(*sample, outputs); !st.is_ok()) {
+    } else if (Status st = entry.exe->run(*sample, entry.outputs); !st.is_ok()) {
       return report_error(st.with_context(fmt::format("warm-up run {}", w)));
     }
   }
@@ -243,6 +350,7 @@ int run_eval(const EvalOptions& options) {
   std::vector<double> target_ms;
   bool target_timed = true;
   std::vector<double> values, reference_values;
+  backends::Executable* last_exe = nullptr;  // the plan of the last sample
   measure::PowercapReader powercap{std::filesystem::path(measure::PowercapReader::kDefaultRoot)};
   measure::ResourceMeter meter(&powercap);
   meter.start();
@@ -250,26 +358,38 @@ int run_eval(const EvalOptions& options) {
   for (std::size_t i = 0; i < count; ++i) {
     auto sample = (*dataset)->sample(i);
     if (!sample.is_ok()) return report_error(sample.status());
+    auto entries = plans_for(*sample);
+    if (!entries.is_ok())
+      return report_error(entries.status().with_context(fmt::format("sample {}", i)));
+    backends::Executable& exe = *entries->first->exe;
+    std::vector<Tensor>& outputs = entries->first->outputs;
+    // A plan compiled for a new shape gets its cold run untimed, as the first plan does.
+    if (entries->first->fresh && options.warmup > 0) {
+      if (Status st = exe.run(*sample, outputs); !st.is_ok()) {
+        return report_error(st.with_context(fmt::format("warm-up run of sample {}", i)));
+      }
+    }
+    entries->first->fresh = false;
     const auto start = Clock::now();
-    const Status run = (*exe)->run(*sample, outputs);
+    const Status run = exe.run(*sample, outputs);
     const auto end = Clock::now();
     if (!run.is_ok()) return report_error(run.with_context(fmt::format("sample {}", i)));
     latencies_ms.push_back(ms_between(start, end));
-    if (const backends::RunInfo* info = (*exe)->last_run_info(); info && info->device_ms) {
+    last_exe = &exe;
+    if (const backends::RunInfo* info = exe.last_run_info(); info && info->device_ms) {
       target_ms.push_back(*info->device_ms);
     } else {
       target_timed = false;
     }
     if (i == 0 && options.warmup == 0) record.timings.first_inference_ms = latencies_ms.back();
 
-    Status st = first_output_values(outputs, (*backend)->name(), values,
-                                    (*exe)->outputs()[0].quant);
+    Status st = first_output_values(outputs, (*backend)->name(), values, exe.outputs()[0].quant);
     if (!st.is_ok()) return report_error(st);
     if (classification) {
       if (values.size() != classification->num_classes()) {
         return report_error(invalid_argument(fmt::format(
             "the model's first output '{}' is {} ({} values), but dataset '{}' has {} classes",
-            (*exe)->outputs()[0].name, outputs[0].describe(), values.size(), options.dataset,
+            exe.outputs()[0].name, outputs[0].describe(), values.size(), options.dataset,
             classification->num_classes())));
       }
       auto label = (*dataset)->label(i);
@@ -284,19 +404,20 @@ int run_eval(const EvalOptions& options) {
     if (!st.is_ok()) return report_error(st.with_context(fmt::format("sample {}", i)));
 
     if (reference) {
-      st = reference->exe->run(*sample, reference->outputs);
+      PlanCache::Entry& ref = *entries->second;
+      st = ref.exe->run(*sample, ref.outputs);
       if (!st.is_ok()) {
         return report_error(st.with_context(fmt::format("reference, sample {}", i)));
       }
-      st = first_output_values(reference->outputs, reference->backend, reference_values,
-                               reference->exe->outputs()[0].quant);
+      st = first_output_values(ref.outputs, reference->backend, reference_values,
+                               ref.exe->outputs()[0].quant);
       if (!st.is_ok()) return report_error(st.with_context("--reference"));
-      if (reference->outputs[0].shape() != outputs[0].shape()) {
+      if (ref.outputs[0].shape() != outputs[0].shape()) {
         return report_error(invalid_argument(fmt::format(
             "output shape mismatch: the model's first output '{}' is {}, the reference's '{}' "
             "('{}') is {}",
-            (*exe)->outputs()[0].name, outputs[0].describe(), reference->exe->outputs()[0].name,
-            reference->path, reference->outputs[0].describe())));
+            exe.outputs()[0].name, outputs[0].describe(), ref.exe->outputs()[0].name,
+            reference->path, ref.outputs[0].describe())));
       }
       st = relative.add(values, reference_values);
       if (!st.is_ok()) return report_error(st.with_context(fmt::format("sample {}", i)));
@@ -314,7 +435,12 @@ int run_eval(const EvalOptions& options) {
   record.scenario.name = "eval";
   record.scenario.warmup_queries = options.warmup;
   record.scenario.min_queries = count;
-  record.scenario.inputs = fmt::format("{} ({} samples)", options.dataset, count);
+  record.scenario.inputs = plans.size() > 1
+                               ? fmt::format("{} ({} samples, {} input shapes, one plan each)",
+                                             options.dataset, count, plans.size())
+                               : fmt::format("{} ({} samples)", options.dataset, count);
+  // MACs depend on the input shape: with several shapes there is no one figure.
+  if (plans.size() > 1) record.model.macs = 0;
   if (target_timed && !target_ms.empty()) {
     // As in bench: the target's own time is the headline, the round trip is kept beside it.
     std::vector<double> overhead(latencies_ms.size());
@@ -322,7 +448,7 @@ int run_eval(const EvalOptions& options) {
     record.timings.round_trip = measure::summarize(latencies_ms);
     record.timings.transport_overhead = measure::summarize(overhead);
     record.timings.target_latency = measure::summarize(target_ms);
-    const backends::RunInfo* info = (*exe)->last_run_info();
+    const backends::RunInfo* info = last_exe != nullptr ? last_exe->last_run_info() : nullptr;
     record.timings.latency_source = info != nullptr ? info->device_ms_source : "target";
     latencies_ms = target_ms;
   }
@@ -343,8 +469,8 @@ int run_eval(const EvalOptions& options) {
   record.cpu = usage.cpu;
   record.energy = usage.energy;
   record.memory.peak_rss_bytes = usage.peak_rss_bytes;
-  record.memory.arena_bytes = (*exe)->arena_bytes();
-  record_accelerator(**exe, record);
+  record.memory.arena_bytes = plans.max_arena_bytes();
+  if (last_exe != nullptr) record_accelerator(*last_exe, record);
   record.latencies_ms = std::move(latencies_ms);
 
   nlohmann::json quality = nlohmann::json::object();

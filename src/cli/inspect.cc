@@ -7,12 +7,12 @@
 
 #include "commands.h"
 #include "common.h"
-#include "inspect_tflite.h"
 #include "edgebench/backends/backend.h"
 #include "edgebench/core/hash.h"
 #include "edgebench/engine/plan.h"
 #include "edgebench/engine/registry.h"
 #include "edgebench/ir/stats.h"
+#include "inspect_tflite.h"
 
 namespace edgebench::cli {
 
@@ -32,28 +32,59 @@ int run_inspect(const InspectOptions& options) {
 
   auto input_shapes = parse_input_shapes(options.input_shapes);
   if (!input_shapes.is_ok()) return report_error(input_shapes.status());
+  // Inputs with symbolic dims that --input-shape does not fix: the figures that depend on them
+  // (MACs, FLOPs, activation bytes, output shapes, kernel choice) are not computed at all.
+  const std::vector<ir::SymbolicInput> needs_shape =
+      ir::inputs_needing_shapes(graph, *input_shapes);
+  const bool concrete = needs_shape.empty();
+  // The graph with the given shapes declared on its inputs, so that every analysis below
+  // (including the backend's kernel choice) sees the same concrete shapes.
+  ir::Graph bound = graph;
+  for (const auto& [name, shape] : *input_shapes) {
+    if (std::find(graph.inputs.begin(), graph.inputs.end(), name) == graph.inputs.end()) {
+      return report_error(invalid_argument(
+          fmt::format("--input-shape {}=...: the model has no input named '{}' (inputs: {})", name,
+                      name, fmt::join(graph.inputs, ", "))));
+    }
+    ir::ValueInfo& info = bound.value_info[name];
+    info.shape = shape;
+    info.dim_names.assign(shape.size(), "");
+  }
   engine::PlanOptions plan_options;
   plan_options.input_shapes = *input_shapes;
-  auto analysis = engine::analyze_graph(graph, engine::builtin_registry(), plan_options);
-  if (!analysis.is_ok()) {
-    return report_error(analysis.status().with_context(fmt::format("model '{}'", options.model)));
+  engine::GraphAnalysis analysis;
+  if (concrete) {
+    auto analyzed = engine::analyze_graph(graph, engine::builtin_registry(), plan_options);
+    if (!analyzed.is_ok()) {
+      return report_error(with_symbolic_dims_hint(analyzed.status(), graph, *input_shapes)
+                              .with_context(fmt::format("model '{}'", options.model)));
+    }
+    analysis = std::move(analyzed).value();
+  } else {
+    // Without shapes, only what does not depend on them: which ops the engine lacks.
+    for (std::size_t i = 0; i < graph.nodes.size(); ++i) {
+      const ir::Node& node = graph.nodes[i];
+      auto kernel = engine::builtin_registry().create_kernel(node, graph.opset_for(node.domain));
+      if (!kernel.is_ok()) analysis.unsupported.push_back({i, kernel.status()});
+    }
   }
   ir::Graph annotated = graph;
-  engine::annotate_types(annotated, analysis->types);
+  engine::annotate_types(annotated, analysis.types);
   const ir::GraphStats stats = ir::compute_stats(annotated);
 
   std::map<std::size_t, std::string> unsupported_reason;
   std::map<std::string, std::uint64_t> unsupported_ops;
-  for (const auto& u : analysis->unsupported) {
+  for (const auto& u : analysis.unsupported) {
     unsupported_reason[u.node_index] = u.reason.message();
     unsupported_ops[graph.nodes[u.node_index].op_type] += 1;
   }
 
-  // Which kernel each node gets on the native backend (fast, fallback, folded into another).
-  std::vector<std::string> kernel(graph.nodes.size(), "reference");
+  // Which kernel each node gets on the native backend (fast, fallback, folded into another);
+  // it depends on the shapes, so it is "undetermined" without them.
+  std::vector<std::string> kernel(graph.nodes.size(), concrete ? "reference" : "undetermined");
   std::vector<std::string> fallback_reason(graph.nodes.size());
-  if (auto native = backends::make_backend("native"); native.is_ok()) {
-    for (const backends::NodeSupport& s : native.value()->support(graph)) {
+  if (auto native = backends::make_backend("native"); concrete && native.is_ok()) {
+    for (const backends::NodeSupport& s : native.value()->support(bound)) {
       if (s.node_index >= kernel.size() || !s.supported) continue;
       kernel[s.node_index] = s.kernel;
       if (s.kernel == "reference") fallback_reason[s.node_index] = s.reason;
@@ -69,6 +100,19 @@ int run_inspect(const InspectOptions& options) {
                                   fallback_reason[i].empty() ? "-" : fallback_reason[i])] += 1;
     }
   }
+  // An input's shape as declared (with its dim names) and, when given, as bound.
+  const auto input_shape_text = [&](const std::string& name) {
+    const ir::ValueInfo* info = graph.find_value_info(name);
+    const std::string declared =
+        info ? ir::shape_with_dim_names(info->shape, info->dim_names) : "[?...]";
+    auto given = input_shapes->find(name);
+    if (given == input_shapes->end()) return declared;
+    return fmt::format("{} (declared {})", shape_to_string(given->second), declared);
+  };
+  const auto input_dtype = [&](const std::string& name) {
+    const ir::ValueInfo* info = graph.find_value_info(name);
+    return std::string(dtype_name(info ? info->dtype : DType::kUndefined));
+  };
 
   // ---- human table ----
   fmt::print("model       {}\n", options.model);
@@ -76,15 +120,19 @@ int run_inspect(const InspectOptions& options) {
              graph.producer_name.empty() ? "-" : graph.producer_name, graph.producer_version,
              graph.ir_version, graph.onnx_opset());
   fmt::print("\ninputs\n");
-  for (const auto& [name, type] : analysis->types.inputs) {
-    fmt::print("  {:<32} {:<8} {}\n", name, dtype_name(type.dtype), shape_to_string(type.shape));
+  for (const std::string& name : graph.inputs) {
+    fmt::print("  {:<32} {:<8} {}\n", name, input_dtype(name), input_shape_text(name));
   }
   fmt::print("outputs\n");
   for (const std::string& name : graph.outputs) {
-    auto t = analysis->types.types.find(name);
-    if (t != analysis->types.types.end()) {
+    auto t = analysis.types.types.find(name);
+    const ir::ValueInfo* declared = graph.find_value_info(name);
+    if (t != analysis.types.types.end()) {
       fmt::print("  {:<32} {:<8} {}\n", name, dtype_name(t->second.dtype),
                  shape_to_string(t->second.shape));
+    } else if (!concrete && declared != nullptr) {
+      fmt::print("  {:<32} {:<8} {}\n", name, dtype_name(declared->dtype),
+                 ir::shape_with_dim_names(declared->shape, declared->dim_names));
     } else {
       fmt::print("  {:<32} (not inferred)\n", name);
     }
@@ -94,15 +142,23 @@ int run_inspect(const InspectOptions& options) {
   for (const auto& [dtype, count] : stats.params_by_dtype) {
     fmt::print("   {}: {}", dtype, count);
   }
-  fmt::print("\nMACs        {}   ({} exactly)\n",
-             human_count(static_cast<double>(stats.macs_total)), stats.macs_total);
-  fmt::print("FLOPs       {}\n", human_count(static_cast<double>(stats.flops_total)));
-  fmt::print("activations {} planned arena (liveness reuse), {} naive sum\n",
-             human_bytes(static_cast<double>(analysis->memory.arena_bytes)),
-             human_bytes(static_cast<double>(analysis->memory.naive_bytes)));
-  if (analysis->types.dynamic) {
+  if (concrete) {
+    fmt::print("\nMACs        {}   ({} exactly)\n",
+               human_count(static_cast<double>(stats.macs_total)), stats.macs_total);
+    fmt::print("FLOPs       {}\n", human_count(static_cast<double>(stats.flops_total)));
+    fmt::print("activations {} planned arena (liveness reuse), {} naive sum\n",
+               human_bytes(static_cast<double>(analysis.memory.arena_bytes)),
+               human_bytes(static_cast<double>(analysis.memory.naive_bytes)));
+  } else {
+    fmt::print("\nMACs, FLOPs, activations: not computed, they depend on symbolic input dims\n");
+    for (const ir::SymbolicInput& input : needs_shape) {
+      fmt::print("  needs --input-shape {}=DIMS  (declared {})\n", input.name,
+                 ir::shape_with_dim_names(input.shape, input.dim_names));
+    }
+  }
+  if (analysis.types.dynamic) {
     fmt::print("            (shapes after this point depend on run-time values: {})\n",
-               analysis->types.dynamic_reason);
+               analysis.types.dynamic_reason);
   }
 
   fmt::print("\nops ({} nodes)\n", graph.nodes.size());
@@ -115,12 +171,12 @@ int run_inspect(const InspectOptions& options) {
   for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
   const std::size_t shown =
       options.all_nodes ? order.size() : std::min<std::size_t>(15, order.size());
-  if (!options.all_nodes) {
+  if (!options.all_nodes && concrete) {
     std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
       return stats.nodes[a].macs > stats.nodes[b].macs;
     });
   }
-  fmt::print("\nnodes{}\n", options.all_nodes ? "" : " (top by MACs)");
+  fmt::print("\nnodes{}\n", options.all_nodes || !concrete ? "" : " (top by MACs)");
   fmt::print("  {:<5} {:<36} {:<20} {:>12} {:>6}  {}\n", "#", "name", "op", "MACs", "share",
              "kernel");
   for (std::size_t k = 0; k < shown; ++k) {
@@ -129,6 +185,11 @@ int run_inspect(const InspectOptions& options) {
     const double share = stats.macs_total ? 100.0 * static_cast<double>(n.macs) /
                                                 static_cast<double>(stats.macs_total)
                                           : 0.0;
+    if (!concrete) {
+      fmt::print("  {:<5} {:<36} {:<20} {:>12} {:>6}  {}\n", i,
+                 n.name.empty() ? "-" : n.name.substr(0, 36), n.op_type, "-", "-", kernel[i]);
+      continue;
+    }
     fmt::print("  {:<5} {:<36} {:<20} {:>12} {:>5.1f}%  {}\n", i,
                n.name.empty() ? "-" : n.name.substr(0, 36), n.op_type,
                human_count(static_cast<double>(n.macs)), share, kernel[i]);
@@ -158,28 +219,53 @@ int run_inspect(const InspectOptions& options) {
   j["model"] = {{"path", options.model},           {"sha256", sha.is_ok() ? *sha : ""},
                 {"producer", graph.producer_name}, {"producer_version", graph.producer_version},
                 {"ir_version", graph.ir_version},  {"opset", graph.onnx_opset()}};
-  j["macs_total"] = stats.macs_total;
-  j["flops_total"] = stats.flops_total;
+  // Figures that depend on symbolic input dims are null until --input-shape fixes them.
+  const auto figure = [&](std::uint64_t value) {
+    return concrete ? nlohmann::json(value) : nlohmann::json(nullptr);
+  };
+  j["needs_input_shape"] = nlohmann::json::array();
+  for (const ir::SymbolicInput& input : needs_shape) j["needs_input_shape"].push_back(input.name);
+  j["input_shapes"] = nlohmann::json::object();
+  for (const auto& [name, shape] : *input_shapes) j["input_shapes"][name] = shape;
+  j["macs_total"] = figure(stats.macs_total);
+  j["flops_total"] = figure(stats.flops_total);
   j["params_total"] = stats.params_total;
   j["params_bytes"] = stats.params_bytes;
   j["params_by_dtype"] = stats.params_by_dtype;
   j["params_bytes_by_dtype"] = stats.params_bytes_by_dtype;
-  j["activation_peak_bytes"] = analysis->memory.arena_bytes;
-  j["activation_naive_bytes"] = analysis->memory.naive_bytes;
-  j["shapes_dynamic"] = analysis->types.dynamic;
+  j["activation_peak_bytes"] = figure(analysis.memory.arena_bytes);
+  j["activation_naive_bytes"] = figure(analysis.memory.naive_bytes);
+  j["shapes_dynamic"] = analysis.types.dynamic;
   j["conventions"] = {
       {"macs",
        "multiply-accumulates of Conv/ConvTranspose/Gemm/MatMul (and integer forms); "
        "biases not counted"},
       {"flops", "2 x MACs + bias adds + one per output element of elementwise ops"}};
   j["inputs"] = nlohmann::json::array();
-  for (const auto& [name, type] : analysis->types.inputs) {
-    j["inputs"].push_back(tensor_spec_json(name, type.dtype, type.shape));
+  for (const std::string& name : graph.inputs) {
+    auto bound_type = analysis.types.inputs.find(name);
+    const ir::ValueInfo* info = graph.find_value_info(name);
+    nlohmann::json input =
+        bound_type != analysis.types.inputs.end()
+            ? tensor_spec_json(name, bound_type->second.dtype, bound_type->second.shape)
+            : nlohmann::json{{"name", name}, {"dtype", input_dtype(name)}};
+    if (bound_type == analysis.types.inputs.end()) {
+      // Unknown dims are null; their names are in dim_names.
+      nlohmann::json dims = nullptr;
+      if (info != nullptr && info->shape) {
+        dims = nlohmann::json::array();
+        for (std::int64_t d : *info->shape) dims.push_back(d >= 0 ? nlohmann::json(d) : nullptr);
+      }
+      input["shape"] = dims;
+    }
+    input["declared_shape"] = info ? ir::shape_with_dim_names(info->shape, info->dim_names) : "";
+    input["dim_names"] = info ? info->dim_names : std::vector<std::string>{};
+    j["inputs"].push_back(std::move(input));
   }
   j["outputs"] = nlohmann::json::array();
   for (const std::string& name : graph.outputs) {
-    auto t = analysis->types.types.find(name);
-    if (t != analysis->types.types.end()) {
+    auto t = analysis.types.types.find(name);
+    if (t != analysis.types.types.end()) {
       j["outputs"].push_back(tensor_spec_json(name, t->second.dtype, t->second.shape));
     } else {
       j["outputs"].push_back({{"name", name}, {"dtype", nullptr}, {"shape", nullptr}});
@@ -189,26 +275,29 @@ int run_inspect(const InspectOptions& options) {
   j["nodes"] = nlohmann::json::array();
   for (std::size_t i = 0; i < stats.nodes.size(); ++i) {
     const ir::NodeStats& n = stats.nodes[i];
-    nlohmann::json node = {{"index", i},
-                           {"name", n.name},
-                           {"op", n.op_type},
-                           {"macs", n.macs},
-                           {"flops", n.flops},
-                           {"params", n.param_count},
-                           {"shapes_known", n.shapes_known},
-                           {"kernel", kernel[i]},
-                           {"fast", kernel[i] != "reference" && kernel[i] != "unsupported"}};
+    nlohmann::json node = {
+        {"index", i},
+        {"name", n.name},
+        {"op", n.op_type},
+        {"macs", figure(n.macs)},
+        {"flops", figure(n.flops)},
+        {"params", n.param_count},
+        {"shapes_known", n.shapes_known},
+        {"kernel", kernel[i]},
+        {"fast", concrete ? nlohmann::json(kernel[i] != "reference" && kernel[i] != "unsupported")
+                          : nlohmann::json(nullptr)}};
     if (unsupported_reason.count(i)) node["unsupported_reason"] = unsupported_reason[i];
     if (!fallback_reason[i].empty()) node["fallback_reason"] = fallback_reason[i];
     nlohmann::json outs = nlohmann::json::array();
     for (const std::string& out : graph.nodes[i].outputs) {
-      auto t = analysis->types.types.find(out);
-      if (t != analysis->types.types.end()) outs.push_back(t->second.shape);
+      auto t = analysis.types.types.find(out);
+      if (t != analysis.types.types.end()) outs.push_back(t->second.shape);
     }
     node["output_shapes"] = outs;
     j["nodes"].push_back(std::move(node));
   }
-  j["kernel_counts"] = kernel_counts;  // nodes per kernel on the native backend
+  // Nodes per kernel on the native backend (null: the choice needs concrete shapes).
+  j["kernel_counts"] = concrete ? nlohmann::json(kernel_counts) : nlohmann::json(nullptr);
   j["unsupported_ops"] = nlohmann::json::array();
   for (const auto& [op, count] : unsupported_ops) {
     j["unsupported_ops"].push_back({{"op", op}, {"count", count}});

@@ -71,10 +71,19 @@ int run_run(const RunOptions& options) {
   if (!graph.foreign) {
     for (const auto& [name, tensor] : given) compile_options.input_shapes[name] = tensor.shape();
   }
+  // Random inputs need a concrete shape: symbolic dims are never guessed.
+  if (Status st = graph.foreign
+                      ? Status::ok()
+                      : require_input_shapes(graph, compile_options.input_shapes,
+                                             "--input-shape NAME=DIMS or --input NAME=FILE.npy");
+      !st.is_ok()) {
+    return report_error(st.with_context(fmt::format("model '{}'", options.model)));
+  }
 
   auto plan = (*backend)->compile(graph, compile_options);
   if (!plan.is_ok()) {
-    return report_error(plan.status().with_context(fmt::format("model '{}'", options.model)));
+    return report_error(with_symbolic_dims_hint(plan.status(), graph, compile_options.input_shapes)
+                            .with_context(fmt::format("model '{}'", options.model)));
   }
   std::vector<Tensor> inputs;
   std::uint64_t seed = options.random_seed;
@@ -97,7 +106,10 @@ int run_run(const RunOptions& options) {
 
   std::vector<Tensor> outputs((*plan)->outputs().size());
   Status st = (*plan)->run(inputs, outputs);
-  if (!st.is_ok()) return report_error(st.with_context(fmt::format("model '{}'", options.model)));
+  if (!st.is_ok()) {
+    return report_error(with_symbolic_dims_hint(st, graph, compile_options.input_shapes)
+                            .with_context(fmt::format("model '{}'", options.model)));
+  }
 
   fmt::print("inputs\n");
   for (std::size_t i = 0; i < inputs.size(); ++i) {

@@ -31,7 +31,12 @@ Result<std::int64_t> TensorDataset::label(std::size_t i) const {
 }
 
 Status check_tensor(const Tensor& t, const InputSpec& input, std::string_view where) {
-  if (t.dtype() != input.dtype || t.shape() != input.shape) {
+  // A negative dim in the spec is a symbolic dim of the model: any size fits it.
+  bool shape_fits = t.shape().size() == input.shape.size();
+  for (std::size_t i = 0; shape_fits && i < input.shape.size(); ++i) {
+    shape_fits = input.shape[i] < 0 || input.shape[i] == t.shape()[i];
+  }
+  if (t.dtype() != input.dtype || !shape_fits) {
     return invalid_argument(fmt::format("{}: holds {}, input '{}' expects {}{}", where,
                                         t.describe(), input.name, dtype_name(input.dtype),
                                         shape_to_string(input.shape)));

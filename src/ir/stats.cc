@@ -197,4 +197,50 @@ GraphStats compute_stats(const Graph& graph) {
   return stats;
 }
 
+std::vector<SymbolicInput> inputs_needing_shapes(
+    const Graph& graph, const std::map<std::string, Shape, std::less<>>& given) {
+  std::vector<SymbolicInput> out;
+  for (const std::string& name : graph.inputs) {
+    if (given.find(name) != given.end()) continue;
+    const ValueInfo* info = graph.find_value_info(name);
+    if (info != nullptr && info->has_static_shape()) continue;
+    SymbolicInput input;
+    input.name = name;
+    if (info != nullptr) {
+      input.shape = info->shape;
+      input.dim_names = info->dim_names;
+    }
+    out.push_back(std::move(input));
+  }
+  return out;
+}
+
+std::string shape_with_dim_names(const std::optional<Shape>& shape,
+                                 const std::vector<std::string>& dim_names) {
+  if (!shape) return "[?...]";
+  std::string text = "[";
+  for (std::size_t i = 0; i < shape->size(); ++i) {
+    if (i > 0) text += ",";
+    if ((*shape)[i] >= 0) {
+      text += std::to_string((*shape)[i]);
+    } else if (i < dim_names.size() && !dim_names[i].empty()) {
+      text += dim_names[i];
+    } else {
+      text += "?";
+    }
+  }
+  return text + "]";
+}
+
+std::string describe_symbolic_inputs(const std::vector<SymbolicInput>& inputs) {
+  std::string text;
+  for (const SymbolicInput& input : inputs) {
+    if (!text.empty()) text += "; ";
+    text += input.shape ? "input '" + input.name + "' has symbolic dims " +
+                              shape_with_dim_names(input.shape, input.dim_names)
+                        : "input '" + input.name + "' has no declared shape";
+  }
+  return text;
+}
+
 }  // namespace edgebench::ir

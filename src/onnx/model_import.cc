@@ -2,7 +2,10 @@
 // size and reference is checked, and errors name the file and the node/tensor/field.
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <optional>
 #include <set>
+#include <variant>
 
 #include "edgebench/onnx/model_io.h"
 #include "proto_util.h"
@@ -230,6 +233,79 @@ Status import_opsets(const pb::ModelProto& model, ir::Graph& graph,
   return Status::ok();
 }
 
+// A Constant node in the main graph is a weight by another name: it becomes an initializer of
+// the same name, so that parameter counts, BatchNorm folding, fusion and the fast kernels see it.
+// Kept as nodes: Constants whose output is a graph output (the output must stay produced by a
+// node), and those holding a sparse tensor or strings (no initializer form here).
+Result<std::optional<Tensor>> constant_as_initializer(const ir::Node& node,
+                                                      const ir::Graph& graph) {
+  if (node.op_type != "Constant" || !node.domain.empty() || node.outputs.size() != 1 ||
+      !node.inputs.empty() || node.attributes.all().size() != 1) {
+    return std::optional<Tensor>();
+  }
+  const std::string& output = node.outputs[0];
+  if (output.empty() ||
+      std::find(graph.outputs.begin(), graph.outputs.end(), output) != graph.outputs.end()) {
+    return std::optional<Tensor>();
+  }
+  const auto& [attr, value] = *node.attributes.all().begin();
+  const std::string where = node.describe();
+  if (attr == "value") {
+    const Tensor* tensor = std::get_if<Tensor>(&value);
+    if (tensor == nullptr) {
+      return invalid_model(fmt::format("{}: attribute 'value' is not a tensor", where));
+    }
+    return std::optional<Tensor>(*tensor);
+  }
+  if (attr == "value_float") {
+    const float* f = std::get_if<float>(&value);
+    if (f == nullptr) return invalid_model(fmt::format("{}: 'value_float' is not a float", where));
+    return std::optional<Tensor>(Tensor::scalar(DType::kFloat32, *f));
+  }
+  if (attr == "value_int") {
+    const std::int64_t* i = std::get_if<std::int64_t>(&value);
+    if (i == nullptr) return invalid_model(fmt::format("{}: 'value_int' is not an int", where));
+    return std::optional<Tensor>(Tensor::scalar(DType::kInt64, *i));
+  }
+  if (attr == "value_floats") {
+    const auto* fs = std::get_if<std::vector<float>>(&value);
+    if (fs == nullptr) {
+      return invalid_model(fmt::format("{}: 'value_floats' is not a list of floats", where));
+    }
+    return std::optional<Tensor>(Tensor::vector(DType::kFloat32, std::span<const float>(*fs)));
+  }
+  if (attr == "value_ints") {
+    const auto* is = std::get_if<std::vector<std::int64_t>>(&value);
+    if (is == nullptr) {
+      return invalid_model(fmt::format("{}: 'value_ints' is not a list of ints", where));
+    }
+    return std::optional<Tensor>(Tensor::vector(DType::kInt64, std::span<const std::int64_t>(*is)));
+  }
+  return std::optional<Tensor>();  // sparse_value, value_string(s): left as nodes
+}
+
+Status constants_to_initializers(ir::Graph& graph) {
+  std::vector<ir::Node> kept;
+  kept.reserve(graph.nodes.size());
+  for (ir::Node& node : graph.nodes) {
+    EB_ASSIGN_OR_RETURN(std::optional<Tensor> tensor, constant_as_initializer(node, graph));
+    if (!tensor) {
+      kept.push_back(std::move(node));
+      continue;
+    }
+    const std::string& name = node.outputs[0];
+    if (std::find(graph.inputs.begin(), graph.inputs.end(), name) != graph.inputs.end() ||
+        !graph.initializers.emplace(name, std::move(*tensor)).second) {
+      return invalid_model(
+          fmt::format("value '{}' is produced by {} and is also a graph input "
+                      "or an initializer",
+                      name, node.describe()));
+    }
+  }
+  graph.nodes = std::move(kept);
+  return Status::ok();
+}
+
 Result<ir::Graph> import_proto(const pb::ModelProto& model, const ExternalDataPolicy& external) {
   if (!model.has_graph()) {
     return invalid_model("not an ONNX model: it has no graph (wrong file type or truncated)");
@@ -290,6 +366,7 @@ Result<ir::Graph> import_proto(const pb::ModelProto& model, const ExternalDataPo
     graph.nodes.push_back(std::move(node));
   }
   EB_RETURN_IF_ERROR(ir::validate(graph));
+  EB_RETURN_IF_ERROR(constants_to_initializers(graph));
   EB_RETURN_IF_ERROR(ir::sort_topologically(graph));
   return graph;
 }

@@ -70,7 +70,8 @@ ir::Graph every_feature_graph() {
   g.metadata = {{"author", "tests"}, {"license", "none"}};
   g.opset_imports = {{"", 13}, {"com.edgebench.test", 1}};
   g.inputs = {"x", "s"};
-  g.outputs = {"y", "custom_out"};
+  // "c" is a graph output so that its Constant node stays a node (others become initializers).
+  g.outputs = {"y", "custom_out", "c"};
   g.value_info["x"] = {DType::kFloat32, Shape{-1, 3, 4, 4}, {"batch", "", "", ""}};
   g.value_info["s"] = {DType::kInt64, Shape{-1}, {""}};
   g.value_info["y"] = {DType::kFloat32, Shape{-1, 2, 4, 4}, {"batch", "", "", ""}};

@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -41,5 +42,26 @@ struct GraphStats {
 };
 
 GraphStats compute_stats(const Graph& graph);
+
+// A graph input whose declared shape has dims that are symbolic (named) or unknown, or that has
+// no declared shape at all. Figures that depend on such dims (MACs, FLOPs, activation bytes)
+// exist only for a concrete shape; nothing here guesses one.
+struct SymbolicInput {
+  std::string name;
+  std::optional<Shape> shape;          // declared; -1 for each symbolic or unknown dim
+  std::vector<std::string> dim_names;  // as declared ("" where a dim has no name)
+};
+
+// The inputs of `graph` that need a shape, leaving out those that `given` fixes.
+std::vector<SymbolicInput> inputs_needing_shapes(
+    const Graph& graph, const std::map<std::string, Shape, std::less<>>& given = {});
+
+// A declared shape with its dim names: "[N,3,H,W]"; "?" for an unnamed unknown dim, "[?...]"
+// for an unknown rank.
+std::string shape_with_dim_names(const std::optional<Shape>& shape,
+                                 const std::vector<std::string>& dim_names);
+
+// "input 'x' has symbolic dims [N,3,H,W]" for each input in `inputs`, joined by "; ".
+std::string describe_symbolic_inputs(const std::vector<SymbolicInput>& inputs);
 
 }  // namespace edgebench::ir
