@@ -76,6 +76,7 @@ ir::Graph every_feature_graph() {
   g.value_info["s"] = {DType::kInt64, Shape{-1}, {""}};
   g.value_info["y"] = {DType::kFloat32, Shape{-1, 2, 4, 4}, {"batch", "", "", ""}};
   g.value_info["custom_out"] = {DType::kFloat32, Shape{-1, -1}, {"", ""}};
+  g.value_info["c"] = {DType::kFloat32, Shape{1, 2, 1, 1}, {"", "", "", ""}};
   g.value_info["conv_out"] = {DType::kFloat32, Shape{-1, 2, -1, 4}, {"batch", "", "h", ""}};
 
   g.initializers["w"] = iota_tensor(DType::kFloat32, {2, 3, 3, 3});
