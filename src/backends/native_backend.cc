@@ -3,6 +3,8 @@
 // the reference kernels only, on one thread.
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "edgebench/backends/backend.h"
 #include "edgebench/engine/registry.h"
 #include "edgebench/kernels/fast.h"
@@ -25,8 +27,9 @@ Status refuse_foreign(const ir::Graph& graph) {
 class NativeExecutable final : public Executable {
  public:
   // `op_labels`: the op type to report per plan node (empty: the node's own).
-  NativeExecutable(std::unique_ptr<engine::Plan> plan, const std::vector<std::string>& op_labels)
-      : plan_(std::move(plan)) {
+  NativeExecutable(std::unique_ptr<engine::Plan> plan, const std::vector<std::string>& op_labels,
+                   nlohmann::json target_info)
+      : plan_(std::move(plan)), target_info_(std::move(target_info)) {
     const auto& nodes = plan_->graph().nodes;
     for (std::size_t i = 0; i < nodes.size(); ++i) {
       names_.emplace_back(nodes[i].name, i < op_labels.size() ? op_labels[i] : nodes[i].op_type);
@@ -44,9 +47,11 @@ class NativeExecutable final : public Executable {
   }
   std::vector<std::pair<std::string, std::string>> node_names() const override { return names_; }
   std::uint64_t arena_bytes() const override { return plan_->memory().arena_bytes; }
+  const nlohmann::json* target_info() const override { return &target_info_; }
 
  private:
   std::unique_ptr<engine::Plan> plan_;
+  nlohmann::json target_info_;
   std::vector<std::pair<std::string, std::string>> names_;
 };
 
@@ -64,6 +69,26 @@ Status optimize_for_fast_kernels(ir::Graph& graph) {
   const passes::Pass* pipeline[] = {batchnorm.get(), fusion.get(), qdq.get(), folding.get(),
                                     dead.get()};
   return passes::run_to_fixed_point(graph, pipeline).status();
+}
+
+// The record's "runtime" for the built-in engine: precision int8 when the model computes in
+// quantized integers (QDQ or integer ops), else f32.
+nlohmann::json describe_engine(const ir::Graph& graph, const std::string& name, int threads) {
+  static constexpr std::string_view kIntegerOps[] = {
+      "QuantizeLinear", "DequantizeLinear", "DynamicQuantizeLinear", "QLinearConv", "QLinearMatMul",
+      "MatMulInteger",  "ConvInteger"};
+  const bool integer = std::any_of(graph.nodes.begin(), graph.nodes.end(), [](const ir::Node& n) {
+    return std::find(std::begin(kIntegerOps), std::end(kIntegerOps), n.op_type) !=
+           std::end(kIntegerOps);
+  });
+  return {{"runtime",
+           {{"name", "edgebench"},
+            {"version", "0.1.0"},
+            {"device", "cpu"},
+            {"delegate", nullptr},
+            {"threads", threads},
+            {"precision", integer ? "int8" : "f32"},
+            {"options", {{"kernels", name == "native" ? "fast" : "reference"}}}}}};
 }
 
 class NativeBackend final : public Backend {
@@ -138,11 +163,12 @@ class NativeBackend final : public Backend {
     EB_RETURN_IF_ERROR(refuse_foreign(graph));
     engine::PlanOptions plan_options;
     plan_options.input_shapes = options.input_shapes;
+    nlohmann::json info = describe_engine(graph, name_, fast_ ? options.threads : 1);
     if (!fast_) {
       EB_ASSIGN_OR_RETURN(auto plan,
                           engine::Plan::compile(graph, engine::builtin_registry(), plan_options));
-      return std::unique_ptr<Executable>(
-          std::make_unique<NativeExecutable>(std::move(plan), std::vector<std::string>{}));
+      return std::unique_ptr<Executable>(std::make_unique<NativeExecutable>(
+          std::move(plan), std::vector<std::string>{}, std::move(info)));
     }
     EB_ASSIGN_OR_RETURN(plan_options.thread_pool, ThreadPool::create(options.threads));
     ir::Graph g = graph;
@@ -155,7 +181,7 @@ class NativeBackend final : public Backend {
     EB_ASSIGN_OR_RETURN(
         auto plan, engine::Plan::compile(lowered.graph, kernels::fast_registry(), plan_options));
     return std::unique_ptr<Executable>(
-        std::make_unique<NativeExecutable>(std::move(plan), lowered.op_labels));
+        std::make_unique<NativeExecutable>(std::move(plan), lowered.op_labels, std::move(info)));
   }
 
  private:
@@ -196,12 +222,12 @@ class NullBackend final : public Backend {
     EB_ASSIGN_OR_RETURN(auto bound, engine::bind_input_types(graph, plan_options));
     std::vector<TensorSpec> inputs, outputs;
     for (const std::string& name : graph.inputs) {
-      inputs.push_back({name, bound.at(name).dtype, bound.at(name).shape});
+      inputs.push_back({name, bound.at(name).dtype, bound.at(name).shape, std::nullopt});
     }
     for (const std::string& name : graph.outputs) {
       const ir::ValueInfo* info = graph.find_value_info(name);
       outputs.push_back({name, info ? info->dtype : DType::kUndefined,
-                         info && info->shape ? *info->shape : Shape{}});
+                         info && info->shape ? *info->shape : Shape{}, std::nullopt});
     }
     return std::unique_ptr<Executable>(
         std::make_unique<NullExecutable>(std::move(inputs), std::move(outputs)));
@@ -219,9 +245,10 @@ Result<std::unique_ptr<Backend>> make_backend(std::string_view spec) {
   if (spec == "null") return std::unique_ptr<Backend>(std::make_unique<NullBackend>());
   if (spec.starts_with("tcp://")) return make_remote_backend(spec);
   if (spec.starts_with("sim:")) return make_sim_backend(spec);
+  if (is_runtime_spec(spec)) return make_runtime_backend(spec);
   return invalid_argument(
-      fmt::format("unknown backend '{}' (available: {}, tcp://HOST:PORT, sim:DEVICE)", spec,
-                  fmt::join(available_backends(), ", ")));
+      fmt::format("unknown backend '{}' (available: {}, {}[?K=V&...], tcp://HOST:PORT, sim:DEVICE)",
+                  spec, fmt::join(available_backends(), ", "), fmt::join(runtime_names(), "|")));
 }
 
 }  // namespace edgebench::backends

@@ -1,7 +1,8 @@
 // The remote proxy backend, `tcp://HOST:PORT`: compile() opens a session with an
-// edgebench-target (docs/protocol.md), sends the model (exported to ONNX) and compiles it
-// there; each run sends DATA, PROCESS and OUTPUT in one write and reads the three replies. The
-// target's own inference time comes back with every run (last_run_info()->device_ms).
+// edgebench-target or a Python target (docs/protocol.md), sends the model (a TFLite model's own
+// bytes, otherwise the graph exported to ONNX) and compiles it there; each run sends DATA, PROCESS
+// and OUTPUT in one write and reads the three replies. The target's own inference time comes back
+// with every run (last_run_info()->device_ms).
 //
 // Authentication: the token is read from the file named by `?token-file=PATH` after the
 // address, or else by the environment variable EDGEBENCH_TARGET_TOKEN_FILE. While it waits for
@@ -84,21 +85,76 @@ Result<std::vector<TensorSpec>> parse_specs(const nlohmann::json& j, std::string
       if (!d.is_number_integer()) return data_loss("target's IO_SPEC has a non-integer dim");
       spec.shape.push_back(d.get<std::int64_t>());
     }
+    // A runtime that takes and gives quantized integers says how they map to real values.
+    if (const auto q = s.find("quantization"); q != s.end() && !q->is_null()) {
+      const auto scale = q->is_object() ? q->find("scale") : q->end();
+      const auto zero = q->is_object() ? q->find("zero_point") : q->end();
+      if (scale == q->end() || !scale->is_number() || zero == q->end() ||
+          !zero->is_number_integer() || !(scale->get<double>() > 0)) {
+        return data_loss(fmt::format(
+            "target's IO_SPEC '{}' entry '{}' has a malformed quantization (expected a positive "
+            "scale and an integer zero_point): {}",
+            key, spec.name, q->dump()));
+      }
+      QuantParams quant;
+      quant.scales.push_back(scale->get<float>());
+      quant.zero_points.push_back(zero->get<std::int64_t>());
+      spec.quant = std::move(quant);
+    }
     specs.push_back(std::move(spec));
   }
   return specs;
+}
+
+// The record's view of the target: its runtime (IO_SPEC's, which knows the compiled precision,
+// over HELLO's) and its machine. Only well-formed members are kept; the target is not trusted
+// to send any of them.
+nlohmann::json describe_target(const nlohmann::json& hello, const nlohmann::json& io_spec) {
+  nlohmann::json out = nlohmann::json::object();
+  nlohmann::json runtime = nlohmann::json::object();
+  for (const nlohmann::json* source : {&hello, &io_spec}) {
+    const auto r = source->find("runtime");
+    if (r == source->end() || !r->is_object()) continue;
+    for (const char* key : {"name", "version", "device", "delegate", "precision"}) {
+      if (const auto v = r->find(key); v != r->end() && (v->is_string() || v->is_null())) {
+        runtime[key] = *v;
+      }
+    }
+    if (const auto v = r->find("threads"); v != r->end() && v->is_number_integer()) {
+      runtime["threads"] = *v;
+    }
+    if (const auto v = r->find("options"); v != r->end() && v->is_object()) {
+      runtime["options"] = *v;
+    }
+  }
+  if (!runtime.empty()) out["runtime"] = std::move(runtime);
+  // The machine is described at HELLO's top level (edgebench-target) or under "host".
+  nlohmann::json host = nlohmann::json::object();
+  const auto nested = hello.find("host");
+  for (const nlohmann::json* source :
+       {&hello, nested != hello.end() && nested->is_object() ? &*nested : &hello}) {
+    for (const char* key : {"cpu", "os", "python"}) {
+      if (const auto v = source->find(key); v != source->end() && v->is_string()) host[key] = *v;
+    }
+    if (const auto v = source->find("cores"); v != source->end() && v->is_number_integer()) {
+      host["cores"] = *v;
+    }
+  }
+  if (!host.empty()) out["host"] = std::move(host);
+  return out.empty() ? nlohmann::json() : out;
 }
 
 class RemoteExecutable final : public Executable {
  public:
   RemoteExecutable(std::unique_ptr<remote::Connection> conn, std::vector<TensorSpec> inputs,
                    std::vector<TensorSpec> outputs, std::uint64_t arena_bytes,
-                   std::uint32_t next_request_id)
+                   std::uint32_t next_request_id, nlohmann::json target_info)
       : conn_(std::move(conn)),
         inputs_(std::move(inputs)),
         outputs_(std::move(outputs)),
         arena_bytes_(arena_bytes),
-        next_id_(next_request_id) {
+        next_id_(next_request_id),
+        target_info_(std::move(target_info)) {
     for (const TensorSpec& s : inputs_) input_names_.push_back(s.name);
     // Waking from a sleep costs tens of microseconds (measured on loopback: transport overhead
     // p50 about 100 us sleeping, 35 us checking for 100 us first); a short inference's reply is
@@ -114,6 +170,9 @@ class RemoteExecutable final : public Executable {
   const std::vector<TensorSpec>& outputs() const override { return outputs_; }
   const RunInfo* last_run_info() const override { return &info_; }
   std::uint64_t arena_bytes() const override { return arena_bytes_; }
+  const nlohmann::json* target_info() const override {
+    return target_info_.is_null() ? nullptr : &target_info_;
+  }
 
   Status run(std::span<const Tensor> inputs, std::span<Tensor> outputs) override {
     info_.device_ms.reset();
@@ -180,6 +239,7 @@ class RemoteExecutable final : public Executable {
   std::vector<std::string_view> input_names_;  // views of inputs_[i].name
   std::uint64_t arena_bytes_;
   std::uint32_t next_id_;
+  nlohmann::json target_info_;
   RunInfo info_;
   bool broken_ = false;
   std::vector<std::byte> scratch_;
@@ -216,7 +276,17 @@ class RemoteBackend final : public Backend {
     if (options.threads < 1) {
       return invalid_argument(fmt::format("threads must be at least 1, got {}", options.threads));
     }
-    EB_ASSIGN_OR_RETURN(std::string model, onnx::export_model(graph));
+    // A TFLite model goes as its own bytes (the graph only describes it); others as ONNX.
+    std::string model;
+    if (graph.foreign) {
+      if (!graph.foreign->bytes || graph.foreign->bytes->empty()) {
+        return invalid_model(fmt::format("the {} model has no bytes", graph.foreign->format));
+      }
+      model.assign(reinterpret_cast<const char*>(graph.foreign->bytes->data()),
+                   graph.foreign->bytes->size());
+    } else {
+      EB_ASSIGN_OR_RETURN(model, onnx::export_model(graph));
+    }
     EB_ASSIGN_OR_RETURN(int fd, remote::connect_tcp(host_, port_, kConnectTimeoutMs));
     // The host accepts whatever the target sends back within generous limits.
     remote::Limits limits;
@@ -291,8 +361,9 @@ class RemoteBackend final : public Backend {
     EB_ASSIGN_OR_RETURN(auto inputs, parse_specs(spec, "inputs"));
     EB_ASSIGN_OR_RETURN(auto outputs, parse_specs(spec, "outputs"));
     const std::uint64_t arena = spec.value("arena_bytes", std::uint64_t{0});
-    return std::unique_ptr<Executable>(std::make_unique<RemoteExecutable>(
-        std::move(conn), std::move(inputs), std::move(outputs), arena, id));
+    return std::unique_ptr<Executable>(
+        std::make_unique<RemoteExecutable>(std::move(conn), std::move(inputs), std::move(outputs),
+                                           arena, id, describe_target(info, spec)));
   }
 
  private:

@@ -279,6 +279,10 @@ Status write_text_file(const std::string& path, const std::string& text, std::st
 }
 
 void record_accelerator(const backends::Executable& exe, results::Record& record) {
+  if (const nlohmann::json* target = exe.target_info(); target && target->is_object()) {
+    record.backend.runtime = target->value("runtime", nlohmann::json());
+    record.backend.target = target->value("host", nlohmann::json());
+  }
   const backends::RunInfo* info = exe.last_run_info();
   if (info == nullptr || info->accelerator.empty()) return;
   nlohmann::json a = nlohmann::json::object();

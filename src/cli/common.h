@@ -102,8 +102,8 @@ Status save_result_record(results::Record& record, const std::string& json_path,
 // Writes `text` to `path` (replacing it); the error names `what` and the path.
 Status write_text_file(const std::string& path, const std::string& text, std::string_view what);
 
-// What a modelled accelerator reported about the executable's last run, into
-// record.accelerator (nothing for other backends).
+// What ran the model (record.backend.runtime and .target, when the executable says) and what a
+// modelled accelerator reported about its last run (record.accelerator).
 void record_accelerator(const backends::Executable& exe, results::Record& record);
 
 // Returns freed heap memory to the system and resets the process's peak resident memory

@@ -12,11 +12,18 @@
 //       {"name": "conv16", "generate": {"kind": "conv", "filters": 16, "layers": 3, "input": 32}}
 //     ],
 //     "variants": {"float": "", "int8": "--quantize int8 --calibration {calibration}"},
-//     "backends": ["native", "native-ref"],
+//     "backends": ["native", "native-ref", "onnxruntime", "tflite"],
 //     "scenarios": ["single-stream"],
 //     "bench": {"warmup": 5, "min_queries": 50, "min_duration": 0.2, "threads": 1},
 //     "quality": {"limit": 500}
 //   }
+//
+// Models in other formats: a model names, per variant, the file a runtime reads instead of the
+// ONNX variant, `"files": {"float": {"tflite": "m_float32.tflite"}, "int8": {...}}`, and a
+// variant may name one for every model, `"int8": {"flags": "...", "files": {"tflite": "..."}}`
+// (the model's wins). The `tflite` backend runs only such files; the other backends run ONNX. A
+// cell whose backend cannot read the (model, variant)'s format is skipped with the reason, not
+// failed.
 #include <fmt/format.h>
 
 #include <chrono>
@@ -57,6 +64,14 @@ struct ModelEntry {
   std::optional<gen::DenseSpec> dense;
   std::string dataset;  // "" : no quality pass
   std::string calibration = "random:0";
+  // variant -> format ("tflite") -> file, for the runtimes that read that format.
+  std::map<std::string, std::map<std::string, fs::path>> files;
+};
+
+struct Variant {
+  std::string name;
+  std::string flags;                      // optimize flags for the ONNX variant ("" for none)
+  std::map<std::string, fs::path> files;  // format -> file, for every model
 };
 
 struct Experiment {
@@ -64,7 +79,7 @@ struct Experiment {
   fs::path folder;  // relative paths resolve here
   std::string db;
   std::vector<ModelEntry> models;
-  std::vector<std::pair<std::string, std::string>> variants;  // name -> optimize flags
+  std::vector<Variant> variants;
   std::vector<std::string> backends;
   std::vector<std::string> scenarios;
   BenchOptions bench;  // settings shared by every bench cell
@@ -78,6 +93,8 @@ struct Cell {
   std::string scenario;  // a bench scenario, or "eval" for the quality pass
   json params;
   std::string key;
+  fs::path file;     // the model file in the backend's own format, when not the ONNX variant
+  std::string skip;  // why the cell cannot run (its backend cannot read the model's format)
 };
 
 // Errors name the file and the field: "exp.json: variants.int8: expected a string".
@@ -141,6 +158,32 @@ Result<ir::Graph> generate(const ModelEntry& m) {
   return gen::generate_dense(*m.dense);
 }
 
+// The formats a backend reads: "tflite" for the TFLite runtime, "onnx" for the others.
+std::string format_of_backend(const std::string& backend) {
+  return backend == "tflite" || backend.starts_with("tflite?") ? "tflite" : "onnx";
+}
+
+// {"tflite": "FILE"}: format -> file (relative to the experiment file), each file present.
+Result<std::map<std::string, fs::path>> read_files(const json& j, const Reader& r,
+                                                   const std::string& field,
+                                                   const fs::path& folder) {
+  if (!j.is_object() || j.empty()) {
+    return r.error(field, "expected {\"tflite\": \"FILE.tflite\"}");
+  }
+  std::map<std::string, fs::path> out;
+  for (const auto& [format, value] : j.items()) {
+    const std::string f = field + "." + format;
+    if (format != "tflite" && format != "onnx") return r.error(f, "unknown format (tflite, onnx)");
+    EB_ASSIGN_OR_RETURN(std::string path, r.string(value, f));
+    const fs::path file = folder / path;
+    if (!fs::exists(file)) {
+      return r.error(f, fmt::format("model '{}' does not exist", file.string()));
+    }
+    out[format] = file;
+  }
+  return out;
+}
+
 Result<Experiment> parse_experiment(const fs::path& file) {
   const std::string where = file.string();
   std::ifstream in(file, std::ios::binary);
@@ -199,8 +242,16 @@ Result<Experiment> parse_experiment(const fs::path& file) {
           EB_ASSIGN_OR_RETURN(entry.dataset, r.string(value, f));
         } else if (key == "calibration") {
           EB_ASSIGN_OR_RETURN(entry.calibration, r.string(value, f));
+        } else if (key == "files") {
+          if (!value.is_object()) {
+            return r.error(f, "expected {\"VARIANT\": {\"tflite\": \"FILE.tflite\"}, ...}");
+          }
+          for (const auto& [variant, formats] : value.items()) {
+            EB_ASSIGN_OR_RETURN(entry.files[variant],
+                                read_files(formats, r, f + "." + variant, e.folder));
+          }
         } else {
-          return r.error(f, "unknown key (name, path, generate, dataset, calibration)");
+          return r.error(f, "unknown key (name, path, generate, dataset, calibration, files)");
         }
       }
       if (entry.path.empty() == entry.generate.is_null()) {
@@ -246,15 +297,38 @@ Result<Experiment> parse_experiment(const fs::path& file) {
     if (!v.is_object() || v.empty()) {
       return r.error("variants", "expected an object: name -> optimize flags (\"\" for none)");
     }
-    for (const auto& [name, flags] : v.items()) {
-      EB_ASSIGN_OR_RETURN(std::string text, r.string(flags, "variants." + name));
-      if (auto words = split_words(text); !words.is_ok()) {
-        return r.error("variants." + name, words.status().message());
+    for (const auto& [name, spec] : v.items()) {
+      const std::string f = "variants." + name;
+      Variant variant{name, "", {}};
+      if (spec.is_object()) {
+        for (const auto& [key, value] : spec.items()) {
+          if (key == "flags") {
+            EB_ASSIGN_OR_RETURN(variant.flags, r.string(value, f + ".flags"));
+          } else if (key == "files") {
+            EB_ASSIGN_OR_RETURN(variant.files, read_files(value, r, f + ".files", e.folder));
+          } else {
+            return r.error(f + "." + key, "unknown key (flags, files)");
+          }
+        }
+      } else {
+        EB_ASSIGN_OR_RETURN(variant.flags, r.string(spec, f));
       }
-      e.variants.emplace_back(name, text);
+      if (auto words = split_words(variant.flags); !words.is_ok()) {
+        return r.error(f, words.status().message());
+      }
+      e.variants.push_back(std::move(variant));
     }
   } else {
-    e.variants.emplace_back("float", "");
+    e.variants.push_back({"float", "", {}});
+  }
+  for (const ModelEntry& m : e.models) {
+    for (const auto& [variant, formats] : m.files) {
+      if (std::none_of(e.variants.begin(), e.variants.end(),
+                       [&](const Variant& v) { return v.name == variant; })) {
+        return r.error(fmt::format("models.{}.files.{}", m.name, variant),
+                       "names no variant of the experiment");
+      }
+    }
   }
   if (root.contains("backends")) {
     EB_ASSIGN_OR_RETURN(e.backends, r.strings(root["backends"], "backends"));
@@ -316,15 +390,50 @@ Result<Experiment> parse_experiment(const fs::path& file) {
   return e;
 }
 
+// The file a backend runs for (model, variant) when it is not the ONNX variant, or why the
+// backend cannot run that cell. `file` empty and `skip` empty: the ONNX variant.
+void resolve_format(const ModelEntry& m, const Variant& v, const std::string& backend,
+                    fs::path& file, std::string& skip) {
+  const std::string format = format_of_backend(backend);
+  if (auto mv = m.files.find(v.name); mv != m.files.end()) {
+    if (auto it = mv->second.find(format); it != mv->second.end()) {
+      file = it->second;
+      return;
+    }
+  }
+  if (auto it = v.files.find(format); it != v.files.end()) {
+    file = it->second;
+    return;
+  }
+  const bool model_is_tflite = m.path.extension() == ".tflite";
+  if (format == "tflite" && !model_is_tflite) {
+    skip = fmt::format(
+        "backend {} reads .tflite models; model {} variant {} names no tflite file (add "
+        "\"files\": {{\"{}\": {{\"tflite\": \"FILE.tflite\"}}}} to the model)",
+        backend, m.name, v.name, v.name);
+  } else if (format == "onnx" && model_is_tflite) {
+    skip = fmt::format("backend {} reads ONNX models; model {} is a TFLite model ({})", backend,
+                       m.name, m.path.filename().string());
+  } else if (model_is_tflite && !v.flags.empty()) {
+    skip =
+        fmt::format("variant {} optimizes ONNX models; model {} is a TFLite model", v.name, m.name);
+  }
+}
+
 std::vector<Cell> make_cells(const Experiment& e) {
   std::vector<Cell> cells;
   for (const ModelEntry& m : e.models) {
-    for (const auto& [variant, flags] : e.variants) {
+    for (const Variant& v : e.variants) {
+      const std::string& variant = v.name;
+      const std::string& flags = v.flags;
       for (const std::string& backend : e.backends) {
+        fs::path file;
+        std::string skip;
+        resolve_format(m, v, backend, file, skip);
         std::vector<std::string> scenarios = e.scenarios;
         if (!m.dataset.empty()) scenarios.push_back("eval");
         for (const std::string& scenario : scenarios) {
-          Cell c{&m, variant, backend, scenario, {}, {}};
+          Cell c{&m, variant, backend, scenario, {}, {}, file, skip};
           c.params = {{"experiment", e.name},
                       {"cell",
                        {{"model", m.name},
@@ -335,6 +444,7 @@ std::vector<Cell> make_cells(const Experiment& e) {
               "experiment|{}|model={}|variant={}|flags={}|backend={}|"
               "scenario={}|threads={}",
               e.name, m.name, variant, flags, backend, scenario, e.bench.threads);
+          if (!file.empty()) c.key += "|file=" + file.string();
           cells.push_back(std::move(c));
         }
       }
@@ -448,22 +558,36 @@ int run_experiment(const ExperimentOptions& options) {
   if (!opened.is_ok()) return report_error(opened.status());
   results::Store store = std::move(opened).value();
   std::vector<const Cell*> todo;
+  std::vector<const Cell*> skipped;
   for (const Cell& c : cells) {
+    if (!c.skip.empty()) {
+      skipped.push_back(&c);
+      continue;
+    }
     auto stored = store.contains(c.key);
     if (!stored.is_ok()) return report_error(stored.status());
     if (!*stored) todo.push_back(&c);
   }
   fmt::print(
       "experiment {}: {} cells ({} models x {} variants x {} backends x {} scenarios{}), "
-      "{} already in {}, {} to run\n",
+      "{} already in {}, {} to run{}\n",
       e.name, cells.size(), e.models.size(), e.variants.size(), e.backends.size(),
-      e.scenarios.size(), cells.size() > 0 ? " + quality passes" : "", cells.size() - todo.size(),
-      db, todo.size());
+      e.scenarios.size(), cells.size() > 0 ? " + quality passes" : "",
+      cells.size() - todo.size() - skipped.size(), db, todo.size(),
+      skipped.empty() ? "" : fmt::format(", {} skipped", skipped.size()));
+  // Skipped cells are listed once per (model, variant, backend): every scenario shares the reason.
+  std::set<std::string> listed;
+  for (const Cell* c : skipped) {
+    if (!listed.insert(c->model->name + "|" + c->variant + "|" + c->backend).second) continue;
+    fmt::print("  skipped  {} {} {}: {}\n", c->model->name, c->variant, c->backend, c->skip);
+  }
   if (options.dry_run) {
     for (const Cell& c : cells) {
+      if (!c.skip.empty()) continue;
       const bool done = std::find(todo.begin(), todo.end(), &c) == todo.end();
-      fmt::print("  {:<8} {:<20} {:<10} {:<24} {}\n", done ? "stored" : "to run", c.model->name,
-                 c.variant, c.backend, c.scenario);
+      fmt::print("  {:<8} {:<20} {:<10} {:<24} {}{}\n", done ? "stored" : "to run", c.model->name,
+                 c.variant, c.backend, c.scenario,
+                 c.file.empty() ? "" : "  (" + c.file.filename().string() + ")");
     }
     return kExitOk;
   }
@@ -486,14 +610,14 @@ int run_experiment(const ExperimentOptions& options) {
     std::fflush(stdout);
 
     const std::string flags = std::find_if(e.variants.begin(), e.variants.end(), [&](auto& v) {
-                                return v.first == c.variant;
-                              })->second;
+                                return v.name == c.variant;
+                              })->flags;
     reset_peak_memory();
     const std::string model_key = c.model->name + "|" + c.variant;
-    if (!models.contains(model_key)) {
+    if (c.file.empty() && !models.contains(model_key)) {
       models.emplace(model_key, variant_model(*c.model, c.variant, flags, work));
     }
-    const Result<fs::path>& model = models.at(model_key);
+    const Result<fs::path> model = c.file.empty() ? models.at(model_key) : Result<fs::path>(c.file);
     std::string error;
     if (!model.is_ok()) {
       error = model.status().message();
@@ -541,8 +665,11 @@ int run_experiment(const ExperimentOptions& options) {
     }
   }
   const double total = std::chrono::duration<double>(Clock::now() - start).count();
-  fmt::print("experiment {} done: {} cells run, {} failed, {} skipped, in {}; store {}\n", e.name,
-             todo.size(), failures, cells.size() - todo.size(), format_duration(total), db);
+  fmt::print(
+      "experiment {} done: {} cells run, {} failed, {} already stored, {} skipped (format), in "
+      "{}; store {}\n",
+      e.name, todo.size(), failures, cells.size() - todo.size() - skipped.size(), skipped.size(),
+      format_duration(total), db);
   if (failures > 0) {
     fmt::print("  failed cells are stored with their error and run again next time\n");
   }

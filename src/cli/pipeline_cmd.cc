@@ -260,7 +260,8 @@ std::function<std::optional<int>()> add_pipeline_command(CLI::App& app) {
   cmd->add_option("--segments", o->segments, "Number of segments (default: one per worker)");
   cmd->add_option("--workers", o->workers,
                   "Backends, one per segment, comma-separated (native, native-ref, "
-                  "tcp://HOST:PORT, ...); one spec is used for every segment")
+                  "onnxruntime, tflite, openvino, tvm, tcp://HOST:PORT, sim:DEVICE); one spec "
+                  "is used for every segment")
       ->default_val("native");
   cmd->add_option("--strategy", o->strategy,
                   "Where to cut: macs (balanced MACs, for CPU workers), parameters, latency "

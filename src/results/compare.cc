@@ -252,6 +252,26 @@ Comparison compare_records(std::span<const Record> records) {
   c.rows.push_back(text_row("id", records, [](const Record& r) { return r.id; }));
   c.rows.push_back(text_row("model", records, [](const Record& r) { return r.model.name; }));
   c.rows.push_back(text_row("backend", records, [](const Record& r) { return r.backend.name; }));
+  // The runtime is an axis of its own when the results differ in it (name, version, precision
+  // or device): the same backend name may stand for different builds or settings.
+  const auto runtime_key = [](const Record& r) {
+    return fmt::format("{}|{}|{}|{}", runtime_field(r.backend, "name"),
+                       runtime_field(r.backend, "version"), runtime_field(r.backend, "precision"),
+                       runtime_field(r.backend, "device"));
+  };
+  if (std::any_of(records.begin(), records.end(),
+                  [&](const Record& r) { return runtime_key(r) != runtime_key(records[0]); })) {
+    const auto field = [](const char* key) {
+      return [key](const Record& r) {
+        const std::string v = runtime_field(r.backend, key);
+        return v.empty() ? std::string("-") : v;
+      };
+    };
+    c.rows.push_back(text_row("runtime", records, field("name")));
+    c.rows.push_back(text_row("runtime version", records, field("version")));
+    c.rows.push_back(text_row("precision", records, field("precision")));
+    c.rows.push_back(text_row("device", records, field("device")));
+  }
   c.rows.push_back(text_row("threads", records,
                             [](const Record& r) { return std::to_string(r.backend.threads); }));
   c.rows.push_back(text_row("scenario", records, [](const Record& r) { return r.scenario.name; }));

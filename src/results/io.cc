@@ -123,6 +123,10 @@ const std::vector<CsvColumn>& csv_table() {
            return r.energy.available ? csv_number(r.energy.joules) : std::string();
          }},
         {"valid", [](const Record& r) { return std::string(r.valid ? "true" : "false"); }},
+        {"runtime", [](const Record& r) { return runtime_field(r.backend, "name"); }},
+        {"runtime_version", [](const Record& r) { return runtime_field(r.backend, "version"); }},
+        {"runtime_device", [](const Record& r) { return runtime_field(r.backend, "device"); }},
+        {"precision", [](const Record& r) { return runtime_field(r.backend, "precision"); }},
     };
   }();
   return kColumns;

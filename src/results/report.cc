@@ -282,6 +282,109 @@ std::optional<Section> comparison_section(const std::vector<Record>& records) {
   return s;
 }
 
+// The model a record measures across formats: an experiment cell's model name (the ONNX and the
+// TFLite file of one network share it), else the file's stem.
+std::string model_family(const Record& r) {
+  if (r.params.is_object()) {
+    if (auto cell = r.params.find("cell"); cell != r.params.end() && cell->is_object()) {
+      if (auto m = cell->find("model"); m != cell->end() && m->is_string()) {
+        return m->get<std::string>();
+      }
+    }
+  }
+  return r.model.name;
+}
+
+std::optional<Section> runtimes_section(const std::vector<Record>& records) {
+  // Per model: the newest bench and the newest eval per configuration (backend / variant).
+  struct Entry {
+    const Record* bench = nullptr;
+    const Record* eval = nullptr;
+  };
+  std::map<std::string, std::map<std::string, Entry>> by_model;
+  for (const Record& r : records) {  // newest first
+    if (is_sweep(r) || !measured(r) || runtime_field(r.backend, "name").empty()) continue;
+    std::string config = runtime_field(r.backend, "name") + " · " + r.backend.name;
+    if (const std::string v = variant_of(r); !v.empty()) config += " / " + v;
+    Entry& e = by_model[model_family(r)][config];
+    if (r.command == "bench" && !e.bench) e.bench = &r;
+    if (r.command == "eval" && !e.eval) e.eval = &r;
+  }
+  std::vector<std::string> models;
+  std::set<std::string> configs;
+  for (const auto& [model, by_config] : by_model) {
+    std::set<std::string> runtimes;
+    for (const auto& [c, e] : by_config) {
+      runtimes.insert(runtime_field((e.bench ? e.bench : e.eval)->backend, "name"));
+    }
+    if (runtimes.size() < 2) continue;
+    models.push_back(model);
+    for (const auto& [c, e] : by_config) configs.insert(c);
+  }
+  if (models.empty()) return std::nullopt;
+  Section s{"runtimes", "Runtimes", "", {}, {}};
+  s.text =
+      "One model across runtimes: the newest bench (latency) and eval (quality) result per "
+      "runtime, backend and variant. Precision is what the runtime reports it computes in.";
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  svg::BarChart latency{"p50 latency by runtime",
+                        "p50 latency (ms)",
+                        models,
+                        std::vector<std::string>(configs.begin(), configs.end()),
+                        {},
+                        760,
+                        400};
+  svg::BarChart quality{
+      "top-1 accuracy by runtime", "top-1 (%)", models, latency.series_names, {}, 760, 400};
+  bool any_quality = false;
+  for (const std::string& c : latency.series_names) {
+    std::vector<double> p50, top;
+    for (const std::string& m : models) {
+      auto it = by_model[m].find(c);
+      const Entry* e = it == by_model[m].end() ? nullptr : &it->second;
+      p50.push_back(e && e->bench ? e->bench->timings.latency.p50 : nan);
+      const auto t1 = e && e->eval ? top1(*e->eval) : std::nullopt;
+      top.push_back(t1 ? 100.0 * *t1 : nan);
+      any_quality = any_quality || t1.has_value();
+    }
+    latency.values.push_back(std::move(p50));
+    quality.values.push_back(std::move(top));
+  }
+  Table t{{"model", "runtime", "version", "device", "precision", "backend", "variant", "p50 ms",
+           "p90 ms", "top-1 %", "mse", "bench", "eval"},
+          {}};
+  for (const std::string& m : models) {
+    for (const auto& [c, e] : by_model[m]) {
+      const Record& any = e.bench ? *e.bench : *e.eval;
+      std::string device = runtime_field(any.backend, "device");
+      if (const std::string d = runtime_field(any.backend, "delegate"); !d.empty()) {
+        device += (device.empty() ? "" : " + ") + d;
+      }
+      const auto t1 = e.eval ? top1(*e.eval) : std::nullopt;
+      const auto mse = e.eval ? number_at(e.eval->quality, "mse") : std::nullopt;
+      t.rows.push_back({{m, ""},
+                        {runtime_field(any.backend, "name"), ""},
+                        {runtime_field(any.backend, "version"), ""},
+                        {device, ""},
+                        {runtime_field(any.backend, "precision"), ""},
+                        {any.backend.name, ""},
+                        {variant_of(any), ""},
+                        {e.bench ? ms(e.bench->timings.latency.p50) : "-", ""},
+                        {e.bench ? ms(e.bench->timings.latency.p90) : "-", ""},
+                        {t1 ? fmt::format("{:.2f}", 100.0 * *t1) : "-", ""},
+                        {mse ? fmt::format("{:.3g}", *mse) : "-", ""},
+                        e.bench ? id_cell(*e.bench) : Cell{"-", ""},
+                        e.eval ? id_cell(*e.eval) : Cell{"-", ""}});
+    }
+  }
+  s.figures.push_back({"runtime-bars", "runtimes_latency", svg::bar_chart(latency)});
+  if (any_quality) {
+    s.figures.push_back({"runtime-quality-bars", "runtimes_quality", svg::bar_chart(quality)});
+  }
+  s.tables.push_back(std::move(t));
+  return s;
+}
+
 std::optional<Section> accuracy_section(const std::vector<Record>& records) {
   std::vector<const Record*> rated;
   std::vector<std::pair<double, double>> points;
@@ -447,7 +550,7 @@ std::vector<Section> build_sections(const std::vector<Record>& records,
   sections.push_back(runs_section(records));
   for (auto section :
        {failures_section(records), sweep_section(records), comparison_section(records),
-        accuracy_section(records), confusion_section(records, 6),
+        runtimes_section(records), accuracy_section(records), confusion_section(records, 6),
         rating_section(records, options.rating), per_run_section(records, options)}) {
     if (section) sections.push_back(std::move(*section));
   }

@@ -279,7 +279,9 @@ ordered_json to_ordered_json(const Record& record) {
 
   j["backend"] = {{"name", record.backend.name},
                   {"threads", record.backend.threads},
-                  {"options", ordered_json(record.backend.options)}};
+                  {"options", ordered_json(record.backend.options)},
+                  {"runtime", ordered_json(record.backend.runtime)},
+                  {"target", ordered_json(record.backend.target)}};
 
   const HostInfo& h = record.host;
   ordered_json libraries = ordered_json::object();
@@ -416,6 +418,12 @@ Result<Record> from_json(const nlohmann::json& j) {
     if (const json* options = r.object("options", Need::kOptional)) {
       record.backend.options = *options;
     }
+    if (const json* runtime = r.object("runtime", Need::kOptional)) {
+      record.backend.runtime = *runtime;
+    }
+    if (const json* target = r.object("target", Need::kOptional)) {
+      record.backend.target = *target;
+    }
   }
 
   if (const json* h = root.object("host", Need::kOptional)) {
@@ -537,6 +545,15 @@ Result<Record> from_json(const nlohmann::json& j) {
 
   if (!error.is_ok()) return error;
   return record;
+}
+
+std::string runtime_field(const BackendInfo& backend, const char* key) {
+  if (!backend.runtime.is_object()) return "";
+  const auto it = backend.runtime.find(key);
+  if (it == backend.runtime.end()) return "";
+  if (it->is_string()) return it->get<std::string>();
+  if (it->is_number()) return it->dump();
+  return "";
 }
 
 }  // namespace edgebench::results

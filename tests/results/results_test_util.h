@@ -160,6 +160,8 @@ inline std::vector<std::string> differing_fields(const Record& a, const Record& 
   EB_CMP(backend.name);
   EB_CMP(backend.threads);
   EB_CMP(backend.options);
+  EB_CMP(backend.runtime);
+  EB_CMP(backend.target);
   EB_CMP(host.cpu_model);
   EB_CMP(host.logical_cores);
   EB_CMP(host.os);

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <span>
 #include <string>
@@ -80,6 +81,11 @@ class Executable {
   virtual std::vector<std::pair<std::string, std::string>> node_names() const { return {}; }
   // Bytes of the planned activation arena (0 if the backend does not plan one).
   virtual std::uint64_t arena_bytes() const { return 0; }
+  // What ran the model, for result records (null when the backend does not say):
+  //   {"runtime": {"name", "version", "device", "delegate", "threads", "precision", "options"},
+  //    "host": {"cpu", "cores", "os", "python"}}  (host: the target's machine, remote only).
+  // Fixed once compile() returns; owned by the executable.
+  virtual const nlohmann::json* target_info() const { return nullptr; }
 };
 
 class Backend {
@@ -99,9 +105,11 @@ class Backend {
 // Backend names accepted by make_backend, for help texts and messages.
 std::vector<std::string> available_backends();
 // "native" (default), "native-ref" (reference kernels only), "null" (does no work; measures
-// the harness), "tcp://HOST:PORT" (a remote target) or "sim:DEVICE" (a modelled accelerator:
-// outputs from the native engine, latency from the device model). Unknown names give
-// kInvalidArgument listing the available ones.
+// the harness), "tcp://HOST:PORT" (a remote target), "sim:DEVICE" (a modelled accelerator:
+// outputs from the native engine, latency from the device model) or a runtime,
+// "onnxruntime|tflite|openvino|tvm[?K=V&K=V]" (the Python target, started as a child process on
+// loopback at the first compile; K=V are runtime options, delegate=LIB a TFLite delegate).
+// Unknown names give kInvalidArgument listing the available ones.
 Result<std::unique_ptr<Backend>> make_backend(std::string_view spec);
 
 }  // namespace edgebench::backends

@@ -5,8 +5,9 @@
 // links to the record's JSON), failed experiment cells with their errors, per-run latency
 // histograms and latency over time, sweep curves (latency and memory against MACs, with the
 // on-chip/off-chip parameter split for modelled accelerators), comparison bars across backends
-// and variants, accuracy against latency with the Pareto front, confusion matrices, and an
-// efficiency rating table.
+// and variants, one model across runtimes (latency and quality side by side, for a model
+// measured on two or more runtimes), accuracy against latency with the Pareto front, confusion
+// matrices, and an efficiency rating table.
 #pragma once
 
 #include <cstddef>

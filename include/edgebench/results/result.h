@@ -36,10 +36,20 @@ struct ModelInfo {
 };
 
 struct BackendInfo {
-  std::string name;  // native, native-ref, null, tcp://..., sim:...
+  std::string name;  // native, native-ref, null, tcp://..., sim:..., onnxruntime, tflite?...
   int threads = 1;
   nlohmann::json options = nlohmann::json::object();
+  // What computed: {"name", "version", "device", "delegate", "threads", "precision", "options"}
+  // ("edgebench" for the built-in engine; onnxruntime, tflite, ... as the target reports them).
+  // Null when the backend does not say (null, sim:, older records).
+  nlohmann::json runtime = nullptr;
+  // The machine a remote or runtime target ran on, as it reports it: {"cpu", "cores", "os",
+  // "python"}. Null for in-process backends (`host` describes the machine).
+  nlohmann::json target = nullptr;
 };
+
+// runtime.name / runtime.version / runtime.precision, or "" when absent.
+std::string runtime_field(const BackendInfo& backend, const char* key);
 
 struct HostInfo {
   std::string cpu_model;
