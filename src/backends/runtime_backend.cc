@@ -412,20 +412,30 @@ class RuntimeBackend final : public Backend {
   Result<std::unique_ptr<Executable>> compile(const ir::Graph& graph,
                                               const CompileOptions& options) const override {
     std::shared_ptr<ChildTarget> child;
-    Backend* remote = nullptr;
+    std::shared_ptr<Backend> remote;
     {
       std::lock_guard lock(mutex_);
       if (child_ && child_->exited()) {
         remote_.reset();
         child_.reset();
       }
-      if (!child_) {
+      // A target serves one session at a time: while an executable of this backend holds the
+      // cached child, another executable gets a child of its own.
+      const bool in_use = child_ && child_.use_count() > 1;
+      if (!child_ || in_use) {
         EB_ASSIGN_OR_RETURN(auto started, start_target(parsed_, spec_));
-        EB_ASSIGN_OR_RETURN(remote_, make_remote_backend("tcp://" + started.second));
-        child_ = std::move(started.first);
+        EB_ASSIGN_OR_RETURN(std::unique_ptr<Backend> made,
+                            make_remote_backend("tcp://" + started.second));
+        child = std::move(started.first);
+        remote = std::move(made);
+        if (!in_use) {
+          child_ = child;
+          remote_ = remote;
+        }
+      } else {
+        child = child_;
+        remote = remote_;
       }
-      child = child_;
-      remote = remote_.get();
     }
     auto exe = remote->compile(graph, options);
     if (!exe.is_ok()) {
@@ -447,7 +457,7 @@ class RuntimeBackend final : public Backend {
   RuntimeSpec parsed_;
   mutable std::mutex mutex_;
   mutable std::shared_ptr<ChildTarget> child_;
-  mutable std::unique_ptr<Backend> remote_;
+  mutable std::shared_ptr<Backend> remote_;
 };
 
 }  // namespace
