@@ -5,8 +5,9 @@
 # Saves a screenshot of the page as an artifact.
 #
 #   bash tests/report/browser_report_test.sh EDGEBENCH_BINARY ARTIFACT_DIR
-# The store is built by real commands: a conv sweep, and an experiment with the Fashion-MNIST
-# reference model (quality: accuracy, confusion matrix) in two variants on two backends.
+# The store is built by real commands: a conv sweep, an experiment with the Fashion-MNIST
+# reference model (quality: accuracy, confusion matrix) in two variants on two backends, and the
+# same model on two runtimes (native and onnxruntime, from the project's .venv).
 set -euo pipefail
 EB="$1"
 ARTIFACTS="$2"
@@ -34,14 +35,32 @@ cat > "$WORK/experiment.json" << JSON
 }
 JSON
 "$EB" run-experiment "$WORK/experiment.json" --db "$DB" > "$WORK/experiment.txt"
+# One model on two runtimes (edgebench's engine and ONNX Runtime through the Python target), for
+# the "Runtimes" section.
+cat > "$WORK/runtimes.json" << JSON
+{
+  "name": "browser-test-runtimes",
+  "models": [
+    {"name": "fashion_mnist_cnn", "path": "$SRC/models/fashion_mnist_cnn.onnx",
+     "dataset": "fashion-mnist:/usr/share/datasets/fashion-mnist:test"}
+  ],
+  "backends": ["native", "onnxruntime"],
+  "bench": {"warmup": 2, "min_queries": 64, "min_duration": 0},
+  "quality": {"limit": 300}
+}
+JSON
+"$EB" run-experiment "$WORK/runtimes.json" --db "$DB" > "$WORK/runtimes.txt"
 "$EB" report --db "$DB" --html "$WORK/report.html" --title "edgebench report (browser test)" \
   > /dev/null
 
 # The figures the page must hold (the test fails if a section went missing).
-for kind in latency-vs-macs memory-vs-macs comparison-bars accuracy-vs-latency confusion-matrix \
-  latency-histogram latency-over-time; do
+for kind in latency-vs-macs memory-vs-macs comparison-bars runtime-bars runtime-quality-bars \
+  accuracy-vs-latency confusion-matrix latency-histogram latency-over-time; do
   grep -q "data-plot=\"$kind\"" "$WORK/report.html" || { echo "FAIL: no $kind plot in the page"; exit 1; }
 done
+grep -q '<section id="runtimes"><h2>Runtimes</h2>' "$WORK/report.html" || {
+  echo "FAIL: no Runtimes section"; exit 1; }
+grep -q '<td>onnxruntime</td>' "$WORK/report.html" || { echo "FAIL: no onnxruntime row"; exit 1; }
 
 FLAGS=(--headless --no-sandbox --disable-gpu --no-first-run --disable-background-networking
   --disable-component-update --disable-sync --disable-quic --user-data-dir="$WORK/profile"
@@ -61,7 +80,7 @@ case "$marker" in
 esac
 plots="$(sed -n 's/.*data-plots="\([0-9]*\)".*/\1/p' <<< "$marker")"
 expected="$(sed -n 's/.*data-expected="\([0-9]*\)".*/\1/p' <<< "$marker")"
-[ "$plots" = "$expected" ] && [ "$plots" -ge 7 ] || {
+[ "$plots" = "$expected" ] && [ "$plots" -ge 9 ] || {
   echo "FAIL: $plots of $expected plots rendered"; exit 1; }
 
 timeout 120 "$CHROMIUM" "${FLAGS[@]}" --hide-scrollbars --window-size=1400,5200 \
