@@ -324,7 +324,8 @@ void print_brief(const results::Record& record) {
 
 std::vector<data::InputSpec> dataset_inputs(const backends::Executable& exe) {
   std::vector<data::InputSpec> inputs;
-  for (const backends::TensorSpec& s : exe.inputs()) inputs.push_back({s.name, s.dtype, s.shape});
+  for (const backends::TensorSpec& s : exe.inputs())
+    inputs.push_back({s.name, s.dtype, s.shape, s.quant});
   return inputs;
 }
 

@@ -9,6 +9,7 @@
 
 #include "data_files.h"
 #include "edgebench/core/npy.h"
+#include "edgebench/core/quantize.h"
 #include "edgebench/core/random.h"
 #include "edgebench/onnx/model_io.h"
 #include "fashion_mnist.h"
@@ -155,15 +156,9 @@ Result<std::unique_ptr<Dataset>> open_random(std::string_view spec, std::string_
       std::make_unique<TensorDataset>(std::string(spec), std::move(samples)));
 }
 
-}  // namespace
-
-Result<std::int64_t> Dataset::label(std::size_t /*i*/) const {
-  return invalid_argument(fmt::format("dataset '{}' has no labels", spec()));
-}
-
-Result<std::unique_ptr<Dataset>> open_dataset(std::string_view spec,
-                                              const std::vector<InputSpec>& inputs,
-                                              std::size_t random_count) {
+Result<std::unique_ptr<Dataset>> open_unquantized(std::string_view spec,
+                                                  const std::vector<InputSpec>& inputs,
+                                                  std::size_t random_count) {
   const std::size_t colon = spec.find(':');
   const std::string_view kind = spec.substr(0, colon);
   const std::string_view rest = colon == std::string_view::npos ? "" : spec.substr(colon + 1);
@@ -180,6 +175,63 @@ Result<std::unique_ptr<Dataset>> open_dataset(std::string_view spec,
       fmt::format("unknown dataset spec '{}' (expected npy:DIR, npz:DIR, onnx-test:DIR, "
                   "random:SEED, fashion-mnist:DIR[:train|test] or images:DIR[,OPTIONS])",
                   spec));
+}
+
+// Feeds quantized integer inputs: the wrapped dataset reads real values (float32) and each
+// sample is quantized with its input's scale and zero point, as the model's own quantize step
+// would have done in front of a float input.
+class QuantizingDataset final : public Dataset {
+ public:
+  QuantizingDataset(std::unique_ptr<Dataset> real, std::vector<InputSpec> inputs)
+      : real_(std::move(real)), inputs_(std::move(inputs)) {}
+
+  std::string spec() const override { return real_->spec(); }
+  std::size_t size() const override { return real_->size(); }
+  Result<std::vector<Tensor>> sample(std::size_t i) const override {
+    EB_ASSIGN_OR_RETURN(std::vector<Tensor> tensors, real_->sample(i));
+    for (std::size_t k = 0; k < tensors.size() && k < inputs_.size(); ++k) {
+      if (!inputs_[k].quant || !is_integer(inputs_[k].dtype)) continue;
+      auto quantized = quantize_tensor(tensors[k], inputs_[k].dtype, *inputs_[k].quant);
+      if (!quantized.is_ok()) {
+        return quantized.status().with_context(
+            fmt::format("sample {} for quantized input '{}'", i, inputs_[k].name));
+      }
+      tensors[k] = std::move(*quantized);
+    }
+    return tensors;
+  }
+  Task task() const override { return real_->task(); }
+  Result<std::int64_t> label(std::size_t i) const override { return real_->label(i); }
+  std::size_t num_classes() const override { return real_->num_classes(); }
+  std::vector<std::string> class_names() const override { return real_->class_names(); }
+
+ private:
+  std::unique_ptr<Dataset> real_;
+  std::vector<InputSpec> inputs_;
+};
+
+}  // namespace
+
+Result<std::int64_t> Dataset::label(std::size_t /*i*/) const {
+  return invalid_argument(fmt::format("dataset '{}' has no labels", spec()));
+}
+
+Result<std::unique_ptr<Dataset>> open_dataset(std::string_view spec,
+                                              const std::vector<InputSpec>& inputs,
+                                              std::size_t random_count) {
+  // Random samples are drawn in the input's own dtype; every other source holds real values.
+  auto takes_quantized = [](const InputSpec& input) {
+    return input.quant.has_value() && is_integer(input.dtype);
+  };
+  if (spec.starts_with("random:") || std::none_of(inputs.begin(), inputs.end(), takes_quantized)) {
+    return open_unquantized(spec, inputs, random_count);
+  }
+  std::vector<InputSpec> real = inputs;
+  for (InputSpec& input : real) {
+    if (takes_quantized(input)) input.dtype = DType::kFloat32;
+  }
+  EB_ASSIGN_OR_RETURN(std::unique_ptr<Dataset> dataset, open_unquantized(spec, real, random_count));
+  return std::unique_ptr<Dataset>(std::make_unique<QuantizingDataset>(std::move(dataset), inputs));
 }
 
 }  // namespace edgebench::data

@@ -2,6 +2,7 @@
 #include <zlib.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
@@ -278,6 +279,47 @@ TEST(DatasetLabels, DatasetsWithoutLabelsSayso) {
   auto label = (*ds)->label(0);
   ASSERT_FALSE(label.is_ok());
   EXPECT_NE(label.status().message().find("has no labels"), std::string::npos);
+}
+
+// A full-integer model's input (TFLite's int8 models): the real-valued samples are quantized with
+// the input's scale and zero point, round half to even, saturated; labels pass through.
+TEST(QuantizedInputs, FashionMnistSamplesAreQuantizedWithTheInputsScaleAndZeroPoint) {
+  const std::string spec = "fashion-mnist:/usr/share/datasets/fashion-mnist";
+  const Shape nhwc{1, 28, 28, 1};
+  auto real = open_dataset(spec, {{"x", DType::kFloat32, nhwc}});
+  ASSERT_TRUE(real.is_ok()) << real.status().to_string();
+  struct Case {
+    float scale;
+    std::int64_t zero_point;
+  };
+  for (const Case c : {Case{1.0f / 255.0f, -128}, Case{0.01f, 100}}) {
+    QuantParams quant;
+    quant.scales = {c.scale};
+    quant.zero_points = {c.zero_point};
+    auto quantized = open_dataset(spec, {{"x", DType::kInt8, nhwc, quant}});
+    ASSERT_TRUE(quantized.is_ok()) << quantized.status().to_string();
+    EXPECT_EQ((*quantized)->size(), (*real)->size());
+    int saturated = 0;
+    for (std::size_t i = 0; i < 3; ++i) {
+      auto r = (*real)->sample(i);
+      auto q = (*quantized)->sample(i);
+      ASSERT_TRUE(r.is_ok() && q.is_ok());
+      ASSERT_EQ((*q)[0].dtype(), DType::kInt8);
+      ASSERT_EQ((*q)[0].shape(), nhwc);
+      EXPECT_EQ(*(*quantized)->label(i), *(*real)->label(i));
+      for (int p = 0; p < kPixels; ++p) {
+        const double scaled = static_cast<double>((*r)[0].data<float>()[p]) / c.scale;
+        const double want =
+            std::clamp(std::nearbyint(scaled) + static_cast<double>(c.zero_point), -128.0, 127.0);
+        saturated += want == 127.0;
+        ASSERT_EQ((*q)[0].data<std::int8_t>()[p], static_cast<std::int8_t>(want))
+            << "sample " << i << " pixel " << p << " scale " << c.scale;
+      }
+    }
+    if (c.zero_point == 100) {
+      EXPECT_GT(saturated, 0);  // the case is meant to reach the saturation bound
+    }
+  }
 }
 
 }  // namespace

@@ -58,6 +58,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -72,6 +73,9 @@ struct InputSpec {
   std::string name;
   DType dtype = DType::kUndefined;
   Shape shape;
+  // Set for an integer input that takes quantized values (TFLite's full-integer models): the
+  // dataset's real-valued samples are quantized with it (round half to even, saturate).
+  std::optional<QuantParams> quant = std::nullopt;
 };
 
 // What a dataset's labels are for; kNone: it has none.
@@ -99,7 +103,8 @@ class Dataset {
 };
 
 // Opens a dataset for a model with the given inputs; checks every sample's dtype and shape
-// against them. `random:` datasets have `random_count` samples.
+// against them. Inputs with `quant` get float32 samples quantized to their dtype. `random:`
+// datasets have `random_count` samples.
 Result<std::unique_ptr<Dataset>> open_dataset(std::string_view spec,
                                               const std::vector<InputSpec>& inputs,
                                               std::size_t random_count = 4);
