@@ -53,10 +53,15 @@ class PlanCache {
   Result<Entry*> plan_for(const std::map<std::string, Shape, std::less<>>& shapes) {
     std::map<std::string, Shape, std::less<>> bound = given_;
     for (const auto& [name, shape] : shapes) bound[name] = shape;
+    // Keyed by the shapes the plan runs on: an input not bound here runs on its declared shape,
+    // so the default plan serves the samples of a static model (a target takes one session).
     std::vector<Shape> key;
     for (const std::string& name : graph_.inputs) {
       auto it = bound.find(name);
-      key.push_back(it != bound.end() ? it->second : Shape{});
+      const ir::ValueInfo* info = graph_.find_value_info(name);
+      key.push_back(it != bound.end()                ? it->second
+                    : info != nullptr && info->shape ? *info->shape
+                                                     : Shape{});
     }
     auto found = entries_.find(key);
     if (found != entries_.end()) return &found->second;

@@ -78,8 +78,30 @@ double output_step(const std::string& model_path, const Tensor& outputs) {
   return (hi - lo) / 255.0;
 }
 
+// Whether ONNX Runtime's integer kernels are exact on this CPU. On x86-64 without VNNI its
+// u8 x s8 kernels (VPMADDUBSW) saturate 16-bit pair sums, which its quantization documentation
+// states; there the QDQ models are compared with ONNX Runtime running the graph as written
+// (DequantizeLinear, float op, QuantizeLinear: the ONNX semantics), and the dynamic model, whose
+// ConvInteger/MatMulInteger always take those kernels, with a looser share.
+bool ort_integer_kernels_exact() {
+#if defined(__x86_64__)
+  std::ifstream cpuinfo("/proc/cpuinfo");
+  std::string line;
+  while (std::getline(cpuinfo, line)) {
+    if (!line.starts_with("flags")) continue;
+    return line.find(" avx512_vnni") != std::string::npos ||
+           line.find(" avx_vnni") != std::string::npos ||
+           line.find(" amx_int8") != std::string::npos;
+  }
+  return false;
+#else
+  return true;
+#endif
+}
+
 // {"fraction": ..., ...} from tests/ort/agreement.js.
-nlohmann::json ort_agreement(const std::string& model_path, const std::string& name) {
+nlohmann::json ort_agreement(const std::string& model_path, const std::string& name,
+                             const std::string& optimization) {
   const Stacked s = run_native(model_path);
   const fs::path dir = work_dir();
   const std::string inputs = (dir / (name + "_inputs.npy")).string();
@@ -89,7 +111,8 @@ nlohmann::json ort_agreement(const std::string& model_path, const std::string& n
   const double step = output_step(model_path, s.outputs);
   const std::string command = "node " + std::string(EDGEBENCH_SOURCE_DIR) +
                               "/tests/ort/agreement.js " + model_path + " " + inputs + " " +
-                              outputs + " --step " + std::to_string(step) + " 2>&1";
+                              outputs + " --step " + std::to_string(step) + " --optimization " +
+                              optimization + " 2>&1";
   std::string text;
   FILE* pipe = popen(command.c_str(), "r");
   char buffer[4096];
@@ -130,9 +153,12 @@ TEST_P(OptimizeVariant, RunsInOnnxRuntimeAndKeepsAccuracy) {
   const auto r = edgebench("optimize " + kModel + " -o " + out + " " + v.flags);
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("size "), std::string::npos) << r.output;
-  const nlohmann::json agreement = ort_agreement(out, v.name);
+  const bool exact = ort_integer_kernels_exact();
+  const nlohmann::json agreement = ort_agreement(out, v.name, exact ? "all" : "disabled");
   ASSERT_TRUE(agreement.contains("fraction")) << agreement.dump();
-  EXPECT_GE(agreement["fraction"].get<double>(), 0.999) << agreement.dump();
+  const double want = exact || v.name != "dynamic" ? 0.999 : 0.99;
+  EXPECT_GE(agreement["fraction"].get<double>(), want)
+      << agreement.dump() << (exact ? "" : " (ONNX Runtime without VNNI: see above)");
   std::printf("%s vs ONNX Runtime: %s\n", v.name.c_str(), agreement.dump().c_str());
   const double base = top1(kModel);
   const double optimized = top1(out);

@@ -4,7 +4,12 @@
 // output elements agree with another runtime's outputs within a tolerance:
 //
 //   node tests/ort/agreement.js MODEL.onnx INPUTS.npy OUTPUTS.npy --step S [--threads N]
+//                               [--optimization all|disabled]
 //
+// --optimization disabled runs the graph as written (QDQ: DequantizeLinear, the float op,
+// QuantizeLinear, exactly the ONNX semantics) instead of ONNX Runtime's fused integer kernels,
+// whose u8 x s8 products saturate 16-bit sums on x86-64 CPUs without VNNI (ONNX Runtime's
+// quantization documentation says so).
 // INPUTS.npy stacks N samples along a new first axis: [N, ...model input shape];
 // OUTPUTS.npy stacks the other runtime's first output for each: [N, ...model output shape].
 // An element agrees when |ort - other| <= S * 1.0001 (S: one quantization step of the output).
@@ -16,7 +21,7 @@ const { NpyError, readNpy } = require('./npy.js');
 class UsageError extends Error {}
 
 function parseArgs(argv) {
-  const args = { positional: [], step: null, threads: 1 };
+  const args = { positional: [], step: null, threads: 1, optimization: 'all' };
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--step') {
       args.step = Number(argv[++i]);
@@ -24,6 +29,9 @@ function parseArgs(argv) {
     } else if (argv[i] === '--threads') {
       args.threads = Number(argv[++i]);
       if (!Number.isInteger(args.threads) || args.threads < 1) throw new UsageError('--threads needs a positive integer');
+    } else if (argv[i] === '--optimization') {
+      args.optimization = argv[++i];
+      if (args.optimization !== 'all' && args.optimization !== 'disabled') throw new UsageError('--optimization needs all or disabled');
     } else if (argv[i].startsWith('--')) {
       throw new UsageError(`unknown option ${argv[i]}`);
     } else {
@@ -31,7 +39,7 @@ function parseArgs(argv) {
     }
   }
   if (args.positional.length !== 3 || args.step === null) {
-    throw new UsageError('usage: agreement.js MODEL.onnx INPUTS.npy OUTPUTS.npy --step S [--threads N]');
+    throw new UsageError('usage: agreement.js MODEL.onnx INPUTS.npy OUTPUTS.npy --step S [--threads N] [--optimization all|disabled]');
   }
   return args;
 }
@@ -47,7 +55,7 @@ async function main(argv) {
   }
   const ort = require('onnxruntime-node');
   const session = await ort.InferenceSession.create(modelPath, {
-    graphOptimizationLevel: 'all',
+    graphOptimizationLevel: args.optimization,
     executionMode: 'sequential',
     interOpNumThreads: 1,
     intraOpNumThreads: args.threads,
