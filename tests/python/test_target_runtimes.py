@@ -164,3 +164,23 @@ def test_missing_runtime_package_exits_2_with_the_pip_line(tmp_path):
                        timeout=60)
     assert r.returncode == 2
     assert "pip install openvino==2026.4.1" in r.stderr
+
+
+def test_quantized_model_reports_int8_on_onnxruntime_and_openvino(start_target, tmp_path):
+    """A QDQ model (made by `edgebench optimize`) runs its convolutions in int8 under an f32
+    precision hint: the reported precision is what the compute layers execute in."""
+    edgebench = REPO / os.environ.get("EDGEBENCH_BUILD_DIR", "build/release") / "edgebench"
+    qdq = tmp_path / "int8.onnx"
+    made = subprocess.run([str(edgebench), "optimize", str(MODEL_PATH), "-o", str(qdq),
+                           "--quantize", "int8", "--per-channel", "--calibration", "random:1",
+                           "--calibration-limit", "8"], capture_output=True, text=True)
+    assert made.returncode == 0, made.stdout + made.stderr
+    for runtime in ("onnxruntime", "openvino"):
+        target = start_target("--runtime", runtime)
+        with Client("127.0.0.1", target.port, timeout=120) as c:
+            c.hello()
+            c.model(qdq.read_bytes())
+            assert c.io_spec(threads=1)["runtime"]["precision"] == "int8", runtime
+            c.model(MODEL)
+            assert c.io_spec(threads=1)["runtime"]["precision"] == "f32", runtime
+        assert target.stop() == 0

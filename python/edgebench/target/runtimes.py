@@ -297,11 +297,35 @@ class OpenVinoRuntime(Runtime):
         self.threads = threads
         self.device = device
         self.options = opts
-        try:
-            self.precision = self.compiled.get_property("INFERENCE_PRECISION_HINT").get_type_name()
-        except Exception:  # a device without this property: say what was asked and that
-            self.precision = f"{opts['precision']} (hint; the device does not report it)"
+        self.precision = self._executed_precision(opts["precision"])
         return inputs, outputs
+
+    # Layers that do the arithmetic; their precision is the model's, whatever the hint says (a
+    # QDQ model's convolutions run in int8 under an f32 hint).
+    _COMPUTE_LAYERS = ("Convolution", "GroupConvolution", "Deconvolution", "FullyConnected",
+                       "MatMul")
+    _PRECISION_NAMES = {"i8": "int8", "u8": "int8", "f32": "f32", "bf16": "bf16", "f16": "f16"}
+
+    def _executed_precision(self, asked: str) -> str:
+        """The precisions the compiled model's compute layers run in ("int8", "f32",
+        "int8+f32"), read from the runtime model; else the hint the device reports."""
+        found = set()
+        try:
+            for op in self.compiled.get_runtime_model().get_ordered_ops():
+                info = op.get_rt_info()
+                if "layerType" not in info or "runtimePrecision" not in info:
+                    continue
+                if str(info["layerType"].astype(str)) in self._COMPUTE_LAYERS:
+                    raw = str(info["runtimePrecision"].astype(str))
+                    found.add(self._PRECISION_NAMES.get(raw, raw))
+        except Exception:  # a device without a runtime model (some plugins): use the hint
+            found = set()
+        if found:
+            return "+".join(sorted(found, key=lambda p: (p != "int8", p)))
+        try:
+            return self.compiled.get_property("INFERENCE_PRECISION_HINT").get_type_name()
+        except Exception:  # a device without this property: say what was asked and that
+            return f"{asked} (hint; the device does not report it)"
 
     def bind(self, arrays):
         self._bound = [np.ascontiguousarray(a) for a in arrays]
