@@ -13,6 +13,7 @@
 #include <set>
 
 #include "activation_bounds.h"
+#include "edgebench/core/quantize.h"
 #include "edgebench/engine/fused_ops.h"
 #include "edgebench/passes/pass.h"
 
@@ -45,15 +46,6 @@ std::int64_t type_max(DType dtype) { return dtype == DType::kInt8 ? 127 : 255; }
 
 bool is_per_tensor_shape(const Shape& shape) {
   return shape.empty() || (shape.size() == 1 && shape[0] == 1);
-}
-
-// Ties to even, as QuantizeLinear rounds; independent of the thread's rounding mode.
-double round_half_even(double v) {
-  const double lower = std::floor(v);
-  const double fraction = v - lower;
-  if (fraction > 0.5) return lower + 1.0;
-  if (fraction < 0.5) return lower;
-  return std::fmod(lower, 2.0) == 0.0 ? lower : lower + 1.0;
 }
 
 // What the engine's QuantizeLinear gives for one float value (it divides in float).

@@ -10,6 +10,7 @@
 #include <optional>
 #include <set>
 
+#include "edgebench/core/quantize.h"
 #include "edgebench/engine/plan.h"
 #include "edgebench/engine/registry.h"
 #include "edgebench/passes/pass.h"
@@ -190,14 +191,6 @@ std::string static_blocker(const ir::Graph& graph, const GraphFacts& facts, cons
   return "";
 }
 
-float round_half_even(float v) { return std::nearbyint(v); }
-
-template <typename Q>
-Q saturate(double v) {
-  return static_cast<Q>(std::clamp(v, static_cast<double>(std::numeric_limits<Q>::lowest()),
-                                   static_cast<double>(std::numeric_limits<Q>::max())));
-}
-
 // Symmetric int8 weights in [-127, 127]: one scale per slice along `axis` (or one for all).
 struct QuantizedWeight {
   Tensor values;  // int8, the weight's shape
@@ -229,7 +222,7 @@ QuantizedWeight quantize_weight_symmetric(const Tensor& w, std::optional<int> ax
   std::int8_t* dst = q.values.data<std::int8_t>();
   for (std::int64_t i = 0; i < n; ++i) {
     const float v = std::isnan(src[i]) ? 0.0f : src[i] / q.scales[channel_of(i)];
-    dst[i] = static_cast<std::int8_t>(std::clamp(round_half_even(v), -127.0f, 127.0f));
+    dst[i] = static_cast<std::int8_t>(std::clamp(round_half_even(v), -127.0, 127.0));
   }
   return q;
 }
@@ -415,7 +408,7 @@ class StaticQuantizer {
     for (std::int64_t c = 0; c < channels; ++c) {
       scales[c] = x.scale * w_scales[w_scales.size() == 1 ? 0 : c];
       values.data<std::int32_t>()[c] =
-          saturate<std::int32_t>(std::nearbyint(double(b->data<float>()[c]) / scales[c]));
+          saturate_to<std::int32_t>(round_half_even(double(b->data<float>()[c]) / scales[c]));
     }
     const std::string b_name = node.inputs[2];
     const std::string q_name = facts_.unique_name(b_name + std::string(kQuantizedSuffix));
@@ -451,8 +444,8 @@ class StaticQuantizer {
       const std::string name = node.inputs[i];
       Tensor q = Tensor::zeros(DType::kInt8, c->shape());
       for (std::int64_t k = 0; k < c->element_count(); ++k) {
-        q.data<std::int8_t>()[k] = saturate<std::int8_t>(
-            double(round_half_even(c->data<float>()[k] / p.scale)) + p.zero_point);
+        q.data<std::int8_t>()[k] =
+            quantize_value<std::int8_t>(c->data<float>()[k] / p.scale, p.zero_point);
       }
       const std::string values = facts_.unique_name(name + std::string(kQuantizedSuffix));
       const std::string scale = facts_.unique_name(name + "_scale");

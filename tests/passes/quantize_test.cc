@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "passes_test_util.h"
 
@@ -178,6 +179,30 @@ TEST(QuantizeStatic, PerChannelGraphStructure) {
   EXPECT_EQ(out->op_type, "DequantizeLinear");
   EXPECT_EQ(g.outputs, (std::vector<std::string>{"y"}));
   EXPECT_TRUE(ir::validate(g).is_ok());
+}
+
+// A NaN or infinite bias has no integer value: it becomes 0 (NaN) or saturates (infinity) rather
+// than reaching a float-to-int conversion (undefined behaviour); the other channels are exact.
+TEST(QuantizeStatic, NonFiniteBiasesSaturateInsteadOfOverflowing) {
+  ir::Graph g = small_cnn();
+  Tensor& b = g.initializers.at("b");
+  b.data<float>()[0] = std::numeric_limits<float>::quiet_NaN();
+  b.data<float>()[1] = std::numeric_limits<float>::infinity();
+  b.data<float>()[2] = -std::numeric_limits<float>::infinity();
+  const float finite = b.data<float>()[3];
+  auto plan = plan_static_quantization(g, {});
+  ASSERT_TRUE(plan.is_ok());
+  const auto ranges = observe_ranges(small_cnn(), plan->activations, input_sets(g, 2));
+  QuantizeOptions options;
+  options.per_channel = true;
+  ASSERT_TRUE(quantize_static(g, ranges, options).is_ok());
+  const Tensor& bq = g.initializers.at("b_quantized");
+  ASSERT_EQ(bq.dtype(), DType::kInt32);
+  EXPECT_EQ(bq.data<std::int32_t>()[0], 0);
+  EXPECT_EQ(bq.data<std::int32_t>()[1], std::numeric_limits<std::int32_t>::max());
+  EXPECT_EQ(bq.data<std::int32_t>()[2], std::numeric_limits<std::int32_t>::lowest());
+  const float scale = g.initializers.at("b_scale").data<float>()[3];
+  EXPECT_EQ(bq.data<std::int32_t>()[3], static_cast<std::int32_t>(std::nearbyint(finite / scale)));
 }
 
 TEST(QuantizeStatic, OutputsStayCloseAndFuseIntoIntegerKernels) {

@@ -9,39 +9,16 @@
 #include <string>
 #include <vector>
 
+#include "edgebench/core/quantize.h"
 #include "op_util.h"
 
 namespace edgebench::engine::ops {
 
-// Rounds to the nearest integer with ties to even, as every ONNX quantizing op specifies. Written
-// out rather than std::nearbyint so that it does not depend on the thread's rounding mode.
-inline double round_half_even(double v) {
-  const double lower = std::floor(v);
-  // Exact whenever it is near 0.5 (v and floor(v) are then within a factor of 2 of each other),
-  // which is all the comparisons below need.
-  const double fraction = v - lower;
-  if (fraction > 0.5) return lower + 1.0;
-  if (fraction < 0.5) return lower;
-  return std::fmod(lower, 2.0) == 0.0 ? lower : lower + 1.0;
-}
-
-// Clamps an already rounded value into Q's range. NaN has no quantized value in ONNX; we write
-// 0 so that the output is at least deterministic.
-template <typename Q>
-Q saturate_to(double v) {
-  constexpr double kLow = static_cast<double>(std::numeric_limits<Q>::lowest());
-  constexpr double kHigh = static_cast<double>(std::numeric_limits<Q>::max());
-  if (std::isnan(v)) return Q{0};
-  if (v <= kLow) return std::numeric_limits<Q>::lowest();
-  if (v >= kHigh) return std::numeric_limits<Q>::max();
-  return static_cast<Q>(v);
-}
-
-// saturate(round(value) + zero_point): the last step of QuantizeLinear and of every QLinear op.
-template <typename Q>
-Q quantize_value(double value, std::int64_t zero_point) {
-  return saturate_to<Q>(round_half_even(value) + static_cast<double>(zero_point));
-}
+// ONNX's rounding (half to even) and saturation have one home, shared with the quantized inputs
+// of TFLite models.
+using edgebench::quantize_value;
+using edgebench::round_half_even;
+using edgebench::saturate_to;
 
 // A scale or zero point that applies to a whole tensor or to each slice along one axis.
 // `index(i)` maps a flat element index of the quantized tensor to the parameter's index.
