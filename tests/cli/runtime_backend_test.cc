@@ -71,19 +71,6 @@ cli_test::CommandResult run_marked(const std::string& args, const std::string& e
   return result;
 }
 
-fs::path temp_dir(const std::string& name) {
-  const fs::path dir =
-      fs::temp_directory_path() / ("eb_runtime_" + name + "_" + std::to_string(::getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
-}
-
-nlohmann::json read_json(const fs::path& path) {
-  std::ifstream in(path);
-  return nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
-}
-
 // max |a - b| over max |b|: agreement relative to the output's scale.
 double relative_difference(const Tensor& a, const Tensor& b) {
   double diff = 0, scale = 0;
@@ -98,7 +85,7 @@ class RuntimeBackendTest : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(RuntimeBackendTest, RunOutputsAgreeWithNative) {
   const std::string runtime = GetParam();
-  const fs::path dir = temp_dir("run_" + runtime);
+  const fs::path dir = cli_test::fresh_temp_dir("runtime_run_" + runtime);
   auto native =
       run_marked("run " + kModel + " --random-seed 11 --output-dir " + (dir / "native").string());
   ASSERT_EQ(native.exit_code, 0) << native.output;
@@ -122,12 +109,12 @@ TEST_P(RuntimeBackendTest, RunOutputsAgreeWithNative) {
 
 TEST_P(RuntimeBackendTest, BenchRecordCarriesTheRuntime) {
   const std::string runtime = GetParam();
-  const fs::path dir = temp_dir("bench_" + runtime);
+  const fs::path dir = cli_test::fresh_temp_dir("runtime_bench_" + runtime);
   auto r = run_marked("bench " + kModel + " --backend " + runtime +
                       " --warmup 2 --min-queries 64 --min-duration 0 --no-db --json " +
                       (dir / "r.json").string());
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  const nlohmann::json j = read_json(dir / "r.json");
+  const nlohmann::json j = cli_test::read_json_file(dir / "r.json");
   ASSERT_TRUE(j.is_object());
   EXPECT_EQ(j["schema"], "edgebench.result/1");
   EXPECT_EQ(j["backend"]["name"], runtime);
@@ -150,14 +137,15 @@ TEST_P(RuntimeBackendTest, BenchRecordCarriesTheRuntime) {
 
 TEST_P(RuntimeBackendTest, EvalQualityMatchesNative) {
   const std::string runtime = GetParam();
-  const fs::path dir = temp_dir("eval_" + runtime);
+  const fs::path dir = cli_test::fresh_temp_dir("runtime_eval_" + runtime);
   const std::string common = "eval " + kModel + " --dataset " + kDataset + " --limit 200 --no-db";
   auto native = run_marked(common + " --json " + (dir / "native.json").string());
   ASSERT_EQ(native.exit_code, 0) << native.output;
   auto remote =
       run_marked(common + " --backend " + runtime + " --json " + (dir / "remote.json").string());
   ASSERT_EQ(remote.exit_code, 0) << remote.output;
-  const nlohmann::json a = read_json(dir / "native.json"), b = read_json(dir / "remote.json");
+  const nlohmann::json a = cli_test::read_json_file(dir / "native.json"),
+                       b = cli_test::read_json_file(dir / "remote.json");
   ASSERT_TRUE(a["quality"]["top1"].is_number());
   ASSERT_TRUE(b["quality"]["top1"].is_number());
   // Outputs agree within 1e-4: at most one of 200 arg-maxes may flip on a near tie.
@@ -171,12 +159,12 @@ INSTANTIATE_TEST_SUITE_P(Runtimes, RuntimeBackendTest,
                          ::testing::Values("onnxruntime", "openvino"));
 
 TEST(RuntimeBackendErrors, NativeRecordSaysEdgebenchF32) {
-  const fs::path dir = temp_dir("native_record");
+  const fs::path dir = cli_test::fresh_temp_dir("runtime_native_record");
   auto r = run_marked("bench " + kModel +
                       " --warmup 1 --min-queries 64 --min-duration 0 --no-db --json " +
                       (dir / "r.json").string());
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  const nlohmann::json j = read_json(dir / "r.json");
+  const nlohmann::json j = cli_test::read_json_file(dir / "r.json");
   EXPECT_EQ(j["backend"]["runtime"]["name"], "edgebench");
   EXPECT_EQ(j["backend"]["runtime"]["precision"], "f32");
   EXPECT_TRUE(j["backend"]["target"].is_null());

@@ -23,21 +23,8 @@ namespace fs = std::filesystem;
 const std::string kModels = std::string(EDGEBENCH_SOURCE_DIR) + "/models/";
 const std::string kDataset = "fashion-mnist:/usr/share/datasets/fashion-mnist:test";
 
-fs::path temp_dir(const std::string& name) {
-  const fs::path dir =
-      fs::temp_directory_path() / ("eb_tflite_" + name + "_" + std::to_string(::getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
-}
-
-nlohmann::json read_json(const fs::path& path) {
-  std::ifstream in(path);
-  return nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
-}
-
 TEST(TfliteRuntime, FloatTwinAgreesWithTheOnnxTwinOnNative) {
-  const fs::path dir = temp_dir("twin");
+  const fs::path dir = cli_test::fresh_temp_dir("tflite_twin");
   // One seeded image-like input in [0, 1], NCHW as the ONNX twin takes it.
   const unsigned seed = 20261206;
   std::mt19937 rng(seed);
@@ -76,7 +63,7 @@ TEST(TfliteRuntime, FloatTwinAgreesWithTheOnnxTwinOnNative) {
 }
 
 TEST(TfliteRuntime, FullIntegerModelIsEvaluatedOnQuantizedSamples) {
-  const fs::path dir = temp_dir("int8");
+  const fs::path dir = cli_test::fresh_temp_dir("tflite_int8");
   const std::string common = " --backend tflite --dataset " + kDataset + " --limit 500 --no-db";
   auto f32 = cli_test::edgebench("eval " + kModels + "fashion_mnist_cnn_keras_float32.tflite" +
                                  common + " --json " + (dir / "f32.json").string());
@@ -84,7 +71,8 @@ TEST(TfliteRuntime, FullIntegerModelIsEvaluatedOnQuantizedSamples) {
   auto i8 = cli_test::edgebench("eval " + kModels + "fashion_mnist_cnn_keras_int8.tflite" + common +
                                 " --json " + (dir / "i8.json").string());
   ASSERT_EQ(i8.exit_code, 0) << i8.output;
-  const nlohmann::json a = read_json(dir / "f32.json"), b = read_json(dir / "i8.json");
+  const nlohmann::json a = cli_test::read_json_file(dir / "f32.json"),
+                       b = cli_test::read_json_file(dir / "i8.json");
   ASSERT_TRUE(a["quality"]["top1"].is_number()) << a.dump();
   ASSERT_TRUE(b["quality"]["top1"].is_number()) << b.dump();
   // Unquantized samples would be garbage to an int8 input (pixels in [0, 1] read as -128..-127):
