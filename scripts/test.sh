@@ -2,7 +2,7 @@
 # Installs, builds and runs every test: unit tests, the Python package's tests (pytest, in the
 # project's .venv), ONNX conformance (regression guard), differential checks against ONNX
 # Runtime, formatting, an ASan+UBSan build of the tests, and
-# bounded fuzzing runs of the ONNX importer and the remote protocol parser.
+# bounded fuzzing runs of the ONNX importer, the remote protocol parser and the TFLite reader.
 #   bash scripts/test.sh            everything
 #   FAST=1 bash scripts/test.sh     skip the sanitizer build and the fuzzing run
 set -euo pipefail
@@ -54,5 +54,8 @@ if [ "${FAST:-0}" != 1 ]; then
 
   step "fuzzing the remote protocol's frame and message parser (30 s)"
   bash tests/fuzz/run_fuzz.sh 30 remote_frame_fuzz
+
+  step "fuzzing the TFLite reader (30 s)"
+  bash tests/fuzz/run_fuzz.sh 30 tflite_reader_fuzz
 fi
 step "all tests passed"

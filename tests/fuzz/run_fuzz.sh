@@ -2,7 +2,8 @@
 # Builds a fuzzer (clang, libFuzzer + ASan/UBSan) and runs it for SECONDS (default 60):
 #   bash tests/fuzz/run_fuzz.sh [SECONDS] [TARGET]
 # TARGET is onnx_import_fuzz (default; seeds: small models from Debian's ONNX backend test
-# data) or remote_frame_fuzz (seeds: protocol frames written by make_remote_seeds.py).
+# data), remote_frame_fuzz (seeds: protocol frames written by make_remote_seeds.py) or
+# tflite_reader_fuzz (seeds: the .tflite fixtures in tests/tflite/ and models/).
 # Exits non-zero when the fuzzer finds a crash, leak, sanitizer report or broken invariant;
 # the reproducer is left in build/fuzz/TARGET_work/artifacts/.
 set -euo pipefail
@@ -28,8 +29,16 @@ if [[ "$target" == remote_frame_fuzz ]]; then
     "$work/corpus" "$work/seeds"
   exit 0
 fi
+if [[ "$target" == tflite_reader_fuzz ]]; then
+  cp tests/tflite/*.tflite models/fashion_mnist_cnn_keras_int8.tflite \
+    models/fashion_mnist_cnn_keras_dynamic.tflite "$work/seeds/"
+  ./build/fuzz/tflite_reader_fuzz -max_total_time="$seconds" -rss_limit_mb=2048 \
+    -max_len=262144 -timeout=10 -print_final_stats=1 -artifact_prefix="$work/artifacts/" \
+    "$work/corpus" "$work/seeds"
+  exit 0
+fi
 if [[ "$target" != onnx_import_fuzz ]]; then
-  echo "unknown fuzz target '$target' (onnx_import_fuzz, remote_frame_fuzz)" >&2
+  echo "unknown fuzz target '$target' (onnx_import_fuzz, remote_frame_fuzz, tflite_reader_fuzz)" >&2
   exit 2
 fi
 # Small models covering initializers, Constant tensors, every attribute kind we import,
