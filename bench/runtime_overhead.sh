@@ -16,11 +16,13 @@
 # the rounds. The two measurements alternate (round 1 target first, round 2 in-process first,
 # ...). Goal: median ratio within 3% of 1. Percentiles: nearest rank on the sorted latencies.
 #   bash bench/runtime_overhead.sh [--models "FILES"] [--queries N] [--warmup N] [--rounds R]
-#                                  [--cpu CORE] [--seed S] [--work DIR]
+#                                  [--cpu CORE] [--host-cpu CORE] [--seed S] [--work DIR]
 # Defaults: models/fashion_mnist_cnn_keras.onnx and models/mobilenetv2_keras.onnx, 2000 queries,
 # 100 warm-up queries, 3 rounds, the last core, seed 0, scratch in out/runtime_overhead.
-# Both sides run under `taskset -c CORE` (the target inherits it from the host; the host sleeps
-# in recv while the target computes). EB=PATH picks the edgebench binary (default
+# Both measured sides run on core CORE: the in-process loop under `taskset -c CORE`, the target
+# pinned by `--backend onnxruntime?cpu=CORE`. The host runs on --host-cpu (default: the other
+# core), so that it neither shares the target's core nor takes its caches between queries
+# (with --host-cpu CORE too, everything shares one core, as a one-core board would). EB=PATH picks the edgebench binary (default
 # build/release/edgebench, built when missing); EDGEBENCH_PYTHON the Python (default
 # .venv/bin/python, as the host). Exit 0 when every measurement completed (whatever the ratio),
 # 1 when one failed, 2 on bad usage.
@@ -36,16 +38,18 @@ queries=2000
 warmup=100
 rounds=3
 cpu=$(($(nproc) - 1))
+host_cpu=""
 seed=0
 work="out/runtime_overhead"
 while [ $# -gt 0 ]; do
   case "$1" in
-    --models|--queries|--warmup|--rounds|--cpu|--seed|--work) [ $# -ge 2 ] || usage ;;&
+    --models|--queries|--warmup|--rounds|--cpu|--host-cpu|--seed|--work) [ $# -ge 2 ] || usage ;;&
     --models) models="$2"; shift 2 ;;
     --queries) queries="$2"; shift 2 ;;
     --warmup) warmup="$2"; shift 2 ;;
     --rounds) rounds="$2"; shift 2 ;;
     --cpu) cpu="$2"; shift 2 ;;
+    --host-cpu) host_cpu="$2"; shift 2 ;;
     --seed) seed="$2"; shift 2 ;;
     --work) work="$2"; shift 2 ;;
     *) usage ;;
@@ -53,6 +57,8 @@ while [ $# -gt 0 ]; do
 done
 for n in "$queries" "$rounds"; do [[ "$n" =~ ^[1-9][0-9]*$ ]] || usage; done
 for n in "$warmup" "$cpu" "$seed"; do [[ "$n" =~ ^[0-9]+$ ]] || usage; done
+[ -n "$host_cpu" ] || host_cpu=$(( cpu == 0 ? ($(nproc) > 1 ? 1 : 0) : 0 ))
+[[ "$host_cpu" =~ ^[0-9]+$ ]] || usage
 py="${EDGEBENCH_PYTHON:-.venv/bin/python}"
 [ -x "$py" ] || command -v "$py" > /dev/null ||
   { echo "bench/runtime_overhead.sh: Python $py not found (set EDGEBENCH_PYTHON or make .venv)" >&2; exit 2; }
@@ -100,7 +106,8 @@ print(json.dumps({"p50_ms": p50 / 1e6, "mean_ms": sum(ns) / len(ns) / 1e6, "coun
 '
 
 run_target() {  # MODEL INPUT OUT.json ERR
-  taskset -c "$cpu" "$EB" bench "$1" --backend onnxruntime --threads 1 --warmup "$warmup" \
+  taskset -c "$host_cpu" "$EB" bench "$1" --backend "onnxruntime?cpu=$cpu" --threads 1 \
+    --warmup "$warmup" \
     --min-queries "$queries" --min-duration 0 --input "$input_name=$2" --no-db --quiet \
     --json "$3" > /dev/null 2> "$4" || [ -s "$3" ]
 }
@@ -111,7 +118,7 @@ run_inprocess() {  # MODEL INPUT OUT.json ERR
 failed=0
 rows="$work/rows.tsv"
 : > "$rows"
-echo "ONNX Runtime, 1 thread, core $cpu, $queries queries after $warmup warm-up per measurement"
+echo "ONNX Runtime, 1 thread, core $cpu (host on core $host_cpu), $queries queries after $warmup warm-up per measurement"
 printf '%-30s %5s %12s %12s %8s %12s %14s\n' model round "target p50" "in-proc p50" ratio \
   "round trip" "transport/q"
 for m in $models; do

@@ -3,7 +3,8 @@
 // loopback and driven by the remote proxy backend (remote_backend.cc), so a runtime on the host
 // and the same runtime on a board (`tcp://`) are measured the same way.
 //
-// Spec: "RUNTIME" or "RUNTIME?K=V&K=V". `delegate=LIB` becomes `--delegate LIB`; every other
+// Spec: "RUNTIME" or "RUNTIME?K=V&K=V". `delegate=LIB` becomes `--delegate LIB`, `cpu=LIST`
+// `--cpu LIST` (the target pins itself to those cores); every other
 // K=V becomes `--runtime-option K=V` (the target checks them and names the unknown ones). Threads
 // come from CompileOptions (the command's --threads), never from the spec.
 //
@@ -201,6 +202,7 @@ std::string describe_exit(int status) {
 struct RuntimeSpec {
   std::string runtime;
   std::string delegate;
+  std::string cpu;  // cores the target is pinned to ("" : inherited from the host)
   std::vector<std::pair<std::string, std::string>> options;  // in the spec's order
 };
 
@@ -229,14 +231,16 @@ Result<RuntimeSpec> parse_runtime_spec(std::string_view spec) {
       return invalid_argument(fmt::format(
           "backend '{}': threads come from the command's --threads, not from the backend", spec));
     }
-    const bool seen = key == "delegate"
-                          ? !out.delegate.empty()
-                          : std::any_of(out.options.begin(), out.options.end(),
-                                        [&](const auto& kv) { return kv.first == key; });
+    const bool seen = key == "delegate" ? !out.delegate.empty()
+                      : key == "cpu"    ? !out.cpu.empty()
+                                        : std::any_of(out.options.begin(), out.options.end(),
+                                                      [&](const auto& kv) { return kv.first == key; });
     if (seen)
       return invalid_argument(fmt::format("backend '{}': option '{}' given twice", spec, key));
     if (key == "delegate") {
       out.delegate = value;
+    } else if (key == "cpu") {
+      out.cpu = value;
     } else {
       out.options.emplace_back(key, value);
     }
@@ -262,6 +266,10 @@ Result<std::pair<std::shared_ptr<ChildTarget>, std::string>> start_target(const 
   if (!rs.delegate.empty()) {
     args.push_back("--delegate");
     args.push_back(rs.delegate);
+  }
+  if (!rs.cpu.empty()) {
+    args.push_back("--cpu");
+    args.push_back(rs.cpu);
   }
   std::vector<std::string> env;
   std::string pythonpath = repo.empty() ? "" : (repo / "python").string();

@@ -184,3 +184,15 @@ def test_quantized_model_reports_int8_on_onnxruntime_and_openvino(start_target, 
             c.model(MODEL)
             assert c.io_spec(threads=1)["runtime"]["precision"] == "f32", runtime
         assert target.stop() == 0
+
+
+def test_cpu_pins_the_target_and_a_bad_list_is_refused(start_target):
+    target = start_target("--runtime", "onnxruntime", "--cpu", "0")
+    assert os.sched_getaffinity(target.proc.pid) == {0}
+    assert target.stop() == 0
+    bad = subprocess.run([sys.executable, "-m", "edgebench.target", "--listen", "127.0.0.1:0",
+                          "--runtime", "onnxruntime", "--cpu", "1-x"],
+                         env=dict(os.environ, PYTHONPATH=str(REPO / "python")),
+                         capture_output=True, text=True, timeout=60)
+    assert bad.returncode == 2
+    assert "--cpu '1-x'" in bad.stderr

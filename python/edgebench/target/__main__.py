@@ -62,6 +62,20 @@ def seconds(text: str) -> float:
     return value
 
 
+def parse_cpu_list(text: str):
+    """'0,2-3' -> {0, 2, 3}; ValueError naming the bad part."""
+    cores = set()
+    for part in text.split(","):
+        lo, dash, hi = part.strip().partition("-")
+        if not lo.isdigit() or (dash and not hi.isdigit()):
+            raise ValueError(f"'{part}' is not a core number or a range A-B")
+        first, last = int(lo), int(hi) if dash else int(lo)
+        if last < first or last > 4095:
+            raise ValueError(f"'{part}' is not a valid range of cores")
+        cores.update(range(first, last + 1))
+    return cores
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(
         prog=f"python -m {PROG}",
@@ -82,7 +96,18 @@ def main(argv=None) -> int:
     parser.add_argument("--read-timeout", type=seconds, default=10.0)
     parser.add_argument("--threads-max", type=positive_int,
                         help="most threads an IO_SPEC may ask for (default: the cores)")
+    parser.add_argument("--cpu", metavar="LIST",
+                        help="pin the target (and the runtime's threads) to these cores, e.g. "
+                             "1 or 0,2-3")
     args = parser.parse_args(argv)
+    if args.cpu is not None:
+        try:
+            cores = parse_cpu_list(args.cpu)
+            os.sched_setaffinity(0, cores)
+        except ValueError as e:
+            return fail(f"--cpu '{args.cpu}': {e}")
+        except OSError as e:
+            return fail(f"--cpu '{args.cpu}': cannot pin to these cores ({e.strerror})")
 
     listen = args.listen
     if ":" not in listen:
