@@ -3,8 +3,8 @@
 // loopback and driven by the remote proxy backend (remote_backend.cc), so a runtime on the host
 // and the same runtime on a board (`tcp://`) are measured the same way.
 //
-// Spec: "RUNTIME" or "RUNTIME?K=V&K=V". `delegate=LIB` becomes `--delegate LIB`, `cpu=LIST`
-// `--cpu LIST` (the target pins itself to those cores); every other
+// Spec: "RUNTIME" or "RUNTIME?K=V&K=V". `delegate=LIB`, `cpu=LIST` and `busy-poll-us=N` become
+// the target's flags (`--delegate LIB`, ...; see kTargetFlags); every other
 // K=V becomes `--runtime-option K=V` (the target checks them and names the unknown ones). Threads
 // come from CompileOptions (the command's --threads), never from the spec.
 //
@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <chrono>
 #include <cstdlib>
@@ -201,10 +202,18 @@ std::string describe_exit(int status) {
 
 struct RuntimeSpec {
   std::string runtime;
-  std::string delegate;
-  std::string cpu;  // cores the target is pinned to ("" : inherited from the host)
-  std::vector<std::pair<std::string, std::string>> options;  // in the spec's order
+  // Options of the target itself (delegate, cpu, busy-poll-us) as its flags, then the runtime's
+  // (--runtime-option K=V), each in the spec's order.
+  std::vector<std::pair<std::string, std::string>> target_flags;
+  std::vector<std::pair<std::string, std::string>> options;
 };
+
+// Spec keys that are flags of the target rather than options of its runtime.
+constexpr std::array<std::pair<std::string_view, std::string_view>, 3> kTargetFlags = {{
+    {"delegate", "--delegate"},          // a TFLite delegate library (and its options)
+    {"cpu", "--cpu"},                    // cores the target pins itself to
+    {"busy-poll-us", "--busy-poll-us"},  // keeps its core awake between queries
+}};
 
 Result<RuntimeSpec> parse_runtime_spec(std::string_view spec) {
   RuntimeSpec out;
@@ -231,19 +240,15 @@ Result<RuntimeSpec> parse_runtime_spec(std::string_view spec) {
       return invalid_argument(fmt::format(
           "backend '{}': threads come from the command's --threads, not from the backend", spec));
     }
-    const bool seen = key == "delegate" ? !out.delegate.empty()
-                      : key == "cpu"    ? !out.cpu.empty()
-                                        : std::any_of(out.options.begin(), out.options.end(),
-                                                      [&](const auto& kv) { return kv.first == key; });
+    const auto flag = std::find_if(kTargetFlags.begin(), kTargetFlags.end(),
+                                   [&](const auto& kf) { return kf.first == key; });
+    auto& list = flag != kTargetFlags.end() ? out.target_flags : out.options;
+    const std::string stored = flag != kTargetFlags.end() ? std::string(flag->second) : key;
+    const bool seen =
+        std::any_of(list.begin(), list.end(), [&](const auto& kv) { return kv.first == stored; });
     if (seen)
       return invalid_argument(fmt::format("backend '{}': option '{}' given twice", spec, key));
-    if (key == "delegate") {
-      out.delegate = value;
-    } else if (key == "cpu") {
-      out.cpu = value;
-    } else {
-      out.options.emplace_back(key, value);
-    }
+    list.emplace_back(stored, value);
     if (amp == std::string_view::npos) break;
     rest = rest.substr(amp + 1);
   }
@@ -263,13 +268,9 @@ Result<std::pair<std::shared_ptr<ChildTarget>, std::string>> start_target(const 
     args.push_back("--runtime-option");
     args.push_back(key + "=" + value);
   }
-  if (!rs.delegate.empty()) {
-    args.push_back("--delegate");
-    args.push_back(rs.delegate);
-  }
-  if (!rs.cpu.empty()) {
-    args.push_back("--cpu");
-    args.push_back(rs.cpu);
+  for (const auto& [flag, value] : rs.target_flags) {
+    args.push_back(flag);
+    args.push_back(value);
   }
   std::vector<std::string> env;
   std::string pythonpath = repo.empty() ? "" : (repo / "python").string();

@@ -96,6 +96,10 @@ def main(argv=None) -> int:
     parser.add_argument("--read-timeout", type=seconds, default=10.0)
     parser.add_argument("--threads-max", type=positive_int,
                         help="most threads an IO_SPEC may ask for (default: the cores)")
+    parser.add_argument("--busy-poll-us", type=int, default=0, metavar="US",
+                        help="before sleeping until the next message arrives, check for it "
+                             "without giving up the core for this long (default 0: off); keeps "
+                             "the core awake between queries, at the cost of spinning")
     parser.add_argument("--cpu", metavar="LIST",
                         help="pin the target (and the runtime's threads) to these cores, e.g. "
                              "1 or 0,2-3")
@@ -109,6 +113,8 @@ def main(argv=None) -> int:
         except OSError as e:
             return fail(f"--cpu '{args.cpu}': cannot pin to these cores ({e.strerror})")
 
+    if not 0 <= args.busy_poll_us <= 1_000_000:
+        return fail(f"--busy-poll-us {args.busy_poll_us}: must be between 0 and 1000000")
     listen = args.listen
     if ":" not in listen:
         listen = "127.0.0.1:" + listen
@@ -119,7 +125,8 @@ def main(argv=None) -> int:
     except ValueError as e:
         return fail(f"--listen: {e}")
     options = ServerOptions(host=host, port=port, idle_timeout=args.idle_timeout,
-                            read_timeout=args.read_timeout, threads_max=args.threads_max or 0)
+                            read_timeout=args.read_timeout, threads_max=args.threads_max or 0,
+                            busy_poll_us=args.busy_poll_us)
     limits = options.limits
     if args.max_model_bytes:
         limits.max_model_bytes = args.max_model_bytes

@@ -40,6 +40,7 @@ class ServerOptions:
     idle_timeout: float = 300.0
     read_timeout: float = 10.0
     threads_max: int = 0  # 0: the machine's cores
+    busy_poll_us: int = 0  # check for the next message this long without sleeping (0: off)
 
 
 def cpu_model() -> str:
@@ -477,6 +478,7 @@ class Server:
 
     def _session(self, sock: socket.socket) -> None:
         conn = p.Connection(sock, self.options.limits)
+        conn.busy_poll_s = self.options.busy_poll_us / 1e6
         with self.lock:
             self.session_conn = conn
         session = Session(self.options, self.runtime, conn)
