@@ -50,7 +50,6 @@ figures; plus seeds, versions and the command).
 """
 
 import argparse
-import gzip
 import hashlib
 import json
 import os
@@ -62,6 +61,9 @@ import time
 
 import numpy as np
 
+# The IDX reader the reference model's training uses (tools/ is the script's folder on sys.path).
+from train_fashion_mnist import load_split
+
 DATA_DIR = "/usr/share/datasets/fashion-mnist"
 CNN = "fashion_mnist_cnn_keras"
 MNV2 = "mobilenetv2_keras"
@@ -69,35 +71,6 @@ VARIANTS = ("float32", "dynamic", "float16", "int8")
 OPSET = 13
 TOLERANCE = 1e-4
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-
-def read_idx(path, expected_magic):
-    """Reads a gzip'd IDX file (big-endian header: magic, then one uint32 per dimension)."""
-    with gzip.open(path, "rb") as f:
-        data = f.read()
-    if len(data) < 4:
-        raise ValueError(f"{path}: {len(data)} bytes, too short for an IDX header")
-    magic = int.from_bytes(data[0:4], "big")
-    if magic != expected_magic:
-        raise ValueError(f"{path}: magic {magic:#x}, expected {expected_magic:#x}")
-    ndim = magic & 0xFF
-    if len(data) < 4 + 4 * ndim:
-        raise ValueError(f"{path}: truncated IDX header")
-    dims = [int.from_bytes(data[4 + 4 * i:8 + 4 * i], "big") for i in range(ndim)]
-    body = np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndim)
-    if body.size != int(np.prod(dims)):
-        raise ValueError(f"{path}: {body.size} bytes of data for dimensions {dims}")
-    return body.reshape(dims)
-
-
-def load_split(data_dir, split):
-    """Images as float32 [N,28,28,1] (NHWC, pixel / 255) and int64 labels."""
-    images = read_idx(os.path.join(data_dir, f"{split}-images-idx3-ubyte.gz"), 0x803)
-    labels = read_idx(os.path.join(data_dir, f"{split}-labels-idx1-ubyte.gz"), 0x801)
-    if images.shape[0] != labels.shape[0] or images.shape[1:] != (28, 28):
-        raise ValueError(f"{split}: images {images.shape} do not match labels {labels.shape}")
-    x = (images.astype(np.float32) / np.float32(255.0)).reshape(-1, 28, 28, 1)
-    return x, labels.astype(np.int64)
 
 
 def sha256(path):
@@ -601,8 +574,8 @@ def main(argv):
 
     if "cnn" in args.models:
         keras.utils.set_random_seed(args.seed)
-        x_train, y_train = load_split(args.data, "train")
-        x_test, y_test = load_split(args.data, "t10k")
+        x_train, y_train = load_split(args.data, "train", "nhwc")
+        x_test, y_test = load_split(args.data, "t10k", "nhwc")
         train_seconds, trainer, model = train_cnn(keras, x_train, y_train, args)
         logits = trainer.predict(x_test, batch_size=1000, verbose=0)
         keras_top1 = float(np.mean(np.argmax(logits, 1) == y_test))

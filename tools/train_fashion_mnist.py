@@ -60,10 +60,14 @@ def read_idx(path, expected_magic):
     """Reads a gzip'd IDX file (big-endian header: magic, then one uint32 per dimension)."""
     with gzip.open(path, "rb") as f:
         data = f.read()
+    if len(data) < 4:
+        raise ValueError(f"{path}: {len(data)} bytes, too short for an IDX header")
     magic = int.from_bytes(data[0:4], "big")
     if magic != expected_magic:
         raise ValueError(f"{path}: magic {magic:#x}, expected {expected_magic:#x}")
     ndim = magic & 0xFF
+    if len(data) < 4 + 4 * ndim:
+        raise ValueError(f"{path}: truncated IDX header")
     dims = [int.from_bytes(data[4 + 4 * i:8 + 4 * i], "big") for i in range(ndim)]
     body = np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndim)
     if body.size != int(np.prod(dims)):
@@ -71,12 +75,15 @@ def read_idx(path, expected_magic):
     return body.reshape(dims)
 
 
-def load_split(data_dir, split):
+def load_split(data_dir, split, layout="nchw"):
+    """Images as float32 (pixel / 255), [N,1,28,28] or with layout "nhwc" [N,28,28,1], and
+    int64 labels."""
     images = read_idx(os.path.join(data_dir, f"{split}-images-idx3-ubyte.gz"), 0x803)
     labels = read_idx(os.path.join(data_dir, f"{split}-labels-idx1-ubyte.gz"), 0x801)
     if images.shape[0] != labels.shape[0] or images.shape[1:] != (28, 28):
         raise ValueError(f"{split}: images {images.shape} do not match labels {labels.shape}")
-    x = (images.astype(np.float32) / np.float32(255.0)).reshape(-1, 1, 28, 28)
+    shape = (-1, 28, 28, 1) if layout == "nhwc" else (-1, 1, 28, 28)
+    x = (images.astype(np.float32) / np.float32(255.0)).reshape(shape)
     return x, labels.astype(np.int64)
 
 
