@@ -58,6 +58,24 @@ Result<std::vector<T>> read_scalar_vector(const FlatReader& r, const Table& t, i
   return out;
 }
 
+// A vector of tables, each read by `read_element(reader, table, "path[i]")`.
+template <typename T>
+Result<std::vector<T>> read_table_vector(const FlatReader& r, const Table& t, int id,
+                                         const std::string& path,
+                                         Result<T> (*read_element)(const FlatReader&, const Table&,
+                                                                   const std::string&)) {
+  EB_ASSIGN_OR_RETURN(Vector v, r.vector(t, id, 4, path));
+  std::vector<T> out;
+  out.reserve(v.length);
+  for (std::uint64_t i = 0; i < v.length; ++i) {
+    const std::string p = fmt::format("{}[{}]", path, i);
+    EB_ASSIGN_OR_RETURN(Table element, r.table_element(v, i, p));
+    EB_ASSIGN_OR_RETURN(T value, read_element(r, element, p));
+    out.push_back(std::move(value));
+  }
+  return out;
+}
+
 Result<std::optional<QuantizationInfo>> read_quantization(const FlatReader& r, const Table& tensor,
                                                           const std::string& path) {
   EB_ASSIGN_OR_RETURN(auto table, r.sub_table(tensor, tensor_field::kQuantization, path));
@@ -92,6 +110,24 @@ Result<TensorInfo> read_tensor(const FlatReader& r, const Table& t, const std::s
   return info;
 }
 
+Result<OperatorCodeInfo> read_operator_code(const FlatReader& r, const Table& t,
+                                            const std::string& path) {
+  OperatorCodeInfo code;
+  EB_ASSIGN_OR_RETURN(std::int8_t deprecated,
+                      r.scalar<std::int8_t>(t, opcode_field::kDeprecatedBuiltinCode, 0,
+                                            path + ".deprecated_builtin_code"));
+  EB_ASSIGN_OR_RETURN(code.custom_code,
+                      r.string(t, opcode_field::kCustomCode, path + ".custom_code"));
+  EB_ASSIGN_OR_RETURN(code.version,
+                      r.scalar<std::int32_t>(t, opcode_field::kVersion, 1, path + ".version"));
+  EB_ASSIGN_OR_RETURN(std::int32_t builtin, r.scalar<std::int32_t>(t, opcode_field::kBuiltinCode, 0,
+                                                                   path + ".builtin_code"));
+  // Codes below 127 are written to both fields (older readers see the deprecated one); newer
+  // codes only to builtin_code, with 127 (PLACEHOLDER_FOR_GREATER_OP_CODES) in the other.
+  code.builtin_code = std::max<std::int32_t>(builtin, deprecated);
+  return code;
+}
+
 Result<OperatorInfo> read_operator(const FlatReader& r, const Table& t, const std::string& path) {
   OperatorInfo op;
   EB_ASSIGN_OR_RETURN(op.opcode_index, r.scalar<std::uint32_t>(t, operator_field::kOpcodeIndex, 0,
@@ -105,26 +141,14 @@ Result<OperatorInfo> read_operator(const FlatReader& r, const Table& t, const st
 
 Result<SubGraphInfo> read_subgraph(const FlatReader& r, const Table& t, const std::string& path) {
   SubGraphInfo g;
-  EB_ASSIGN_OR_RETURN(Vector tensors, r.vector(t, subgraph_field::kTensors, 4, path + ".tensors"));
-  g.tensors.reserve(tensors.length);
-  for (std::uint64_t i = 0; i < tensors.length; ++i) {
-    const std::string p = fmt::format("{}.tensors[{}]", path, i);
-    EB_ASSIGN_OR_RETURN(Table tt, r.table_element(tensors, i, p));
-    EB_ASSIGN_OR_RETURN(TensorInfo info, read_tensor(r, tt, p));
-    g.tensors.push_back(std::move(info));
-  }
+  EB_ASSIGN_OR_RETURN(
+      g.tensors, read_table_vector(r, t, subgraph_field::kTensors, path + ".tensors", read_tensor));
   EB_ASSIGN_OR_RETURN(
       g.inputs, read_scalar_vector<std::int32_t>(r, t, subgraph_field::kInputs, path + ".inputs"));
   EB_ASSIGN_OR_RETURN(g.outputs, read_scalar_vector<std::int32_t>(r, t, subgraph_field::kOutputs,
                                                                   path + ".outputs"));
-  EB_ASSIGN_OR_RETURN(Vector ops, r.vector(t, subgraph_field::kOperators, 4, path + ".operators"));
-  g.operators.reserve(ops.length);
-  for (std::uint64_t i = 0; i < ops.length; ++i) {
-    const std::string p = fmt::format("{}.operators[{}]", path, i);
-    EB_ASSIGN_OR_RETURN(Table ot, r.table_element(ops, i, p));
-    EB_ASSIGN_OR_RETURN(OperatorInfo op, read_operator(r, ot, p));
-    g.operators.push_back(std::move(op));
-  }
+  EB_ASSIGN_OR_RETURN(g.operators, read_table_vector(r, t, subgraph_field::kOperators,
+                                                     path + ".operators", read_operator));
   EB_ASSIGN_OR_RETURN(g.name, r.string(t, subgraph_field::kName, path + ".name"));
   return g;
 }
@@ -218,47 +242,16 @@ Result<ModelInfo> parse_model(std::span<const std::byte> bytes, std::string_view
   ModelInfo m;
   EB_ASSIGN_OR_RETURN(m.version,
                       r.scalar<std::uint32_t>(root, model_field::kVersion, 0, "version"));
-  EB_ASSIGN_OR_RETURN(Vector codes,
-                      r.vector(root, model_field::kOperatorCodes, 4, "operator_codes"));
-  m.operator_codes.reserve(codes.length);
-  for (std::uint64_t i = 0; i < codes.length; ++i) {
-    const std::string p = fmt::format("operator_codes[{}]", i);
-    EB_ASSIGN_OR_RETURN(Table t, r.table_element(codes, i, p));
-    OperatorCodeInfo code;
-    EB_ASSIGN_OR_RETURN(std::int8_t deprecated,
-                        r.scalar<std::int8_t>(t, opcode_field::kDeprecatedBuiltinCode, 0,
-                                              p + ".deprecated_builtin_code"));
-    EB_ASSIGN_OR_RETURN(code.custom_code,
-                        r.string(t, opcode_field::kCustomCode, p + ".custom_code"));
-    EB_ASSIGN_OR_RETURN(code.version,
-                        r.scalar<std::int32_t>(t, opcode_field::kVersion, 1, p + ".version"));
-    EB_ASSIGN_OR_RETURN(std::int32_t builtin, r.scalar<std::int32_t>(t, opcode_field::kBuiltinCode,
-                                                                     0, p + ".builtin_code"));
-    // Codes below 127 are written to both fields (older readers see the deprecated one); newer
-    // codes only to builtin_code, with 127 (PLACEHOLDER_FOR_GREATER_OP_CODES) in the other.
-    code.builtin_code = std::max<std::int32_t>(builtin, deprecated);
-    m.operator_codes.push_back(std::move(code));
-  }
-  EB_ASSIGN_OR_RETURN(Vector subgraphs, r.vector(root, model_field::kSubgraphs, 4, "subgraphs"));
-  if (subgraphs.length == 0) {
+  EB_ASSIGN_OR_RETURN(m.operator_codes, read_table_vector(r, root, model_field::kOperatorCodes,
+                                                          "operator_codes", read_operator_code));
+  EB_ASSIGN_OR_RETURN(
+      m.subgraphs, read_table_vector(r, root, model_field::kSubgraphs, "subgraphs", read_subgraph));
+  if (m.subgraphs.empty()) {
     return invalid_model(fmt::format("{}: TFLite model has no subgraphs", where));
   }
-  m.subgraphs.reserve(subgraphs.length);
-  for (std::uint64_t i = 0; i < subgraphs.length; ++i) {
-    const std::string p = fmt::format("subgraphs[{}]", i);
-    EB_ASSIGN_OR_RETURN(Table t, r.table_element(subgraphs, i, p));
-    EB_ASSIGN_OR_RETURN(SubGraphInfo g, read_subgraph(r, t, p));
-    m.subgraphs.push_back(std::move(g));
-  }
   EB_ASSIGN_OR_RETURN(m.description, r.string(root, model_field::kDescription, "description"));
-  EB_ASSIGN_OR_RETURN(Vector buffers, r.vector(root, model_field::kBuffers, 4, "buffers"));
-  m.buffers.reserve(buffers.length);
-  for (std::uint64_t i = 0; i < buffers.length; ++i) {
-    const std::string p = fmt::format("buffers[{}]", i);
-    EB_ASSIGN_OR_RETURN(Table t, r.table_element(buffers, i, p));
-    EB_ASSIGN_OR_RETURN(BufferInfo b, read_buffer(r, t, p));
-    m.buffers.push_back(b);
-  }
+  EB_ASSIGN_OR_RETURN(m.buffers,
+                      read_table_vector(r, root, model_field::kBuffers, "buffers", read_buffer));
   EB_RETURN_IF_ERROR(check_indices(m, where));
   return m;
 }
