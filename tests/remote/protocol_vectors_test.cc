@@ -1,10 +1,10 @@
 // The shared protocol vectors (tests/remote/vectors, written by write_protocol_vectors and
 // committed): each decodes to the content its manifest states and re-encodes byte for byte. The
 // Python codec passes the same vectors (tests/python/test_protocol_vectors.py).
+#include "remote/protocol_vectors.h"
+
 #include <fmt/format.h>
 #include <gtest/gtest.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -25,29 +25,6 @@ std::vector<std::byte> read_file(const std::filesystem::path& path) {
   const std::string text((std::istreambuf_iterator<char>(in)), {});
   const auto* p = reinterpret_cast<const std::byte*>(text.data());
   return {p, p + text.size()};
-}
-
-std::string hex(std::span<const std::byte> bytes) {
-  std::string out;
-  for (std::byte b : bytes) out += fmt::format("{:02x}", std::to_integer<unsigned>(b));
-  return out;
-}
-
-// The frames Connection::send writes for one message with the given chunk size.
-std::vector<std::byte> framed(MessageType type, std::uint32_t id,
-                              std::span<const std::byte> payload, std::uint32_t chunk) {
-  int fds[2];
-  EXPECT_EQ(::socketpair(AF_UNIX, SOCK_STREAM, 0, fds), 0);
-  {
-    Connection sender(fds[0], Limits{});
-    sender.set_send_chunk_limit(chunk);
-    EXPECT_TRUE(sender.send(type, id, payload, 5000).is_ok());
-  }
-  std::vector<std::byte> out;
-  std::byte buf[4096];
-  for (ssize_t n; (n = ::read(fds[1], buf, sizeof(buf))) > 0;) out.insert(out.end(), buf, buf + n);
-  ::close(fds[1]);
-  return out;
 }
 
 nlohmann::json manifest() {
@@ -106,7 +83,7 @@ TEST(ProtocolVectors, EachDecodesToItsManifestAndReencodesByteForByte) {
       EXPECT_EQ(*j, content["value"]);
       payload = encode_json(*j);
     } else if (kind == "raw") {
-      EXPECT_EQ(hex(message->payload), content["hex"].get<std::string>());
+      EXPECT_EQ(vectors::hex(message->payload), content["hex"].get<std::string>());
       payload = message->payload;
     } else if (kind == "error") {
       auto e = decode_error(message->payload, Limits{});
@@ -127,16 +104,17 @@ TEST(ProtocolVectors, EachDecodesToItsManifestAndReencodesByteForByte) {
         EXPECT_EQ(dtype_name(t.tensor.dtype()), want["dtype"].get<std::string>());
         EXPECT_EQ(*dtype_wire_code(t.tensor.dtype()), want["wire_code"].get<int>());
         EXPECT_EQ(t.tensor.shape(), want["shape"].get<Shape>());
-        EXPECT_EQ(hex(t.tensor.bytes()), want["data_hex"].get<std::string>());
+        EXPECT_EQ(vectors::hex(t.tensor.bytes()), want["data_hex"].get<std::string>());
       }
       auto encoded = encode_tensor_list(*list);
       ASSERT_TRUE(encoded.is_ok()) << encoded.status().to_string();
       payload = *encoded;
     }
     EXPECT_EQ(payload, message->payload);
-    EXPECT_EQ(
-        framed(message->type, message->request_id, payload, v["chunk_bytes"].get<std::uint32_t>()),
-        data);
+    auto frames = vectors::sent_frames(message->type, message->request_id, payload,
+                                       v["chunk_bytes"].get<std::uint32_t>());
+    ASSERT_TRUE(frames.is_ok()) << frames.status().to_string();
+    EXPECT_EQ(*frames, data);
   }
 }
 

@@ -4,8 +4,6 @@
 // the decoded content). Both test suites decode every vector and re-encode it byte for byte.
 //   write_protocol_vectors OUT_DIR       (tests/remote/vectors/make_vectors.sh runs it)
 #include <fmt/format.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <cstdio>
 #include <filesystem>
@@ -15,6 +13,7 @@
 #include <vector>
 
 #include "edgebench/remote/protocol.h"
+#include "remote/protocol_vectors.h"
 
 namespace {
 
@@ -26,12 +25,6 @@ using namespace edgebench::remote;
 std::vector<std::byte> bytes_of(std::string_view text) {
   const auto* p = reinterpret_cast<const std::byte*>(text.data());
   return {p, p + text.size()};
-}
-
-std::string hex(std::span<const std::byte> bytes) {
-  std::string out;
-  for (std::byte b : bytes) out += fmt::format("{:02x}", std::to_integer<unsigned>(b));
-  return out;
 }
 
 // Deterministic contents: element i of every tensor is a small function of i.
@@ -69,22 +62,9 @@ struct Writer {
   // Sends the message through a real Connection and writes what came out of the socket.
   void add(const std::string& name, MessageType type, std::uint32_t request_id,
            std::span<const std::byte> payload, std::uint32_t chunk_bytes, nlohmann::json content) {
-    int fds[2];
-    if (::socketpair(AF_UNIX, SOCK_STREAM, 0, fds) != 0) throw std::runtime_error("socketpair");
-    std::vector<std::byte> frames;
-    {
-      Connection sender(fds[0], Limits{});
-      sender.set_send_chunk_limit(chunk_bytes);
-      const edgebench::Status st = sender.send(type, request_id, payload, 5000);
-      if (!st.is_ok()) throw std::runtime_error(name + ": " + st.to_string());
-    }  // closes fds[0]
-    std::byte buf[4096];
-    for (;;) {
-      const ssize_t n = ::read(fds[1], buf, sizeof(buf));
-      if (n <= 0) break;
-      frames.insert(frames.end(), buf, buf + n);
-    }
-    ::close(fds[1]);
+    auto sent = edgebench::remote::vectors::sent_frames(type, request_id, payload, chunk_bytes);
+    if (!sent.is_ok()) throw std::runtime_error(name + ": " + sent.status().to_string());
+    const std::vector<std::byte>& frames = *sent;
     // The flags of each frame, read back from the headers.
     nlohmann::json flags = nlohmann::json::array();
     for (std::size_t at = 0; at + kFrameHeaderBytes <= frames.size();) {
@@ -111,7 +91,8 @@ struct Writer {
   }
   void raw(const std::string& name, MessageType type, std::uint32_t id,
            std::span<const std::byte> payload, std::uint32_t chunk = 1u << 20) {
-    add(name, type, id, payload, chunk, {{"kind", "raw"}, {"hex", hex(payload)}});
+    add(name, type, id, payload, chunk,
+        {{"kind", "raw"}, {"hex", edgebench::remote::vectors::hex(payload)}});
   }
   void tensors(const std::string& name, MessageType type, std::uint32_t id,
                const std::vector<NamedTensor>& list, std::uint32_t chunk = 1u << 20) {
@@ -123,7 +104,7 @@ struct Writer {
                            {"dtype", edgebench::dtype_name(t.tensor.dtype())},
                            {"wire_code", *dtype_wire_code(t.tensor.dtype())},
                            {"shape", t.tensor.shape()},
-                           {"data_hex", hex(t.tensor.bytes())}});
+                           {"data_hex", edgebench::remote::vectors::hex(t.tensor.bytes())}});
     }
     add(name, type, id, *payload, chunk, {{"kind", "tensors"}, {"tensors", described}});
   }
