@@ -3,7 +3,6 @@
 // Python codec passes the same vectors (tests/python/test_protocol_vectors.py).
 #include "remote/protocol_vectors.h"
 
-#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <filesystem>

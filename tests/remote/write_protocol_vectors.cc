@@ -3,7 +3,6 @@
 // manifest.json describing each (type, request id, the flags of each frame, the chunk size and
 // the decoded content). Both test suites decode every vector and re-encode it byte for byte.
 //   write_protocol_vectors OUT_DIR       (tests/remote/vectors/make_vectors.sh runs it)
-#include <fmt/format.h>
 
 #include <cstdio>
 #include <filesystem>
