@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "edgebench/backends/backend.h"
+#include "edgebench/core/version.h"
 #include "edgebench/engine/registry.h"
 #include "edgebench/kernels/fast.h"
 #include "edgebench/passes/pass.h"
@@ -83,7 +84,7 @@ nlohmann::json describe_engine(const ir::Graph& graph, const std::string& name, 
   });
   return {{"runtime",
            {{"name", "edgebench"},
-            {"version", "0.1.0"},
+            {"version", version()},
             {"device", "cpu"},
             {"delegate", nullptr},
             {"threads", threads},

@@ -8,6 +8,7 @@
 #include "bench_flags.h"
 #include "commands.h"
 #include "common.h"
+#include "edgebench/core/version.h"
 #include "edgebench/gen/generators.h"
 #include "optimize_commands.h"
 #include "plan_commands.h"
@@ -23,7 +24,7 @@ int main_entry(int argc, char** argv) {
       "optimization.\nExit codes: 0 success, 1 a check failed, 2 bad usage or bad input.",
       "edgebench"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", "edgebench 0.1.0");
+  app.set_version_flag("--version", fmt::format("edgebench {}", version()));
 
   InspectOptions inspect;
   CLI::App* inspect_cmd =

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "edgebench/core/host.h"
+#include "edgebench/core/version.h"
 
 namespace edgebench::cli {
 
@@ -38,7 +39,7 @@ results::HostInfo collect_host_info() {
     host.hostname = u.nodename;
   }
   host.compiler = compiler();
-  host.libraries["edgebench"] = "0.1.0";
+  host.libraries["edgebench"] = std::string(version());
   host.libraries["protobuf"] =
       fmt::format("{}.{}.{}", GOOGLE_PROTOBUF_VERSION / 1000000,
                   GOOGLE_PROTOBUF_VERSION / 1000 % 1000, GOOGLE_PROTOBUF_VERSION % 1000);

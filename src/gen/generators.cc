@@ -5,6 +5,8 @@
 #include <cmath>
 #include <random>
 
+#include "edgebench/core/version.h"
+
 namespace edgebench::gen {
 
 namespace {
@@ -53,7 +55,7 @@ ir::Graph empty_graph(std::string name) {
   g.opset_imports = {{"", 13}};
   g.ir_version = 7;
   g.producer_name = "edgebench";
-  g.producer_version = "0.1.0";
+  g.producer_version = std::string(version());
   return g;
 }
 
