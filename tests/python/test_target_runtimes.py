@@ -187,16 +187,19 @@ def test_quantized_model_reports_int8_on_onnxruntime_and_openvino(start_target, 
 
 
 def test_cpu_pins_the_target_and_a_bad_list_is_refused(start_target):
-    target = start_target("--runtime", "onnxruntime", "--cpu", "0", "--busy-poll-us", "500")
+    target = start_target("--runtime", "onnxruntime", "--cpu", "0", "--busy-poll-us", "500",
+                          "--warm-run")
     assert os.sched_getaffinity(target.proc.pid) == {0}
     x = seeded_input()
     with Client("127.0.0.1", target.port, timeout=60) as c:  # busy polling serves the same
-        c.hello()
+        assert c.hello()["runtime"]["warm_run"] is True
         c.model(MODEL)
-        c.io_spec(threads=1)
-        for _ in range(3):
-            (_, y), = c.infer([("input", x)])[0]
-        np.testing.assert_allclose(y, reference_output(x), rtol=1e-4, atol=1e-5)
+        assert c.io_spec(threads=1)["runtime"]["warm_run"] is True
+        for k in range(3):  # inputs that change: the warm run must not answer for the last ones
+            xk = x + k
+            (_, y), = c.infer([("input", xk)])[0]
+            np.testing.assert_allclose(y, reference_output(xk), rtol=1e-4, atol=1e-5)
+        assert c.stats()["queries"] == 3  # the untimed runs are not queries
     assert target.stop() == 0
     bad = subprocess.run([sys.executable, "-m", "edgebench.target", "--listen", "127.0.0.1:0",
                           "--runtime", "onnxruntime", "--cpu", "1-x"],

@@ -18,7 +18,7 @@ import sys
 
 from . import protocol as p
 from .runtimes import OptionError, SetupError, make_runtime
-from .server import Server, ServerOptions
+from .server import DEFAULT_BUSY_POLL_US, Server, ServerOptions
 
 PROG = "edgebench.target"
 
@@ -96,10 +96,17 @@ def main(argv=None) -> int:
     parser.add_argument("--read-timeout", type=seconds, default=10.0)
     parser.add_argument("--threads-max", type=positive_int,
                         help="most threads an IO_SPEC may ask for (default: the cores)")
-    parser.add_argument("--busy-poll-us", type=int, default=0, metavar="US",
+    parser.add_argument("--busy-poll-us", type=int, default=DEFAULT_BUSY_POLL_US, metavar="US",
                         help="before sleeping until the next message arrives, check for it "
-                             "without giving up the core for this long (default 0: off); keeps "
-                             "the core awake between queries, at the cost of spinning")
+                             "without giving up the core for this long (default "
+                             f"{DEFAULT_BUSY_POLL_US}; 0: off); keeps the core awake between "
+                             "queries, so that each inference starts on a warm core, at the cost "
+                             "of spinning up to this long after each reply")
+    parser.add_argument("--warm-run", action="store_true",
+                        help="run each query once untimed before the timed run: the latency of "
+                             "a runtime whose caches hold the model (what a back-to-back loop "
+                             "measures), at twice the compute; default off: each query is "
+                             "timed as it comes, after the protocol work between queries")
     parser.add_argument("--cpu", metavar="LIST",
                         help="pin the target (and the runtime's threads) to these cores, e.g. "
                              "1 or 0,2-3")
@@ -126,7 +133,7 @@ def main(argv=None) -> int:
         return fail(f"--listen: {e}")
     options = ServerOptions(host=host, port=port, idle_timeout=args.idle_timeout,
                             read_timeout=args.read_timeout, threads_max=args.threads_max or 0,
-                            busy_poll_us=args.busy_poll_us)
+                            busy_poll_us=args.busy_poll_us, warm_run=args.warm_run)
     limits = options.limits
     if args.max_model_bytes:
         limits.max_model_bytes = args.max_model_bytes

@@ -197,6 +197,7 @@ class OnnxRuntime(Runtime):
                     "shape": [d if isinstance(d, int) and d >= 0 else -1 for d in o.shape]}
                    for o in self.session.get_outputs()]
         self.binding = self.session.io_binding()
+        self._bound_key = None  # a new binding: the next DATA binds again
         self.input_names = [i["name"] for i in inputs]
         self.output_names = [o["name"] for o in outputs]
         self.threads = threads
@@ -211,13 +212,22 @@ class OnnxRuntime(Runtime):
         return inputs, outputs
 
     def bind(self, arrays):
+        """Binds the inputs, bound once and then copied into while their shapes and types stay:
+        every query then runs on the same input and output memory, as a deployed loop does."""
+        key = [(a.shape, a.dtype) for a in arrays]
+        if key == self._bound_key:
+            for buffer, array in zip(self._bound, arrays):
+                np.copyto(buffer, array)
+            return
         self.binding.clear_binding_inputs()
         self.binding.clear_binding_outputs()
-        for name, array in zip(self.input_names, arrays):
-            self.binding.bind_cpu_input(name, array)
+        buffers = [np.array(a, copy=True, order="C") for a in arrays]
+        for name, buffer in zip(self.input_names, buffers):
+            self.binding.bind_cpu_input(name, buffer)
         for name in self.output_names:
             self.binding.bind_output(name, "cpu")
-        self._bound = arrays  # the binding refers to their memory
+        self._bound = buffers  # the binding refers to their memory
+        self._bound_key = key
 
     def run(self) -> int:
         t0 = time.perf_counter_ns()
