@@ -18,6 +18,8 @@ PACKAGES=(
   chromium fonts-dejavu-core
   ca-certificates
 )
+# oneDNN runs the float convolutions on x86 (src/kernels/dnnl_conv.h); XNNPACK elsewhere.
+[ "$(dpkg --print-architecture)" != amd64 ] || PACKAGES+=(libdnnl-dev)
 # Node.js (for the ONNX Runtime anchor) may come from another source; only add it when absent.
 command -v node > /dev/null || PACKAGES+=(nodejs npm)
 

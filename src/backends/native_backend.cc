@@ -100,7 +100,8 @@ class NativeBackend final : public Backend {
 
   Capabilities capabilities() const override {
     return {name_,
-            fast_ ? "built-in engine: XNNPACK kernels where they apply, reference kernels elsewhere"
+            fast_ ? "built-in engine: oneDNN convolutions (x86, AVX2) and XNNPACK kernels where "
+                    "they apply, reference kernels elsewhere"
                   : "built-in engine, reference kernels only",
             {DType::kFloat32, DType::kFloat64, DType::kFloat16, DType::kInt8, DType::kUInt8,
              DType::kInt16, DType::kUInt16, DType::kInt32, DType::kUInt32, DType::kInt64,

@@ -1,9 +1,11 @@
 // Conv and ConvTranspose on NHWC float32 activations through XNNPACK. The lowering resolves
 // auto_pad and ceil-like padding into explicit pads (top, left, bottom, right) and checks the
 // weights are constants; the weights are repacked from ONNX's [M, C/g, kh, kw] (ConvTranspose:
-// [C, M/g, kh, kw]) into XNNPACK's [g, M/g, kh, kw, C/g] once, in prepare().
+// [C, M/g, kh, kw]) into XNNPACK's [g, M/g, kh, kw, C/g] once, in prepare(). On x86 with AVX2 a
+// Conv runs on oneDNN instead where oneDNN has a JIT kernel for it (dnnl_conv.h says why).
 #include <fmt/format.h>
 
+#include "dnnl_conv.h"
 #include "fast_ops.h"
 #include "xnn_util.h"
 
@@ -146,6 +148,17 @@ class ConvNhwc final : public XnnKernel {
     batch_ = static_cast<std::size_t>(x[0]);
     height_ = static_cast<std::size_t>(x[1]);
     width_ = static_cast<std::size_t>(x[2]);
+    dnnl_.reset();
+    if (!transpose_ && dnnl_conv_enabled()) {
+      const Shape& y = ctx.output_types[0].shape;
+      const DnnlConvGeometry geometry{x[0],  x[1],  x[2],  x[3],  y[3],  g,     p_.kh,
+                                      p_.kw, p_.sh, p_.sw, p_.dh, p_.dw, p_.pt, p_.pl,
+                                      p_.pb, p_.pr, y[1],  y[2]};
+      EB_ASSIGN_OR_RETURN(dnnl_, DnnlConv::create(geometry, w->data<float>(), bias, clamp_.min,
+                                                  clamp_.max,
+                                                  ctx.thread_pool ? ctx.thread_pool->threads() : 1));
+      if (dnnl_ != nullptr) return Status::ok();  // else XNNPACK, below
+    }
     xnn_operator_t op = nullptr;
     xnn_status st;
     auto u = [](std::int64_t v) { return static_cast<std::uint32_t>(v); };
@@ -168,6 +181,7 @@ class ConvNhwc final : public XnnKernel {
   Status run(engine::KernelContext& ctx) override {
     const float* in = ctx.input(0).data<float>();
     float* out = ctx.output(0).data<float>();
+    if (dnnl_ != nullptr) return dnnl_->run(in, out);
     return run_op(in, nullptr, out, "convolution", [&] {
       return transpose_
                  ? xnn_setup_deconvolution2d_nhwc_f32(
@@ -183,6 +197,7 @@ class ConvNhwc final : public XnnKernel {
   Clamp clamp_;
   bool transpose_;
   std::size_t batch_ = 0, height_ = 0, width_ = 0;
+  std::unique_ptr<DnnlConv> dnnl_;  // set when oneDNN runs this convolution
 };
 
 // QLinearConv on NHWC int8 (XNNPACK qc8: int8 weights with per-channel scales, zero point 0)

@@ -16,6 +16,7 @@
 
 #include "edgebench/kernels/fast.h"
 #include "engine/ops/conv_util.h"
+#include "dnnl_conv.h"
 #include "engine/ops/resize_util.h"
 #include "fast_ops.h"
 
@@ -98,8 +99,11 @@ class Lowerer {
       Decision d = types_.dynamic ? Decision{std::string("shapes are only known at run time")}
                                   : decide(node);
       if (auto* fast = std::get_if<FastNode>(&d)) {
+        // A float Conv runs on oneDNN where it is enabled (conv_ops.cc keeps XNNPACK for the
+        // rare geometry oneDNN has only reference code for).
+        const bool onednn = fast->op_type == "Conv" && dnnl_conv_enabled();
         emit_fast(node, std::move(*fast));
-        result.nodes.push_back({true, "xnnpack", ""});
+        result.nodes.push_back({true, onednn ? "onednn" : "xnnpack", ""});
         ++result.fast_nodes;
       } else {
         emit_reference(node);

@@ -10,6 +10,7 @@
 
 #include "cli/cli_test_util.h"
 #include "edgebench/core/npy.h"
+#include "kernels/dnnl_conv.h"
 
 namespace {
 
@@ -92,7 +93,8 @@ TEST_F(Cli, GenerateInspectJsonHasTheContractFields) {
   // Every node says which kernel runs it on the native backend.
   for (const auto& node : j["nodes"]) {
     if (node["op"] == "Conv") {
-      EXPECT_EQ(node["kernel"], "xnnpack") << node.dump();
+      EXPECT_EQ(node["kernel"], edgebench::kernels::dnnl_conv_enabled() ? "onednn" : "xnnpack")
+          << node.dump();
       EXPECT_TRUE(node["fast"].get<bool>());
     }
   }

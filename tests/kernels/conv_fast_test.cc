@@ -1,5 +1,11 @@
 // Conv / ConvTranspose fast kernels against the reference kernels, awkward shapes included.
+// On x86 with AVX2 the Conv cases run on oneDNN; ctest's kernels_conv_on_xnnpack runs them again
+// on XNNPACK (EDGEBENCH_CONV=xnnpack).
+#include <cstdlib>
+#include <string_view>
+
 #include "fast_test_util.h"
+#include "kernels/dnnl_conv.h"
 
 namespace edgebench::kernels::testing {
 namespace {
@@ -46,6 +52,72 @@ TEST(FastConv, MatchesReferenceOnAwkwardShapes) {
                  << "case c=" << c.c << " m=" << c.m << " k=" << c.k << " group=" << c.group);
     expect_fast_matches(conv_graph(c, seed), seed);
     seed += 10;
+  }
+}
+
+// Where oneDNN is on, it really takes the common convolutions (a JIT kernel, not its reference
+// code), clamps like a fused Relu6, and gives the same results at 1 and 2 threads.
+TEST(FastConv, OneDnnRunsCommonConvolutionsWhereEnabled) {
+  const char* choice = std::getenv("EDGEBENCH_CONV");
+#if defined(__x86_64__)
+  if (choice == nullptr || std::string_view(choice) != "xnnpack") {
+    EXPECT_TRUE(dnnl_conv_enabled()) << "an x86 build with oneDNN on an AVX2 machine";
+  }
+#endif
+  if (!dnnl_conv_enabled()) {
+    EXPECT_FALSE(DnnlConv::create({1, 8, 8, 8, 8, 1, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 8, 8}, nullptr,
+                                  nullptr, 0, 6, 1)
+                     .value());
+    return;
+  }
+  // A 3x3 conv (16 -> 32 channels, stride 2, pads 1) and a depthwise one, with a Relu6 clamp.
+  const std::vector<DnnlConvGeometry> geometries = {
+      {1, 15, 13, 16, 32, 1, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 8, 7},
+      {1, 15, 13, 16, 16, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 15, 13}};
+  for (const DnnlConvGeometry& g : geometries) {
+    const std::int64_t per_out = g.c_in / g.group * g.kh * g.kw;
+    Tensor w = random_tensor(DType::kFloat32, {g.c_out * per_out}, 3, kSigned).value();
+    Tensor b = random_tensor(DType::kFloat32, {g.c_out}, 4, kSigned).value();
+    Tensor x = random_tensor(DType::kFloat32, {g.n * g.h * g.w * g.c_in}, 5, kSigned).value();
+    std::vector<std::vector<float>> outs;
+    for (int threads : {1, 2}) {
+      auto conv = DnnlConv::create(g, w.data<float>(), b.data<float>(), 0.0f, 6.0f, threads);
+      ASSERT_TRUE(conv.is_ok()) << conv.status().message();
+      ASSERT_NE(conv.value(), nullptr) << "oneDNN has only its reference code for this case";
+      EXPECT_FALSE(conv.value()->implementation().starts_with("ref"));
+      std::vector<float> y(static_cast<std::size_t>(g.n * g.oh * g.ow * g.c_out), -1.0f);
+      ASSERT_TRUE(conv.value()->run(x.data<float>(), y.data()).is_ok());
+      outs.push_back(y);
+    }
+    EXPECT_EQ(outs[0], outs[1]);
+    // Direct NHWC convolution with the clamp, in double.
+    const float* xs = x.data<float>();
+    const float* ws = w.data<float>();
+    const std::int64_t cg = g.c_in / g.group, mg = g.c_out / g.group;
+    double worst = 0;
+    for (std::int64_t oy = 0; oy < g.oh; ++oy) {
+      for (std::int64_t ox = 0; ox < g.ow; ++ox) {
+        for (std::int64_t m = 0; m < g.c_out; ++m) {
+          double acc = b.data<float>()[m];
+          const std::int64_t gi = m / mg;
+          for (std::int64_t c = 0; c < cg; ++c) {
+            for (std::int64_t ky = 0; ky < g.kh; ++ky) {
+              for (std::int64_t kx = 0; kx < g.kw; ++kx) {
+                const std::int64_t iy = oy * g.sh - g.pt + ky * g.dh;
+                const std::int64_t ix = ox * g.sw - g.pl + kx * g.dw;
+                if (iy < 0 || iy >= g.h || ix < 0 || ix >= g.w) continue;
+                acc += double(xs[(iy * g.w + ix) * g.c_in + gi * cg + c]) *
+                       ws[((m * cg + c) * g.kh + ky) * g.kw + kx];
+              }
+            }
+          }
+          const double want = std::min(6.0, std::max(0.0, acc));
+          const double got = outs[0][static_cast<std::size_t>((oy * g.ow + ox) * g.c_out + m)];
+          worst = std::max(worst, std::abs(got - want));
+        }
+      }
+    }
+    EXPECT_LT(worst, 1e-4) << "group " << g.group;
   }
 }
 

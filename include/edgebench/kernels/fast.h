@@ -1,5 +1,5 @@
 // Fast kernels: XNNPACK operators (packed once, run on pthreadpool) for the heavy ops, in NHWC
-// where the op wants it.
+// where the op wants it; float convolutions on oneDNN on x86 with AVX2 (src/kernels/dnnl_conv.h).
 //
 // The native backend lowers a graph before planning it: every node a fast kernel covers is
 // replaced by a node of the internal domain kFastDomain whose inputs are already in the layout
@@ -28,7 +28,7 @@ const engine::Registry& fast_registry();
 // How one node of the input graph runs after lowering.
 struct NodeLowering {
   bool fast = false;
-  std::string kernel;  // "xnnpack" or "reference"
+  std::string kernel;  // "onednn", "xnnpack" or "reference"
   std::string reason;  // why it stays on the reference kernel (empty when fast)
 };
 

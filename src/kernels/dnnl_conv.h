@@ -1,0 +1,51 @@
+// Float32 convolution on NHWC activations through oneDNN (Debian's libdnnl), for x86 CPUs with
+// AVX2 or better: oneDNN's JIT kernels reach 85-95 GFLOP/s on one AVX2 core where the XNNPACK
+// snapshot in Debian reaches 35 (its 5x16 FMA3 kernel, built by GCC, spills an accumulator to the
+// stack every step). ConvNhwc (conv_ops.cc) uses it when dnnl_conv_enabled() and oneDNN has a JIT
+// implementation for the shape; XNNPACK otherwise (and on Arm, where it is the fast path).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "edgebench/core/status.h"
+
+namespace edgebench::kernels {
+
+// Whether oneDNN convolutions are used: built with oneDNN, the CPU has AVX2 (oneDNN's own ISA
+// detection), and EDGEBENCH_CONV is not "xnnpack" (which keeps every convolution on XNNPACK).
+bool dnnl_conv_enabled();
+
+// One convolution's geometry: input [n, h, w, c_in] (NHWC), weights in ONNX's layout
+// [c_out, c_in / group, kh, kw], output [n, oh, ow, c_out]; pads top, left, bottom, right.
+struct DnnlConvGeometry {
+  std::int64_t n, h, w, c_in, c_out, group;
+  std::int64_t kh, kw, sh, sw, dh, dw, pt, pl, pb, pr;
+  std::int64_t oh, ow;
+};
+
+class DnnlConv {
+ public:
+  // Packs the weights for oneDNN once. Null (no error) when oneDNN is not enabled or has only
+  // its reference implementation for this geometry, so that the caller keeps its own kernel. `threads`: the
+  // threads every run uses (the plan's pool size). The output is clamped to
+  // [clamp_min, clamp_max] (a fused Relu/Clip; infinities: no clamp).
+  static Result<std::unique_ptr<DnnlConv>> create(const DnnlConvGeometry& g,
+                                                  const float* weights, const float* bias,
+                                                  float clamp_min, float clamp_max, int threads);
+  ~DnnlConv();
+  DnnlConv(const DnnlConv&) = delete;
+  DnnlConv& operator=(const DnnlConv&) = delete;
+
+  Status run(const float* in, float* out);
+  // oneDNN's name for the implementation it picked ("jit:avx2", "jit_dw:avx2", ...).
+  const std::string& implementation() const;
+
+ private:
+  struct Impl;
+  explicit DnnlConv(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace edgebench::kernels
