@@ -151,12 +151,11 @@ class ConvNhwc final : public XnnKernel {
     dnnl_.reset();
     if (!transpose_ && dnnl_conv_enabled()) {
       const Shape& y = ctx.output_types[0].shape;
-      const DnnlConvGeometry geometry{x[0],  x[1],  x[2],  x[3],  y[3],  g,     p_.kh,
-                                      p_.kw, p_.sh, p_.sw, p_.dh, p_.dw, p_.pt, p_.pl,
-                                      p_.pb, p_.pr, y[1],  y[2]};
-      EB_ASSIGN_OR_RETURN(dnnl_, DnnlConv::create(geometry, w->data<float>(), bias, clamp_.min,
-                                                  clamp_.max,
-                                                  ctx.thread_pool ? ctx.thread_pool->threads() : 1));
+      const DnnlConvGeometry geometry{x[0],  x[1],  x[2],  x[3],  y[3],  g,     p_.kh, p_.kw, p_.sh,
+                                      p_.sw, p_.dh, p_.dw, p_.pt, p_.pl, p_.pb, p_.pr, y[1],  y[2]};
+      EB_ASSIGN_OR_RETURN(dnnl_,
+                          DnnlConv::create(geometry, w->data<float>(), bias, clamp_.min, clamp_.max,
+                                           ctx.thread_pool ? ctx.thread_pool->threads() : 1));
       if (dnnl_ != nullptr) return Status::ok();  // else XNNPACK, below
     }
     xnn_operator_t op = nullptr;

@@ -55,10 +55,9 @@ struct DnnlConv::Impl {
   std::string implementation;
 };
 
-Result<std::unique_ptr<DnnlConv>> DnnlConv::create(const DnnlConvGeometry& g,
-                                                   const float* weights, const float* bias,
-                                                   float clamp_min, float clamp_max,
-                                                   int threads) {
+Result<std::unique_ptr<DnnlConv>> DnnlConv::create(const DnnlConvGeometry& g, const float* weights,
+                                                   const float* bias, float clamp_min,
+                                                   float clamp_max, int threads) {
   using dnnl::memory;
   using tag = memory::format_tag;
   const auto f32 = memory::data_type::f32;
@@ -111,9 +110,8 @@ Result<std::unique_ptr<DnnlConv>> DnnlConv::create(const DnnlConvGeometry& g,
     impl->src = memory(pd.src_desc(), engine, DNNL_MEMORY_NONE);
     impl->dst = memory(pd.dst_desc(), engine, DNNL_MEMORY_NONE);
     impl->primitive = dnnl::convolution_forward(pd);
-    impl->args = {{DNNL_ARG_SRC, impl->src},
-                  {DNNL_ARG_WEIGHTS, impl->weights},
-                  {DNNL_ARG_DST, impl->dst}};
+    impl->args = {
+        {DNNL_ARG_SRC, impl->src}, {DNNL_ARG_WEIGHTS, impl->weights}, {DNNL_ARG_DST, impl->dst}};
     if (bias != nullptr) impl->args.emplace(DNNL_ARG_BIAS, impl->bias);
     return std::unique_ptr<DnnlConv>(new DnnlConv(std::move(impl)));
   } catch (const dnnl::error& e) {

@@ -28,12 +28,12 @@ struct DnnlConvGeometry {
 class DnnlConv {
  public:
   // Packs the weights for oneDNN once. Null (no error) when oneDNN is not enabled or has only
-  // its reference implementation for this geometry, so that the caller keeps its own kernel. `threads`: the
-  // threads every run uses (the plan's pool size). The output is clamped to
+  // its reference implementation for this geometry, so that the caller keeps its own kernel.
+  // `threads`: the threads every run uses (the plan's pool size). The output is clamped to
   // [clamp_min, clamp_max] (a fused Relu/Clip; infinities: no clamp).
-  static Result<std::unique_ptr<DnnlConv>> create(const DnnlConvGeometry& g,
-                                                  const float* weights, const float* bias,
-                                                  float clamp_min, float clamp_max, int threads);
+  static Result<std::unique_ptr<DnnlConv>> create(const DnnlConvGeometry& g, const float* weights,
+                                                  const float* bias, float clamp_min,
+                                                  float clamp_max, int threads);
   ~DnnlConv();
   DnnlConv(const DnnlConv&) = delete;
   DnnlConv& operator=(const DnnlConv&) = delete;

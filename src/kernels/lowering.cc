@@ -14,9 +14,9 @@
 #include <tuple>
 #include <variant>
 
+#include "dnnl_conv.h"
 #include "edgebench/kernels/fast.h"
 #include "engine/ops/conv_util.h"
-#include "dnnl_conv.h"
 #include "engine/ops/resize_util.h"
 #include "fast_ops.h"
 
