@@ -6,6 +6,9 @@
 //   HardSwish, Sigmoid, LeakyRelu (alpha), Elu (alpha)
 //   PRelu            (inputs X, slope; slope has one value per element of X's last dim)
 //   Softmax          (axis: softmax over the flattened dims [axis, rank))
+//   ChannelAffine    (inputs X, scale, shift: constants with one value per channel; channels on
+//                    axis 1, or on the last axis when channels_last; optional activation clamp)
+//                    y = x * scale[c] + shift[c]: BatchNormalization in inference mode
 #include <fmt/format.h>
 
 #include <array>
@@ -171,6 +174,101 @@ class Unary final : public XnnKernel {
   std::size_t batch_ = 0;
 };
 
+// A per-channel scale and shift, split over the pool by rows of the channel-major view (NCHW:
+// one row per image and channel) or by blocks of pixels (channels last).
+class ChannelAffine final : public engine::OpKernel {
+ public:
+  explicit ChannelAffine(const engine::KernelCreateContext& ctx)
+      : channels_last_(ctx.node.attributes.get_int("channels_last", 0).value_or(0) != 0),
+        clamp_(clamp_of(ctx.node)) {}
+
+  Status infer(engine::InferContext& ctx) const override {
+    EB_RETURN_IF_ERROR(ctx.expect_input_count(3, 3));
+    for (std::size_t i = 0; i < 3; ++i) {
+      EB_RETURN_IF_ERROR(ctx.expect_input_dtype(i, {DType::kFloat32}));
+    }
+    const Shape& x = ctx.input_shape(0);
+    if (x.size() < 2) return ctx.error("input must have rank >= 2");
+    const std::int64_t channels = channels_last_ ? x.back() : x[1];
+    for (std::size_t i = 1; i < 3; ++i) {
+      if (element_count(ctx.input_shape(i)) != channels) {
+        return ctx.error(fmt::format("input {} must have one value per channel ({})", i, channels));
+      }
+    }
+    ctx.set_output(0, DType::kFloat32, x);
+    return Status::ok();
+  }
+
+  Status prepare(const engine::PrepareContext& ctx) override {
+    pool_ = ctx.thread_pool;
+    const Tensor* scale = ctx.input_values[1];
+    const Tensor* shift = ctx.input_values[2];
+    if (scale == nullptr || shift == nullptr) {
+      return internal_error("fast ChannelAffine needs constant scale and shift");
+    }
+    scale_.assign(scale->data<float>(), scale->data<float>() + scale->element_count());
+    shift_.assign(shift->data<float>(), shift->data<float>() + shift->element_count());
+    const Shape& x = ctx.input_types[0]->shape;
+    count_ = element_count(x);
+    x_shape_ = x;
+    channels_ = static_cast<std::int64_t>(scale_.size());
+    return Status::ok();
+  }
+
+  Status run(engine::KernelContext& ctx) override {
+    const float* in = ctx.input(0).data<float>();
+    float* out = ctx.output(0).data<float>();
+    if (count_ == 0 || channels_ == 0) return Status::ok();
+    const float* scale = scale_.data();
+    const float* shift = shift_.data();
+    const float lo = clamp_.min, hi = clamp_.max;
+    const std::int64_t c_count = channels_;
+    if (channels_last_) {
+      const std::int64_t pixels = count_ / c_count;
+      constexpr std::int64_t kPixelsPerTask = 64;
+      const std::int64_t tasks = (pixels + kPixelsPerTask - 1) / kPixelsPerTask;
+      run_tasks(tasks, [&](std::int64_t t) {
+        const std::int64_t end = std::min(pixels, (t + 1) * kPixelsPerTask);
+        for (std::int64_t p = t * kPixelsPerTask; p < end; ++p) {
+          const float* x = in + p * c_count;
+          float* y = out + p * c_count;
+          for (std::int64_t c = 0; c < c_count; ++c) {
+            y[c] = std::min(std::max(x[c] * scale[c] + shift[c], lo), hi);
+          }
+        }
+      });
+    } else {
+      const std::int64_t rows = x_shape_[0] * c_count;  // images x channels
+      const std::int64_t inner = count_ / rows;
+      run_tasks(rows, [&](std::int64_t r) {
+        const float s = scale[r % c_count], b = shift[r % c_count];
+        const float* x = in + r * inner;
+        float* y = out + r * inner;
+        for (std::int64_t i = 0; i < inner; ++i) y[i] = std::min(std::max(x[i] * s + b, lo), hi);
+      });
+    }
+    return Status::ok();
+  }
+
+ private:
+  template <typename F>
+  void run_tasks(std::int64_t tasks, F&& fn) {
+    auto task = [&](std::size_t t) { fn(static_cast<std::int64_t>(t)); };
+    if (pool_ != nullptr) {
+      pool_->parallel_for(static_cast<std::size_t>(tasks), task);
+    } else {
+      for (std::int64_t t = 0; t < tasks; ++t) fn(t);
+    }
+  }
+
+  bool channels_last_;
+  Clamp clamp_;
+  ThreadPool* pool_ = nullptr;
+  std::vector<float> scale_, shift_;
+  std::int64_t count_ = 0, channels_ = 0;
+  Shape x_shape_;
+};
+
 }  // namespace
 
 void register_elementwise_ops(engine::Registry& registry) {
@@ -185,6 +283,7 @@ void register_elementwise_ops(engine::Registry& registry) {
   registry.add({kFastDomain, "Elu", 1, Unary::create<UnaryKind::kElu>});
   registry.add({kFastDomain, "PRelu", 1, Unary::create<UnaryKind::kPRelu>});
   registry.add({kFastDomain, "Softmax", 1, Unary::create<UnaryKind::kSoftmax>});
+  registry.add({kFastDomain, "ChannelAffine", 1, engine::make_kernel<ChannelAffine>});
 }
 
 }  // namespace edgebench::kernels

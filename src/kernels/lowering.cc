@@ -1,14 +1,24 @@
 // The lowering of a graph onto the fast kernels: which nodes a fast kernel covers, in which
 // layout each value lives, and where layout conversions go. See fast.h.
 //
-// Layout is chosen greedily in topological order. NHWC-only ops (Conv, ConvTranspose, the
-// pools, PRelu on images, channel Concat) take NHWC inputs and make NHWC outputs; elementwise
-// ops and Pad follow their input's layout; FullyConnected and Softmax, and every node that stays
-// on a reference kernel, read NCHW. A value gets at most one NHWC and one NCHW copy, each made
-// once, right before its first reader that needs it.
+// Layout is chosen for the whole graph at once (choose_layouts below). Each node has up to two
+// ways to run: with its rank-4 activations in NHWC, or as the graph has them ("plain", NCHW).
+// NHWC-only ops (Conv, ConvTranspose, the pools, PRelu on images, bilinear Resize, spatial
+// ReduceMean) have only the first; FullyConnected, Softmax and the ops that stay on a reference
+// kernel only the second; layout-agnostic ops have both: elementwise ops, BatchNormalization (a
+// per-channel scale and shift), channel Concat, Pad, Slice, Split, nearest Resize, reductions,
+// Flatten of a 1x1 image. Where there is no fast kernel for the NHWC form, the op runs on its
+// reference kernel on NHWC data with its axes, pads, scales or constants permuted. A value gets
+// at most one NHWC and one NCHW copy, each made once, right before its first reader that needs
+// it; graph outputs end in NCHW.
 #include <fmt/format.h>
 
+#include <array>
+#include <cmath>
+#include <cstring>
 #include <limits>
+#include <map>
+#include <numeric>
 #include <optional>
 #include <set>
 #include <tuple>
@@ -17,6 +27,7 @@
 #include "dnnl_conv.h"
 #include "edgebench/kernels/fast.h"
 #include "engine/ops/conv_util.h"
+#include "engine/ops/resample_reduce_util.h"
 #include "engine/ops/resize_util.h"
 #include "fast_ops.h"
 
@@ -36,6 +47,21 @@ enum class Input {
   kConstNhwc,  // a constant broadcast to rank 4 and stored NHWC
 };
 
+// Layout-agnostic ONNX ops that compute each output element from the input element at the same
+// index: their reference kernels run on NHWC data as they are.
+bool is_pointwise_op(std::string_view op) {
+  static const std::set<std::string_view> kOps = {
+      "Abs",     "Acos",     "Asin",       "Atan",  "Ceil", "Celu",        "Cos",
+      "Cosh",    "Erf",      "Exp",        "Floor", "Gelu", "HardSigmoid", "Log",
+      "Mish",    "Neg",      "Reciprocal", "Round", "Selu", "Sign",        "Sin",
+      "Sinh",    "Softplus", "Softsign",   "Sqrt",  "Tan",  "Tanh",        "ThresholdedRelu",
+      "Identity"};
+  return kOps.count(op) != 0;
+}
+
+// Axis a of an NCHW tensor is axis kToNhwcAxis[a] of the same tensor stored NHWC.
+constexpr std::array<std::int64_t, 4> kToNhwcAxis = {0, 3, 1, 2};
+
 struct FastNode {
   FastNode() = default;
   FastNode(std::string op, ir::Attributes attrs, std::vector<std::pair<std::string, Input>> ins,
@@ -48,9 +74,24 @@ struct FastNode {
   std::string op_type;
   ir::Attributes attributes;
   std::vector<std::pair<std::string, Input>> inputs;
-  bool nhwc_output = false;
-  std::string output;  // empty: the node's own output 0
+  bool nhwc_output = false;  // every output in NHWC (else as the graph has it)
+  std::string output;        // empty: the node's own outputs
+  // An op of the input graph kept on its reference kernel, run on NHWC data with remapped
+  // attributes (op_type and domain are the input node's), instead of a kFastDomain op.
+  bool reference = false;
+  // Inputs replaced by a constant made for this node (a permuted scales or axes, a per-channel
+  // slope): input position -> value; the position's name is the base of the new name.
+  std::map<std::size_t, Tensor> new_constants;
 };
+
+// Whether a fast node reads or writes any NHWC activation.
+bool uses_nhwc(const FastNode& f) {
+  if (f.nhwc_output) return true;
+  for (const auto& in : f.inputs) {
+    if (in.second == Input::kNhwc) return true;
+  }
+  return false;
+}
 
 using Decision = std::variant<FastNode, std::string>;  // the node, or why not
 
@@ -89,25 +130,41 @@ class Lowerer {
     }
     out_ = &out;
 
-    for (const ir::Node& node : in_.nodes) {
-      const auto index = static_cast<std::size_t>(&node - in_.nodes.data());
-      if (absorbed_.count(index) != 0) {  // an activation folded into the node before it
+    // The ways each node can run (absorbed activations have none: the node before runs them).
+    options_.resize(in_.nodes.size());
+    for (std::size_t i = 0; i < in_.nodes.size(); ++i) {
+      if (absorbed_.count(i) != 0) continue;
+      if (types_.dynamic) {
+        options_[i].reason = "shapes are only known at run time";
+      } else {
+        options_[i] = options_for(in_.nodes[i]);
+      }
+    }
+    choose_layouts();
+
+    for (std::size_t i = 0; i < in_.nodes.size(); ++i) {
+      const ir::Node& node = in_.nodes[i];
+      if (absorbed_.count(i) != 0) {  // an activation folded into the node before it
         result.nodes.push_back({true, "xnnpack", ""});
         ++result.fast_nodes;
         continue;
       }
-      Decision d = types_.dynamic ? Decision{std::string("shapes are only known at run time")}
-                                  : decide(node);
-      if (auto* fast = std::get_if<FastNode>(&d)) {
+      NodeOptions& o = options_[i];
+      std::optional<FastNode>& chosen = o.use_nhwc ? o.nhwc : o.plain;
+      if (chosen && chosen->reference) {
+        emit_fast(node, std::move(*chosen));
+        result.nodes.push_back(
+            {false, "reference", o.reason + " (the reference kernel runs on NHWC data)"});
+      } else if (chosen) {
         // A float Conv runs on oneDNN where it is enabled (conv_ops.cc keeps XNNPACK for the
         // rare geometry oneDNN has only reference code for).
-        const bool onednn = fast->op_type == "Conv" && dnnl_conv_enabled();
-        emit_fast(node, std::move(*fast));
+        const bool onednn = chosen->op_type == "Conv" && dnnl_conv_enabled();
+        emit_fast(node, std::move(*chosen));
         result.nodes.push_back({true, onednn ? "onednn" : "xnnpack", ""});
         ++result.fast_nodes;
       } else {
         emit_reference(node);
-        result.nodes.push_back({false, "reference", std::get<std::string>(d)});
+        result.nodes.push_back({false, "reference", o.reason});
       }
     }
     for (const std::string& o : in_.outputs) plain(o);
@@ -160,7 +217,11 @@ class Lowerer {
     const Tensor* c = constant(node.inputs[i]);
     return c != nullptr && c->dtype() == DType::kFloat32 ? c : nullptr;
   }
-  bool has_nhwc(const std::string& v) const { return nhwc_.count(v) != 0; }
+  // Whether the decision being made may put activation v in NHWC (see options_for).
+  bool nhwc_ok(const std::string& v) const {
+    const TensorType* t = type_of(v);
+    return want_nhwc_ && t != nullptr && t->shape.size() == 4;
+  }
 
   // The NCHW (as-in-the-graph) name of v, converting from NHWC if needed.
   std::string plain(const std::string& v) {
@@ -259,24 +320,267 @@ class Lowerer {
     ir::Node n;
     n.name = node.name;
     n.op_type = std::move(fast.op_type);
-    n.domain = kFastDomain;
+    n.domain = fast.reference ? node.domain : std::string(kFastDomain);
     n.attributes = std::move(fast.attributes);
-    for (const auto& [v, how] : fast.inputs) {
+    for (std::size_t i = 0; i < fast.inputs.size(); ++i) {
+      const auto& [v, how] = fast.inputs[i];
+      auto made = fast.new_constants.find(i);
+      if (made != fast.new_constants.end()) {
+        n.inputs.push_back(
+            add_constant((v.empty() ? node.outputs[0] : v) + "@" + n.op_type, made->second));
+        continue;
+      }
       switch (how) {
         case Input::kNhwc: n.inputs.push_back(nhwc(v)); break;
         case Input::kConstNhwc: n.inputs.push_back(nhwc_constant(v)); break;
         default: n.inputs.push_back(plain(v)); break;
       }
     }
-    const std::string& o = fast.output.empty() ? node.outputs[0] : fast.output;
-    if (fast.nhwc_output) {
-      nhwc_[o] = fresh(o + "@nhwc");
-      n.outputs = {nhwc_[o]};
-    } else {
-      n.outputs = {o};
-      plain_.insert(o);
+    const std::vector<std::string> outputs =
+        fast.output.empty() ? node.outputs : std::vector<std::string>{fast.output};
+    for (const std::string& o : outputs) {
+      if (o.empty()) {
+        n.outputs.push_back(o);
+      } else if (fast.nhwc_output) {
+        nhwc_[o] = fresh(o + "@nhwc");
+        n.outputs.push_back(nhwc_[o]);
+      } else {
+        n.outputs.push_back(o);
+        plain_.insert(o);
+      }
     }
     push(std::move(n), node.op_type);
+  }
+
+  // ---- layout choice ------------------------------------------------------------------------
+
+  // The ways one node of the input graph can run.
+  struct NodeOptions {
+    std::optional<FastNode> nhwc;   // with its rank-4 activations in NHWC
+    std::optional<FastNode> plain;  // a fast node on the values as the graph has them
+    bool reference = false;         // plain on the reference kernel is allowed
+    std::string reason;             // why there is no plain fast node
+    bool use_nhwc = false;          // the choice
+  };
+
+  // Asks each decision twice: once allowing NHWC activations (want_nhwc_), once not. An op that
+  // only has an NHWC kernel answers NHWC both times; a layout-agnostic one answers each way.
+  NodeOptions options_for(const ir::Node& node) {
+    NodeOptions o;
+    want_nhwc_ = true;
+    Decision a = decide(node);
+    want_nhwc_ = false;
+    Decision b = decide(node);
+    if (auto* f = std::get_if<FastNode>(&a); f != nullptr && uses_nhwc(*f)) o.nhwc = std::move(*f);
+    if (auto* f = std::get_if<FastNode>(&b); f != nullptr && !uses_nhwc(*f)) {
+      o.plain = std::move(*f);
+    } else if (auto* why = std::get_if<std::string>(&b)) {
+      o.reason = *why;
+      // A reference kernel for an op that has a fast NHWC kernel costs more than a conversion,
+      // except for data movement (channel Concat) and PRelu; and a fast node that absorbed the
+      // activation after it cannot give way to one that did not.
+      const bool cheap = o.nhwc && (o.nhwc->reference || o.nhwc->op_type == "Concat" ||
+                                    o.nhwc->op_type == "PRelu");
+      o.reference = !o.nhwc || (cheap && o.nhwc->output.empty());
+    } else if (auto* why_a = std::get_if<std::string>(&a)) {
+      o.reason = *why_a;
+    }
+    if (!o.nhwc && !o.plain) o.reference = true;
+    o.use_nhwc = o.nhwc && !o.plain && !o.reference;
+    return o;
+  }
+
+  struct Access {
+    int value;
+    bool nhwc;
+  };
+  struct Accesses {
+    std::vector<Access> reads, writes;
+  };
+
+  int value_id(const std::string& v) {
+    auto [it, added] = value_ids_.try_emplace(v, static_cast<int>(value_ids_.size()));
+    return it->second;
+  }
+
+  Accesses accesses(const ir::Node& node, const FastNode& f) {
+    Accesses a;
+    for (std::size_t i = 0; i < f.inputs.size(); ++i) {
+      const auto& [v, how] = f.inputs[i];
+      if (v.empty() || f.new_constants.count(i) != 0) continue;
+      if (how == Input::kNhwc || how == Input::kPlain) {
+        a.reads.push_back({value_id(v), how == Input::kNhwc});
+      }
+    }
+    const std::vector<std::string> outputs =
+        f.output.empty() ? node.outputs : std::vector<std::string>{f.output};
+    for (const std::string& o : outputs) {
+      if (!o.empty()) a.writes.push_back({value_id(o), f.nhwc_output});
+    }
+    return a;
+  }
+
+  Accesses reference_accesses(const ir::Node& node) {
+    Accesses a;
+    for (const std::string& v : node.inputs) {
+      if (!v.empty()) a.reads.push_back({value_id(v), false});
+    }
+    for (const std::string& o : node.outputs) {
+      if (!o.empty()) a.writes.push_back({value_id(o), false});
+    }
+    return a;
+  }
+
+  // Chooses, for every node that can run either way, NHWC or the graph's layout so that as few
+  // values as possible need a conversion (a value needs one when a reader, or the graph's
+  // outputs, want it in the layout its producer did not write it in; one conversion serves
+  // every such reader).
+  //
+  // The rule: start greedy in topological order (a node runs in NHWC when one of its inputs
+  // arrives in NHWC), then improve by local moves until none helps: switch a whole region
+  // (layout-agnostic nodes connected by the values between them) to all-NHWC or all-plain, then
+  // switch single nodes; a move is kept only when it lowers (conversions, converted elements).
+  // Regions make a chain of agnostic ops between two fixed layouts move as one, which a single
+  // node cannot do without first adding a conversion in the middle.
+  void choose_layouts() {
+    const std::size_t n = in_.nodes.size();
+    std::vector<std::array<Accesses, 2>> acc(n);  // [plain, nhwc]
+    std::vector<bool> flexible(n, false), present(n, false);
+    for (std::size_t i = 0; i < n; ++i) {
+      if (absorbed_.count(i) != 0) continue;
+      present[i] = true;
+      const NodeOptions& o = options_[i];
+      if (o.plain) acc[i][0] = accesses(in_.nodes[i], *o.plain);
+      if (!o.plain) acc[i][0] = reference_accesses(in_.nodes[i]);
+      if (o.nhwc) acc[i][1] = accesses(in_.nodes[i], *o.nhwc);
+      flexible[i] = o.nhwc && (o.plain || o.reference);
+    }
+    std::vector<int> outputs;
+    for (const std::string& o : in_.outputs) outputs.push_back(value_id(o));
+    const std::size_t values = value_ids_.size();
+    std::vector<double> elements(values, 1.0);
+    for (const auto& [name, id] : value_ids_) {
+      if (const TensorType* t = type_of(name)) {
+        elements[static_cast<std::size_t>(id)] = static_cast<double>(element_count(t->shape));
+      }
+    }
+    // Live nodes: a write is read by a live node (either way) or is a graph output. Readers of
+    // dead nodes (a DequantizeLinear whose reader became an integer op) cost nothing.
+    std::vector<bool> read(values, false), live(n, false);
+    for (int o : outputs) read[static_cast<std::size_t>(o)] = true;
+    for (std::size_t i = n; i-- > 0;) {
+      if (!present[i]) continue;
+      for (const auto& way : acc[i]) {
+        for (const Access& w : way.writes)
+          live[i] = live[i] || read[static_cast<std::size_t>(w.value)];
+      }
+      if (!live[i]) continue;
+      for (const auto& way : acc[i]) {
+        for (const Access& r : way.reads) read[static_cast<std::size_t>(r.value)] = true;
+      }
+    }
+
+    std::vector<bool> nhwc_home(values, false);
+    std::vector<std::uint8_t> need(values, 0);
+    auto cost = [&] {
+      std::fill(nhwc_home.begin(), nhwc_home.end(), false);
+      std::fill(need.begin(), need.end(), 0);
+      for (std::size_t i = 0; i < n; ++i) {
+        if (!live[i]) continue;
+        for (const Access& w : acc[i][options_[i].use_nhwc].writes) {
+          nhwc_home[static_cast<std::size_t>(w.value)] = w.nhwc;
+        }
+        for (const Access& r : acc[i][options_[i].use_nhwc].reads) {
+          need[static_cast<std::size_t>(r.value)] |= r.nhwc ? 2 : 1;
+        }
+      }
+      for (int o : outputs) need[static_cast<std::size_t>(o)] |= 1;
+      std::pair<int, double> c{0, 0.0};
+      for (std::size_t v = 0; v < values; ++v) {
+        if ((need[v] & ~(nhwc_home[v] ? 2 : 1)) != 0) {
+          ++c.first;
+          c.second += elements[v];
+        }
+      }
+      return c;
+    };
+
+    // Greedy start.
+    std::vector<bool> home(values, false);
+    for (std::size_t i = 0; i < n; ++i) {
+      if (!live[i]) continue;
+      if (flexible[i]) {
+        bool any = false;
+        for (const Access& r : acc[i][1].reads)
+          any = any || home[static_cast<std::size_t>(r.value)];
+        options_[i].use_nhwc = any;
+      }
+      for (const Access& w : acc[i][options_[i].use_nhwc].writes) {
+        home[static_cast<std::size_t>(w.value)] = w.nhwc;
+      }
+    }
+
+    // Regions of flexible nodes, linked through the values one writes and another reads.
+    std::vector<std::size_t> parent(n);
+    std::iota(parent.begin(), parent.end(), std::size_t{0});
+    auto find = [&](std::size_t x) {
+      while (parent[x] != x) x = parent[x] = parent[parent[x]];
+      return x;
+    };
+    std::vector<int> writer(values, -1);
+    for (std::size_t i = 0; i < n; ++i) {
+      if (!live[i] || !flexible[i]) continue;
+      for (const auto& way : acc[i]) {
+        for (const Access& w : way.writes)
+          writer[static_cast<std::size_t>(w.value)] = static_cast<int>(i);
+      }
+    }
+    for (std::size_t i = 0; i < n; ++i) {
+      if (!live[i] || !flexible[i]) continue;
+      for (const auto& way : acc[i]) {
+        for (const Access& r : way.reads) {
+          const int w = writer[static_cast<std::size_t>(r.value)];
+          if (w >= 0) parent[find(static_cast<std::size_t>(w))] = find(i);
+        }
+      }
+    }
+    std::map<std::size_t, std::vector<std::size_t>> regions;
+    for (std::size_t i = 0; i < n; ++i) {
+      if (live[i] && flexible[i]) regions[find(i)].push_back(i);
+    }
+
+    auto best = cost();
+    for (int round = 0; round < 16; ++round) {
+      bool improved = false;
+      for (const auto& [root, members] : regions) {
+        std::vector<bool> before;
+        for (std::size_t i : members) before.push_back(options_[i].use_nhwc);
+        for (bool to : {true, false}) {
+          for (std::size_t i : members) options_[i].use_nhwc = to;
+          const auto c = cost();
+          if (c < best) {
+            best = c;
+            before.clear();
+            for (std::size_t i : members) before.push_back(options_[i].use_nhwc);
+            improved = true;
+          }
+        }
+        for (std::size_t k = 0; k < members.size(); ++k) options_[members[k]].use_nhwc = before[k];
+      }
+      for (const auto& [root, members] : regions) {
+        for (std::size_t i : members) {
+          options_[i].use_nhwc = !options_[i].use_nhwc;
+          const auto c = cost();
+          if (c < best) {
+            best = c;
+            improved = true;
+          } else {
+            options_[i].use_nhwc = !options_[i].use_nhwc;
+          }
+        }
+      }
+      if (!improved) break;
+    }
   }
 
   // ---- decisions ----------------------------------------------------------------------------
@@ -285,7 +589,7 @@ class Lowerer {
     const bool onnx = node.domain.empty() || node.domain == "ai.onnx";
     const bool fused = node.domain == "edgebench";
     if (node.outputs.empty() || node.outputs[0].empty()) return std::string(kNoKernel);
-    for (std::size_t o = 1; o < node.outputs.size(); ++o) {
+    for (std::size_t o = 1; o < node.outputs.size() && !(onnx && node.op_type == "Split"); ++o) {
       if (!node.outputs[o].empty()) return std::string("the fast kernel has one output");
     }
     const TensorType* out_type = type_of(node.outputs[0]);
@@ -322,7 +626,26 @@ class Lowerer {
     if (onnx && op == "Softmax") return softmax(node);
     if (onnx && op == "Concat") return concat(node);
     if (onnx && op == "Pad") return pad(node);
-    if (onnx && op == "Resize") return resize(node);
+    if (onnx && op == "Resize") {
+      Decision d = resize(node);
+      if (auto* why = std::get_if<std::string>(&d)) return resize_reference(node, *why);
+      return d;
+    }
+    if (onnx && op == "BatchNormalization") return batch_norm(node);
+    if (onnx && is_pointwise_op(op)) return pointwise(node);
+    if (onnx && (op == "Pow" || op == "Max" || op == "Min" || op == "Sum" || op == "Mean")) {
+      return broadcast_reference(node);
+    }
+    if (onnx && op == "Slice") return slice(node);
+    if (onnx && op == "Split") return split(node);
+    if (onnx &&
+        (op == "ReduceMean" || op == "ReduceSum" || op == "ReduceMax" || op == "ReduceMin")) {
+      return reduce(node);
+    }
+    if (onnx && op == "Reshape") {
+      if (auto shuffle = channel_shuffle(node)) return std::move(*shuffle);
+    }
+    if (onnx && (op == "Flatten" || op == "Reshape")) return flatten(node);
     return std::string(kNoKernel);
   }
 
@@ -506,7 +829,7 @@ class Lowerer {
         all_rank4 = all_rank4 && t->shape.size() <= 4;
       } else {
         all_rank4 = all_rank4 && t->shape.size() == 4;
-        any_nhwc = any_nhwc || has_nhwc(v);
+        any_nhwc = any_nhwc || nhwc_ok(v);
       }
     }
     const bool in_nhwc = out_rank == 4 && all_rank4 && any_nhwc;
@@ -554,7 +877,7 @@ class Lowerer {
         f.attributes.set("alpha", node.attributes.get_float("alpha", fallback).value_or(fallback));
       }
     }
-    f.nhwc_output = has_nhwc(x);
+    f.nhwc_output = nhwc_ok(x);
     f.inputs = {{x, f.nhwc_output ? Input::kNhwc : Input::kPlain}};
     return f;
   }
@@ -583,11 +906,11 @@ class Lowerer {
     for (std::int64_t c = 0; c < channels; ++c) {
       expanded.data<float>()[c] = slope->data<float>()[slope->element_count() == 1 ? 0 : c];
     }
-    const std::string name = add_constant(node.inputs[1] + "@channels", std::move(expanded));
     FastNode f{"PRelu",
                {},
-               {{x, rank == 4 ? Input::kNhwc : Input::kPlain}, {name, Input::kConst}},
+               {{x, rank == 4 ? Input::kNhwc : Input::kPlain}, {node.inputs[1], Input::kConst}},
                rank == 4};
+    f.new_constants[1] = std::move(expanded);
     return f;
   }
 
@@ -619,7 +942,7 @@ class Lowerer {
       if (dtype != DType::kFloat32 && constant(v) != nullptr) {
         return std::string("integer constants are not lowered");
       }
-      any_nhwc = any_nhwc || has_nhwc(v);
+      any_nhwc = any_nhwc || nhwc_ok(v);
     }
     const bool in_nhwc = rank == 4 && axis == 1 && any_nhwc;
     if (!in_nhwc && axis != rank - 1) return std::string("concat along an inner axis");
@@ -665,7 +988,7 @@ class Lowerer {
     for (std::int64_t p : pads) {
       if (p < 0) return std::string("negative pads are not lowered");
     }
-    const bool in_nhwc = rank == 4 && has_nhwc(x);
+    const bool in_nhwc = rank == 4 && nhwc_ok(x);
     if (in_nhwc) {
       auto b = to_nhwc_order({pads[0], pads[1], pads[2], pads[3]});
       auto e = to_nhwc_order({pads[4], pads[5], pads[6], pads[7]});
@@ -722,6 +1045,297 @@ class Lowerer {
     }
     f.attributes.set("out_height", out[2]);
     f.attributes.set("out_width", out[3]);
+    return f;
+  }
+
+  // ---- layout-agnostic ops in NHWC ------------------------------------------------------------
+
+  // The node's op on its reference kernel, on NHWC data (attributes as given; the caller remaps).
+  FastNode reference_nhwc(const ir::Node& node, bool nhwc_output) const {
+    FastNode f{node.op_type, node.attributes, {}, nhwc_output};
+    f.reference = true;
+    for (const std::string& v : node.inputs) {
+      const bool activation = !v.empty() && constant(v) == nullptr;
+      f.inputs.push_back({v, activation ? Input::kNhwc : Input::kConst});
+    }
+    return f;
+  }
+
+  static Tensor int64_list(std::span<const std::int64_t> values) {
+    Tensor t = Tensor::allocate(DType::kInt64, {static_cast<std::int64_t>(values.size())}).value();
+    std::copy(values.begin(), values.end(), t.data<std::int64_t>());
+    return t;
+  }
+
+  // Axes (attribute `name`, or constant input `at` where the opset moved them there) of a rank-4
+  // node, normalized to [0, 4); nullopt when absent, not constant or invalid.
+  std::optional<std::vector<std::int64_t>> axes_of(const ir::Node& node, std::string_view name,
+                                                   std::size_t at, bool from_input) const {
+    std::vector<std::int64_t> axes;
+    if (from_input) {
+      const Tensor* t = node.has_input(at) ? constant(node.inputs[at]) : nullptr;
+      if (t == nullptr) return std::nullopt;
+      auto v = engine::ops::read_int_list(*t, "axes", {DType::kInt64, DType::kInt32});
+      if (!v.is_ok()) return std::nullopt;
+      axes = v.value();
+    } else {
+      if (!node.attributes.has(name)) return std::nullopt;
+      auto v = node.attributes.get_ints(name, {});
+      if (!v.is_ok()) return std::nullopt;
+      axes = v.value();
+    }
+    auto normalized = engine::ops::normalize_axes(axes, 4, "axes");
+    if (!normalized.is_ok() || axes.empty()) return std::nullopt;
+    return std::vector<std::int64_t>(normalized.value().begin(), normalized.value().end());
+  }
+
+  static std::vector<std::int64_t> axes_to_nhwc(std::span<const std::int64_t> axes) {
+    std::vector<std::int64_t> out;
+    for (std::int64_t a : axes) out.push_back(kToNhwcAxis[static_cast<std::size_t>(a)]);
+    return out;
+  }
+
+  // Ops whose output element reads the input element at the same index (one input).
+  Decision pointwise(const ir::Node& node) {
+    if (!want_nhwc_) return std::string(kNoKernel);
+    if (node.inputs.size() != 1 || !is_float_activation(node.inputs[0], 4)) {
+      return std::string("only rank-4 float32 activations run in NHWC");
+    }
+    return reference_nhwc(node, true);
+  }
+
+  // Broadcasting ops without a fast kernel (Pow, Max, Min, Sum, Mean): every activation rank 4,
+  // constants permuted like the fast binary ops' constants.
+  Decision broadcast_reference(const ir::Node& node) {
+    if (!want_nhwc_) return std::string(kNoKernel);
+    if (type_of(node.outputs[0])->shape.size() != 4) return std::string(kNoKernel);
+    FastNode f = reference_nhwc(node, true);
+    for (auto& [v, how] : f.inputs) {
+      const TensorType* t = type_of(v);
+      if (v.empty() || t == nullptr || t->dtype != DType::kFloat32) return std::string(kNoKernel);
+      if (how == Input::kConst) {
+        if (t->shape.size() > 4) return std::string(kNoKernel);
+        how = Input::kConstNhwc;
+      } else if (t->shape.size() != 4) {
+        return std::string("only rank-4 activations run in NHWC");
+      }
+    }
+    return f;
+  }
+
+  // BatchNormalization in inference mode: a per-channel scale and shift (axis 1, or the last
+  // axis in NHWC), with a Relu/Clip after it absorbed.
+  Decision batch_norm(const ir::Node& node) {
+    const std::string& x = node.inputs[0];
+    if (!is_float_activation(x) || type_of(x)->shape.size() < 2) {
+      return std::string("input must be a float32 activation of rank >= 2");
+    }
+    if (node.attributes.get_int("training_mode", 0).value_or(1) != 0 ||
+        node.attributes.get_int("spatial", 1).value_or(0) != 1) {
+      return std::string("only inference-mode, spatial BatchNormalization is lowered");
+    }
+    const std::int64_t channels = type_of(x)->shape[1];
+    const Tensor* p[4];
+    for (std::size_t i = 0; i < 4; ++i) {
+      p[i] = float_constant(node, i + 1);
+      if (p[i] == nullptr || p[i]->element_count() != channels) {
+        return std::string("scale, bias, mean and var must be float32 constants, one per channel");
+      }
+    }
+    const double epsilon = node.attributes.get_float("epsilon", 1e-5f).value_or(1e-5f);
+    Tensor scale = Tensor::allocate(DType::kFloat32, {channels}).value();
+    Tensor shift = Tensor::allocate(DType::kFloat32, {channels}).value();
+    for (std::int64_t c = 0; c < channels; ++c) {
+      const double s =
+          double(p[0]->data<float>()[c]) / std::sqrt(double(p[3]->data<float>()[c]) + epsilon);
+      scale.data<float>()[c] = static_cast<float>(s);
+      shift.data<float>()[c] =
+          static_cast<float>(double(p[1]->data<float>()[c]) - double(p[2]->data<float>()[c]) * s);
+    }
+    const bool nhwc = nhwc_ok(x);
+    FastNode f{"ChannelAffine",
+               {},
+               {{x, nhwc ? Input::kNhwc : Input::kPlain},
+                {node.inputs[1], Input::kConst},
+                {node.inputs[2], Input::kConst}},
+               nhwc};
+    f.new_constants[1] = std::move(scale);
+    f.new_constants[2] = std::move(shift);
+    f.attributes.set("channels_last", std::int64_t{nhwc ? 1 : 0});
+    absorb_float_activation(node, f);
+    return f;
+  }
+
+  // Slice (opset >= 10) with constant axes, in NHWC with the axes permuted.
+  Decision slice(const ir::Node& node) {
+    if (!want_nhwc_) return std::string(kNoKernel);
+    if (!is_float_activation(node.inputs[0], 4) || in_.opset_for(node.domain) < 10) {
+      return std::string("only rank-4 float32 Slice-10 and later runs in NHWC");
+    }
+    for (std::size_t i = 1; i < node.inputs.size(); ++i) {
+      if (node.has_input(i) && constant(node.inputs[i]) == nullptr) {
+        return std::string("starts, ends, axes and steps must be constant");
+      }
+    }
+    const Tensor* starts = node.has_input(1) ? constant(node.inputs[1]) : nullptr;
+    if (starts == nullptr) return std::string("starts must be constant");
+    std::optional<std::vector<std::int64_t>> axes;
+    if (node.has_input(3)) {
+      axes = axes_of(node, "", 3, true);
+    } else {
+      axes.emplace();
+      for (std::int64_t a = 0; a < starts->element_count(); ++a) axes->push_back(a);
+      if (axes->size() > 4) axes.reset();
+    }
+    if (!axes) return std::string("axes must be constant and valid");
+    FastNode f = reference_nhwc(node, true);
+    while (f.inputs.size() < 4) f.inputs.push_back({"", Input::kConst});
+    if (f.inputs[3].first.empty()) f.inputs[3].first = node.outputs[0] + "@axes";
+    f.new_constants[3] = int64_list(axes_to_nhwc(*axes));
+    return f;
+  }
+
+  // Split along a permuted axis; every output in NHWC.
+  Decision split(const ir::Node& node) {
+    if (!want_nhwc_) return std::string(kNoKernel);
+    if (!is_float_activation(node.inputs[0], 4)) {
+      return std::string("only rank-4 float32 activations run in NHWC");
+    }
+    if (node.has_input(1) && constant(node.inputs[1]) == nullptr) {
+      return std::string("split must be constant");
+    }
+    std::int64_t axis = node.attributes.get_int("axis", 0).value_or(-9);
+    if (axis < 0) axis += 4;
+    if (axis < 0 || axis > 3) return std::string("bad axis");
+    FastNode f = reference_nhwc(node, true);
+    f.attributes.set("axis", kToNhwcAxis[static_cast<std::size_t>(axis)]);
+    return f;
+  }
+
+  // ReduceMean over H and W: the fast global average pooling in NHWC (keepdims or not). Other
+  // reductions of rank-4 activations: the reference kernel in NHWC with the axes permuted, when
+  // the axes they keep stay in the same order.
+  Decision reduce(const ir::Node& node) {
+    const std::string& op = node.op_type;
+    const std::int64_t opset = in_.opset_for(node.domain);
+    if (!is_float_activation(node.inputs[0], 4)) {
+      return std::string("only rank-4 float32 activations run in NHWC");
+    }
+    const bool axes_input = opset >= 18 || (op == "ReduceSum" && opset >= 13);
+    auto axes = axes_of(node, "axes", 1, axes_input);
+    if (!axes) return std::string("axes must be constant and not empty");
+    const bool keepdims = node.attributes.get_int("keepdims", 1).value_or(1) != 0;
+    std::set<std::int64_t> reduced(axes->begin(), axes->end());
+    if (op == "ReduceMean" && reduced == std::set<std::int64_t>{2, 3}) {
+      FastNode f{"GlobalAveragePool", {}, {{node.inputs[0], Input::kNhwc}}, keepdims};
+      f.attributes.set("keepdims", std::int64_t{keepdims ? 1 : 0});
+      return f;
+    }
+    if (!want_nhwc_) return std::string(kNoKernel);
+    if (!keepdims) {
+      std::int64_t last = -1;
+      for (std::int64_t a = 0; a < 4; ++a) {
+        if (reduced.count(a) != 0) continue;
+        if (kToNhwcAxis[static_cast<std::size_t>(a)] < last) {
+          return std::string("the kept axes change order in NHWC");
+        }
+        last = kToNhwcAxis[static_cast<std::size_t>(a)];
+      }
+    }
+    FastNode f = reference_nhwc(node, keepdims);
+    if (axes_input) {
+      f.new_constants[1] = int64_list(axes_to_nhwc(*axes));
+    } else {
+      f.attributes.set("axes", axes_to_nhwc(*axes));
+    }
+    return f;
+  }
+
+  // Flatten (axis 1) or Reshape of an image with H = W = 1: its bytes are the same in both
+  // layouts, so the reference kernel reads the NHWC copy and writes the graph's layout.
+  Decision flatten(const ir::Node& node) {
+    if (!want_nhwc_) return std::string(kNoKernel);
+    const std::string& x = node.inputs[0];
+    if (!is_float_activation(x, 4)) return std::string(kNoKernel);
+    const Shape& s = type_of(x)->shape;
+    if (s[2] != 1 || s[3] != 1) return std::string(kNoKernel);
+    if (node.op_type == "Flatten") {
+      std::int64_t axis = node.attributes.get_int("axis", 1).value_or(0);
+      if (axis < 0) axis += 4;
+      if (axis != 1) return std::string(kNoKernel);
+    } else {
+      // Reshape: a 0 in the target shape copies an input dim, which differs between layouts.
+      const Tensor* shape = node.has_input(1) ? constant(node.inputs[1]) : nullptr;
+      if (shape == nullptr || shape->dtype() != DType::kInt64) return std::string(kNoKernel);
+      for (std::int64_t i = 1; i < shape->element_count(); ++i) {
+        if (shape->data<std::int64_t>()[i] == 0) return std::string(kNoKernel);
+      }
+    }
+    return reference_nhwc(node, false);
+  }
+
+  // ShuffleNet's channel shuffle, Reshape [N, C, H, W] -> [N, g, C/g, H, W], Transpose
+  // (0, 2, 1, 3, 4), Reshape back to [N, C, H, W], each the only reader of the one before: one
+  // NHWC channel shuffle that absorbs the Transpose and the second Reshape.
+  std::optional<FastNode> channel_shuffle(const ir::Node& node) {
+    const std::string& x = node.inputs[0];
+    if (!is_float_activation(x, 4)) return std::nullopt;
+    const Shape& xs = type_of(x)->shape;
+    const Shape& split = type_of(node.outputs[0])->shape;
+    if (split.size() != 5 || split[0] != xs[0] || split[1] * split[2] != xs[1] ||
+        split[3] != xs[2] || split[4] != xs[3] || split[1] < 2) {
+      return std::nullopt;
+    }
+    const int t = sole_reader(node.outputs[0]);
+    if (t < 0 || in_.nodes[static_cast<std::size_t>(t)].op_type != "Transpose") return std::nullopt;
+    const ir::Node& transpose = in_.nodes[static_cast<std::size_t>(t)];
+    auto perm = transpose.attributes.get_ints("perm", {});
+    if (!perm.is_ok() || perm.value() != std::vector<std::int64_t>{0, 2, 1, 3, 4}) {
+      return std::nullopt;
+    }
+    const int r = sole_reader(transpose.outputs[0]);
+    if (r < 0 || in_.nodes[static_cast<std::size_t>(r)].op_type != "Reshape") return std::nullopt;
+    const ir::Node& back = in_.nodes[static_cast<std::size_t>(r)];
+    const TensorType* out = type_of(back.outputs[0]);
+    if (out == nullptr || out->shape != xs || back.outputs.size() != 1) return std::nullopt;
+    FastNode f{"ChannelShuffle", {}, {{x, Input::kNhwc}}, true};
+    f.attributes.set("groups", split[1]);
+    f.output = back.outputs[0];
+    absorbed_.insert(static_cast<std::size_t>(t));
+    absorbed_.insert(static_cast<std::size_t>(r));
+    return f;
+  }
+
+  // Resize the fast bilinear kernel does not cover (nearest, other coordinate rules): the
+  // reference kernel in NHWC with its scales or sizes permuted.
+  Decision resize_reference(const ir::Node& node, const std::string& why) {
+    if (!want_nhwc_) return why;
+    const std::string& x = node.inputs[0];
+    if (!is_float_activation(x, 4)) return why;
+    const std::int64_t opset = in_.opset_for(node.domain);
+    auto attrs = engine::ops::parse_resize_attributes(node.attributes, opset);
+    if (!attrs.is_ok()) return why;
+    if (!attrs.value().axes.empty() ||
+        attrs.value().transform == engine::ops::CoordinateTransform::kTfCropAndResize) {
+      return why;
+    }
+    FastNode f = reference_nhwc(node, true);
+    for (std::size_t i = 1; i < node.inputs.size(); ++i) {
+      if (node.inputs[i].empty()) continue;
+      const Tensor* t = constant(node.inputs[i]);
+      if (t == nullptr) return why;
+      const bool roi = opset >= 11 && i == 1;
+      if (roi || t->element_count() == 0) continue;  // roi is only read by tf_crop_and_resize
+      if (t->element_count() != 4 || t->rank() != 1) return why;
+      Tensor permuted = Tensor::allocate(t->dtype(), {4}).value();
+      const std::size_t size = dtype_size(t->dtype());
+      for (std::size_t a = 0; a < 4; ++a) {
+        std::memcpy(static_cast<std::byte*>(permuted.raw_data()) +
+                        size * static_cast<std::size_t>(kToNhwcAxis[a]),
+                    static_cast<const std::byte*>(t->raw_data()) + size * a, size);
+      }
+      f.new_constants[i] = std::move(permuted);
+    }
     return f;
   }
 
@@ -931,7 +1545,7 @@ class Lowerer {
     const auto& sa = type_of(inputs[0])->shape;
     const auto& sb = type_of(inputs[1])->shape;
     const bool in_nhwc = sa.size() == 4 && sb.size() == 4 && qt->shape.size() == 4 &&
-                         (has_nhwc(inputs[0]) || has_nhwc(inputs[1]));
+                         (nhwc_ok(inputs[0]) || nhwc_ok(inputs[1]));
     if (!in_nhwc && (sa.size() > 6 || sb.size() > 6)) return std::nullopt;
     const Input how = in_nhwc ? Input::kNhwc : Input::kPlain;
     FastNode f{"QAdd", {}, {{inputs[0], how}, {inputs[1], how}}, in_nhwc};
@@ -988,7 +1602,7 @@ class Lowerer {
     if (!is_int8_or_uint8(dtype)) return std::string("only int8 and uint8 outputs are lowered");
     const auto q = quant_pair(node, 1, 2, dtype);
     if (!q) return std::string("scale and zero point must be per-tensor constants");
-    FastNode f{"Quantize", {}, {{x, has_nhwc(x) ? Input::kNhwc : Input::kPlain}}, has_nhwc(x)};
+    FastNode f{"Quantize", {}, {{x, nhwc_ok(x) ? Input::kNhwc : Input::kPlain}}, nhwc_ok(x)};
     f.attributes.set("scale", q->scale);
     f.attributes.set("zero_point", q->zero_point);
     f.attributes.set("to", std::string(dtype == DType::kInt8 ? "int8" : "uint8"));
@@ -1000,7 +1614,7 @@ class Lowerer {
     if (!is_int8_activation(x)) return std::string("input must be an int8/uint8 activation");
     const auto q = quant_pair(node, 1, 2, type_of(x)->dtype);
     if (!q) return std::string("scale and zero point must be per-tensor constants");
-    FastNode f{"Dequantize", {}, {{x, has_nhwc(x) ? Input::kNhwc : Input::kPlain}}, has_nhwc(x)};
+    FastNode f{"Dequantize", {}, {{x, nhwc_ok(x) ? Input::kNhwc : Input::kPlain}}, nhwc_ok(x)};
     f.attributes.set("scale", q->scale);
     f.attributes.set("zero_point", q->zero_point);
     return f;
@@ -1017,7 +1631,7 @@ class Lowerer {
     }
     const auto [lo, hi] = clip_bounds(node, dtype);
     if (lo > hi) return std::string("Clip with min > max is not lowered");
-    FastNode f{"IntClamp", {}, {{x, has_nhwc(x) ? Input::kNhwc : Input::kPlain}}, has_nhwc(x)};
+    FastNode f{"IntClamp", {}, {{x, nhwc_ok(x) ? Input::kNhwc : Input::kPlain}}, nhwc_ok(x)};
     f.attributes.set("min", lo);
     f.attributes.set("max", hi);
     return f;
@@ -1035,6 +1649,9 @@ class Lowerer {
   std::set<std::size_t> absorbed_;  // activation nodes folded into the node before them
   std::map<std::string, std::size_t, std::less<>> producers_;  // value -> node index
   int conversions_ = 0;
+  bool want_nhwc_ = false;            // the decision being made may use NHWC activations
+  std::vector<NodeOptions> options_;  // per node of the input graph
+  std::map<std::string, int, std::less<>> value_ids_;
 };
 
 }  // namespace

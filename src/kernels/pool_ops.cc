@@ -1,4 +1,5 @@
-// MaxPool, AveragePool and GlobalAveragePool on NHWC float32 through XNNPACK. Pads arrive
+// MaxPool, AveragePool and GlobalAveragePool on NHWC float32 through XNNPACK (GlobalAveragePool
+// with keepdims = 0 writes [N, C]). Pads arrive
 // explicit (top, left, bottom, right); ceil_mode has been turned into extra bottom/right padding
 // by the lowering, and AveragePool excludes padding from its divisor (count_include_pad = 0),
 // which is what XNNPACK computes.
@@ -112,14 +113,15 @@ class Pool2d final : public XnnKernel {
 
 class GlobalAveragePool final : public XnnKernel {
  public:
-  explicit GlobalAveragePool(const engine::KernelCreateContext&) {}
+  explicit GlobalAveragePool(const engine::KernelCreateContext& ctx)
+      : keepdims_(ctx.node.attributes.get_int("keepdims", 1).value_or(1) != 0) {}
 
   Status infer(engine::InferContext& ctx) const override {
     EB_RETURN_IF_ERROR(ctx.expect_input_count(1, 1));
     EB_RETURN_IF_ERROR(ctx.expect_input_dtype(0, {DType::kFloat32}));
     if (ctx.input_rank(0) != 4) return ctx.error("input must have rank 4");
     const Shape& x = ctx.input_shape(0);
-    ctx.set_output(0, DType::kFloat32, {x[0], 1, 1, x[3]});
+    ctx.set_output(0, DType::kFloat32, keepdims_ ? Shape{x[0], 1, 1, x[3]} : Shape{x[0], x[3]});
     return Status::ok();
   }
 
@@ -144,6 +146,7 @@ class GlobalAveragePool final : public XnnKernel {
   }
 
  private:
+  bool keepdims_;  // [N, 1, 1, C]; else [N, C] (a ReduceMean over H and W without keepdims)
   std::size_t batch_ = 0, pixels_ = 0;
 };
 

@@ -3,7 +3,9 @@
 //           tensor there), each input copied into its channel slice with strided copies;
 //   Pad     constant mode, `pads` (begin..., end...) in the layout the tensor is stored in;
 //   ResizeBilinear  NHWC float32 to [N, out_height, out_width, C]; align_corners or asymmetric
-//           (`legacy`) coordinates, else half-pixel.
+//           (`legacy`) coordinates, else half-pixel;
+//   ChannelShuffle  NHWC 4-byte elements, `groups`: channel j * groups + g of the output is
+//           channel g * (C / groups) + j of the input (ShuffleNet's Reshape-Transpose-Reshape).
 #include <fmt/format.h>
 
 #include <array>
@@ -195,12 +197,55 @@ class ResizeBilinear final : public XnnKernel {
   std::array<std::size_t, 3> dims_{};
 };
 
+class ChannelShuffle final : public XnnKernel {
+ public:
+  explicit ChannelShuffle(const engine::KernelCreateContext& ctx)
+      : groups_(ctx.node.attributes.get_int("groups", 0).value_or(0)) {}
+
+  Status infer(engine::InferContext& ctx) const override {
+    EB_RETURN_IF_ERROR(ctx.expect_input_count(1, 1));
+    if (ctx.input_rank(0) != 4 || dtype_size(ctx.input_dtype(0)) != 4) {
+      return ctx.error("input must have rank 4 and 4-byte elements");
+    }
+    const Shape& x = ctx.input_shape(0);
+    if (groups_ < 2 || x[3] % groups_ != 0) {
+      return ctx.error(fmt::format("{} channels do not split into {} groups", x[3], groups_));
+    }
+    ctx.set_output(0, ctx.input_dtype(0), x);
+    return Status::ok();
+  }
+
+  Status prepare(const engine::PrepareContext& ctx) override {
+    EB_RETURN_IF_ERROR(start_prepare(ctx));
+    const Shape& x = ctx.input_types[0]->shape;
+    pixels_ = static_cast<std::size_t>(x[0] * x[1] * x[2]);
+    const auto c = static_cast<std::size_t>(x[3]);
+    const auto g = static_cast<std::size_t>(groups_);
+    xnn_operator_t op = nullptr;
+    const xnn_status st = xnn_create_channel_shuffle_nc_x32(g, c / g, c, c, 0, &op);
+    return adopt(st, op, "create channel shuffle");
+  }
+
+  Status run(engine::KernelContext& ctx) override {
+    const void* in = ctx.input(0).raw_data();
+    void* out = ctx.output(0).raw_data();
+    return run_op(in, nullptr, out, "channel shuffle", [&] {
+      return xnn_setup_channel_shuffle_nc_x32(op_.get(), pixels_, in, out, pool_);
+    });
+  }
+
+ private:
+  std::int64_t groups_;
+  std::size_t pixels_ = 0;
+};
+
 }  // namespace
 
 void register_tensor_ops(engine::Registry& registry) {
   registry.add({kFastDomain, "ResizeBilinear", 1, engine::make_kernel<ResizeBilinear>});
   registry.add({kFastDomain, "Concat", 1, engine::make_kernel<ConcatLast>});
   registry.add({kFastDomain, "Pad", 1, ConstantPad::create});
+  registry.add({kFastDomain, "ChannelShuffle", 1, engine::make_kernel<ChannelShuffle>});
 }
 
 }  // namespace edgebench::kernels

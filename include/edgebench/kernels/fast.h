@@ -5,8 +5,11 @@
 // replaced by a node of the internal domain kFastDomain whose inputs are already in the layout
 // that kernel wants; NCHW <-> NHWC conversions (ToNhwc / ToNchw nodes) are inserted only where a
 // value crosses between an NHWC node and a node or graph output that needs NCHW, never between
-// two NHWC nodes. Everything else stays on the reference kernels. The lowered graph is then an
-// ordinary graph for engine::Plan, compiled with fast_registry().
+// two NHWC nodes. Layout-agnostic ops (elementwise, BatchNormalization, Concat, Pad, Slice,
+// Split, Resize, reductions) run in either layout, on a fast kernel or on their reference kernel
+// with remapped axes, and one pass over the whole graph picks the layout of each so that as few
+// values as possible are converted. Everything else stays on the reference kernels. The lowered
+// graph is then an ordinary graph for engine::Plan, compiled with fast_registry().
 #pragma once
 
 #include <string>
@@ -28,7 +31,7 @@ const engine::Registry& fast_registry();
 // How one node of the input graph runs after lowering.
 struct NodeLowering {
   bool fast = false;
-  std::string kernel;  // "onednn", "xnnpack" or "reference"
+  std::string kernel;  // "onednn", "xnnpack" or "reference" (possibly run on NHWC data)
   std::string reason;  // why it stays on the reference kernel (empty when fast)
 };
 
