@@ -136,6 +136,9 @@ class Lowerer {
       if (absorbed_.count(i) != 0) continue;
       if (types_.dynamic) {
         options_[i].reason = "shapes are only known at run time";
+      } else if (folded(in_.nodes[i])) {
+        options_[i].reason = "folded to a constant";
+        options_[i].folded = true;
       } else {
         options_[i] = options_for(in_.nodes[i]);
       }
@@ -151,7 +154,14 @@ class Lowerer {
       }
       NodeOptions& o = options_[i];
       std::optional<FastNode>& chosen = o.use_nhwc ? o.nhwc : o.plain;
-      if (chosen && chosen->reference) {
+      if (o.folded) {
+        // Its outputs become constants of the lowered graph: a Shape of an NHWC value must not
+        // read (or convert) it at run time.
+        for (const std::string& v : node.outputs) {
+          if (!v.empty()) add_folded_constant(v);
+        }
+        result.nodes.push_back({false, "reference", o.reason});
+      } else if (chosen && chosen->reference) {
         emit_fast(node, std::move(*chosen));
         result.nodes.push_back(
             {false, "reference", o.reason + " (the reference kernel runs on NHWC data)"});
@@ -169,6 +179,7 @@ class Lowerer {
     }
     for (const std::string& o : in_.outputs) plain(o);
     remove_dead_nodes();
+    EB_RETURN_IF_ERROR(settle_order());
     result.layout_conversions = conversions_;
     result.op_labels = std::move(labels_);
     return result;
@@ -304,6 +315,26 @@ class Lowerer {
     }
   }
 
+  // Puts the lowered nodes in the order engine::Plan sorts them into, keeping the labels with
+  // their nodes (reports pair labels with plan nodes by position).
+  Status settle_order() {
+    for (int pass = 0; pass < 4; ++pass) {
+      EB_ASSIGN_OR_RETURN(std::vector<std::size_t> order, ir::topological_order(*out_));
+      bool same = true;
+      for (std::size_t i = 0; i < order.size(); ++i) same = same && order[i] == i;
+      if (same) return Status::ok();
+      std::vector<ir::Node> nodes;
+      std::vector<std::string> labels;
+      for (std::size_t i : order) {
+        nodes.push_back(std::move(out_->nodes[i]));
+        labels.push_back(std::move(labels_[i]));
+      }
+      out_->nodes = std::move(nodes);
+      labels_ = std::move(labels);
+    }
+    return Status::ok();
+  }
+
   void push(ir::Node n, const std::string& label) {
     out_->nodes.push_back(std::move(n));
     labels_.push_back(label);
@@ -361,7 +392,28 @@ class Lowerer {
     bool reference = false;         // plain on the reference kernel is allowed
     std::string reason;             // why there is no plain fast node
     bool use_nhwc = false;          // the choice
+    bool folded = false;            // every output is a constant: nothing runs
   };
+
+  // Whether every output of `node` was folded to a constant by type inference (and none is a
+  // graph output).
+  bool folded(const ir::Node& node) const {
+    bool any = false;
+    for (const std::string& v : node.outputs) {
+      if (v.empty()) continue;
+      if (constant(v) == nullptr) return false;
+      for (const std::string& o : in_.outputs) {
+        if (o == v) return false;
+      }
+      any = true;
+    }
+    return any;
+  }
+
+  void add_folded_constant(const std::string& v) {
+    out_->initializers[v] = *constant(v);
+    plain_.insert(v);
+  }
 
   // Asks each decision twice: once allowing NHWC activations (want_nhwc_), once not. An op that
   // only has an NHWC kernel answers NHWC both times; a layout-agnostic one answers each way.
@@ -447,7 +499,7 @@ class Lowerer {
     std::vector<std::array<Accesses, 2>> acc(n);  // [plain, nhwc]
     std::vector<bool> flexible(n, false), present(n, false);
     for (std::size_t i = 0; i < n; ++i) {
-      if (absorbed_.count(i) != 0) continue;
+      if (absorbed_.count(i) != 0 || options_[i].folded) continue;
       present[i] = true;
       const NodeOptions& o = options_[i];
       if (o.plain) acc[i][0] = accesses(in_.nodes[i], *o.plain);
@@ -754,7 +806,7 @@ class Lowerer {
     auto geo_or = window(node, x, kernel.value(), true);
     if (auto* why = std::get_if<std::string>(&geo_or)) return *why;
     const auto& geo = std::get<engine::ops::WindowGeometry>(geo_or);
-    if (geo.kernel[0] * geo.kernel[1] < 2) return std::string("1x1 windows are not lowered");
+    if (geo.kernel[0] * geo.kernel[1] < 2) return subsample(node, geo);
     if (!max) {
       const bool padded =
           geo.pads_begin[0] + geo.pads_begin[1] + geo.pads_end[0] + geo.pads_end[1] > 0;
@@ -1272,6 +1324,32 @@ class Lowerer {
       }
     }
     return reference_nhwc(node, false);
+  }
+
+  // A 1x1 pooling window without padding keeps every stride-th row and column (the FPN's extra
+  // level): a strided Slice over H and W on the reference kernel in NHWC.
+  Decision subsample(const ir::Node& node, const engine::ops::WindowGeometry& geo) {
+    const std::string why = "1x1 windows are not lowered (except as a subsample in NHWC)";
+    if (!want_nhwc_) return why;
+    for (int a = 0; a < 2; ++a) {
+      if (geo.pads_begin[a] != 0 ||
+          geo.output[a] != (geo.input[a] + geo.strides[a] - 1) / geo.strides[a]) {
+        return why;
+      }
+    }
+    constexpr std::int64_t kEnd = std::numeric_limits<std::int64_t>::max();
+    FastNode f{"Slice", {}, {{node.inputs[0], Input::kNhwc}}, true};
+    f.reference = true;
+    const std::int64_t starts[2] = {0, 0}, ends[2] = {kEnd, kEnd}, axes[2] = {1, 2};
+    const std::int64_t steps[2] = {geo.strides[0], geo.strides[1]};
+    std::size_t at = 1;
+    for (std::span<const std::int64_t> v :
+         {std::span<const std::int64_t>(starts), std::span<const std::int64_t>(ends),
+          std::span<const std::int64_t>(axes), std::span<const std::int64_t>(steps)}) {
+      f.inputs.push_back({"", Input::kConst});
+      f.new_constants[at++] = int64_list(v);
+    }
+    return f;
   }
 
   // ShuffleNet's channel shuffle, Reshape [N, C, H, W] -> [N, g, C/g, H, W], Transpose

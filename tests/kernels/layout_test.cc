@@ -131,6 +131,19 @@ TEST(Layout, FpnWithNearestUpsamplingStaysNhwc) {
   expect_layout(b.graph(), 3, 7, 4);
 }
 
+// The FPN's extra level: a 1x1 max pool with stride 2 subsamples in NHWC between convolutions.
+TEST(Layout, StridedOneByOnePoolStaysNhwc) {
+  GraphBuilder b(13);
+  b.input("x", {1, 4, 9, 8});
+  conv(b, "x", "c", 4, 6, 3, 360);
+  ir::Node& pool = b.node("MaxPool", {"c"}, "p");
+  pool.attributes.set("kernel_shape", std::vector<std::int64_t>{1, 1});
+  pool.attributes.set("strides", std::vector<std::int64_t>{2, 2});
+  conv(b, "p", "y", 6, 5, 3, 370);
+  b.output("y");
+  expect_layout(b.graph(), 2, 2, 11);
+}
+
 // ShuffleNet-style channel split: Split and Slice over channels, a branch, Concat back.
 TEST(Layout, ChannelSplitAndSliceStayNhwc) {
   GraphBuilder b(13);
