@@ -601,10 +601,16 @@ class Lowerer {
       if (live[i] && flexible[i]) regions[find(i)].push_back(i);
     }
 
+    // Each evaluation walks the whole graph; bound the search on very large graphs (the greedy
+    // start is always valid, each accepted move only improves it).
+    std::size_t work = n + values;
+    for (const auto& a : acc) work += a[0].reads.size() + a[1].reads.size();
+    std::int64_t evaluations_left = std::max<std::int64_t>(64, 200'000'000 / std::int64_t(work));
     auto best = cost();
-    for (int round = 0; round < 16; ++round) {
+    for (int round = 0; round < 16 && evaluations_left > 0; ++round) {
       bool improved = false;
       for (const auto& [root, members] : regions) {
+        if ((evaluations_left -= 2) < 0) break;
         std::vector<bool> before;
         for (std::size_t i : members) before.push_back(options_[i].use_nhwc);
         for (bool to : {true, false}) {
@@ -621,6 +627,7 @@ class Lowerer {
       }
       for (const auto& [root, members] : regions) {
         for (std::size_t i : members) {
+          if (--evaluations_left < 0) break;
           options_[i].use_nhwc = !options_[i].use_nhwc;
           const auto c = cost();
           if (c < best) {
