@@ -144,7 +144,7 @@ Result<GraphTypes> infer_with_kernels(
         shape_views[i] = Tensor::view(input_types[i]->dtype, input_types[i]->shape, nullptr);
         fold_inputs[i] = &shape_views[i];
       }
-      KernelContext kctx(fold_inputs, result_ptrs);
+      KernelContext kctx(fold_inputs, result_ptrs, options.thread_pool.get());
       EB_RETURN_IF_ERROR(kernels[n]->run(kctx).with_context(node.describe()));
       for (std::size_t o = 0; o < node.outputs.size(); ++o) {
         if (result_ptrs[o] != nullptr) out.constants[node.outputs[o]] = std::move(results[o]);
@@ -308,6 +308,7 @@ Result<std::unique_ptr<Plan>> Plan::compile(const ir::Graph& graph, const Regist
   EB_RETURN_IF_ERROR(ir::sort_topologically(plan->graph_));
   const ir::Graph& g = plan->graph_;
   EB_ASSIGN_OR_RETURN(plan->kernels_, create_kernels(g, registry));
+  plan->thread_pool_ = options.thread_pool;
   EB_ASSIGN_OR_RETURN(plan->types_, infer_with_kernels(g, plan->kernels_, options));
   plan->memory_ = plan_memory(g, plan->types_);
 
@@ -364,7 +365,6 @@ Result<std::unique_ptr<Plan>> Plan::compile(const ir::Graph& graph, const Regist
   }
 
   // Prepare: kernels see their final types, constant inputs and the thread pool once.
-  plan->thread_pool_ = options.thread_pool;
   std::vector<const TensorType*> in_types;
   std::vector<const Tensor*> in_values;
   std::vector<TensorType> out_types;
@@ -441,7 +441,7 @@ Status Plan::run_static(std::span<const Tensor> inputs, std::span<Tensor> output
   for (std::size_t n = 0; n < steps_.size(); ++n) {
     Step& step = steps_[n];
     if (step.folded) continue;
-    KernelContext ctx(step.inputs, step.outputs);
+    KernelContext ctx(step.inputs, step.outputs, thread_pool_.get());
     if (observer_ != nullptr) observer_->before_node(n);
     Status st = kernels_[n]->run(ctx);
     if (observer_ != nullptr) observer_->after_node(n);
@@ -493,7 +493,7 @@ Status Plan::run_dynamic(std::span<const Tensor> inputs, std::span<Tensor> outpu
       EB_ASSIGN_OR_RETURN(results[o], Tensor::allocate(t.dtype, t.shape));
       out_ptrs[o] = &results[o];
     }
-    KernelContext kctx(in_ptrs, out_ptrs);
+    KernelContext kctx(in_ptrs, out_ptrs, thread_pool_.get());
     if (observer_ != nullptr) observer_->before_node(n);
     Status st = kernels_[n]->run(kctx);
     if (observer_ != nullptr) observer_->after_node(n);

@@ -82,10 +82,13 @@ class InferContext {
   bool needs_runtime_values_ = false;
 };
 
+// What a kernel's run() sees: its inputs and outputs, and the plan's thread pool (null: one
+// thread), which the reference kernels split their work over.
 class KernelContext {
  public:
-  KernelContext(std::span<const Tensor* const> inputs, std::span<Tensor* const> outputs)
-      : inputs_(inputs), outputs_(outputs) {}
+  KernelContext(std::span<const Tensor* const> inputs, std::span<Tensor* const> outputs,
+                ThreadPool* thread_pool = nullptr)
+      : inputs_(inputs), outputs_(outputs), thread_pool_(thread_pool) {}
 
   std::size_t num_inputs() const { return inputs_.size(); }
   bool has_input(std::size_t i) const { return i < inputs_.size() && inputs_[i] != nullptr; }
@@ -93,10 +96,12 @@ class KernelContext {
   std::size_t num_outputs() const { return outputs_.size(); }
   bool has_output(std::size_t i) const { return i < outputs_.size() && outputs_[i] != nullptr; }
   Tensor& output(std::size_t i) const { return *outputs_[i]; }
+  ThreadPool* thread_pool() const { return thread_pool_; }
 
  private:
   std::span<const Tensor* const> inputs_;
   std::span<Tensor* const> outputs_;
+  ThreadPool* thread_pool_;
 };
 
 // What a kernel sees once, after inference, in a static plan: concrete types of its inputs and

@@ -8,6 +8,7 @@
 
 #include "nn_util.h"
 #include "op_util.h"
+#include "parallel_util.h"
 
 namespace edgebench::engine::ops {
 namespace {
@@ -104,13 +105,17 @@ class BatchNormalizationKernel final : public OpKernel {
           using A = typename Ops::Compute;
           const auto* xd = x.data<typename Ops::Storage>();
           auto* yd = y.data<typename Ops::Storage>();
-          for (std::int64_t i = 0; i < x.element_count(); ++i) {
-            const std::int64_t in_sample = i % sample_size;
-            const auto p =
-                static_cast<std::size_t>(per_channel ? in_sample / plane_size : in_sample);
-            const double v = static_cast<double>(Ops::load(xd[i])) * multiplier[p] + offset[p];
-            yd[i] = Ops::store(static_cast<A>(v));
-          }
+          parallel_elements(
+              ctx.thread_pool(), x.element_count(), [&](std::int64_t begin, std::int64_t end) {
+                for (std::int64_t i = begin; i < end; ++i) {
+                  const std::int64_t in_sample = i % sample_size;
+                  const auto p =
+                      static_cast<std::size_t>(per_channel ? in_sample / plane_size : in_sample);
+                  const double v =
+                      static_cast<double>(Ops::load(xd[i])) * multiplier[p] + offset[p];
+                  yd[i] = Ops::store(static_cast<A>(v));
+                }
+              });
         });
   }
 

@@ -39,7 +39,7 @@ class CastKernel final : public OpKernel {
   }
 
   Status run(KernelContext& ctx) override {
-    cast_elements(ctx.input(0), ctx.output(0));
+    cast_elements(ctx.input(0), ctx.output(0), ctx.thread_pool());
     return Status::ok();
   }
 

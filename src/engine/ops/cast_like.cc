@@ -18,7 +18,7 @@ class CastLikeKernel final : public OpKernel {
   }
 
   Status run(KernelContext& ctx) override {
-    cast_elements(ctx.input(0), ctx.output(0));
+    cast_elements(ctx.input(0), ctx.output(0), ctx.thread_pool());
     return Status::ok();
   }
 };

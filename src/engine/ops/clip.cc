@@ -61,12 +61,15 @@ class ClipKernel final : public OpKernel {
       }
       const auto* in = x.data<storage_t<T>>();
       auto* out = y.data<storage_t<T>>();
-      for (std::int64_t i = 0; i < x.element_count(); ++i) {
-        C v = load<T>(in[i]);
-        if (lo && v < *lo) v = *lo;
-        if (hi && v > *hi) v = *hi;
-        out[i] = store<T>(v);
-      }
+      parallel_elements(ctx.thread_pool(), x.element_count(),
+                        [&](std::int64_t begin, std::int64_t end) {
+                          for (std::int64_t i = begin; i < end; ++i) {
+                            C v = load<T>(in[i]);
+                            if (lo && v < *lo) v = *lo;
+                            if (hi && v > *hi) v = *hi;
+                            out[i] = store<T>(v);
+                          }
+                        });
     });
     return known ? Status::ok() : unexpected_dtype(x.dtype());
   }

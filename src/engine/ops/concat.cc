@@ -64,17 +64,20 @@ class ConcatKernel final : public OpKernel {
     const std::int64_t inner = tensor_family::dims_product(y.shape(), a + 1, y.shape().size());
     auto* dst = static_cast<std::byte*>(y.raw_data());
     // Each outer index contributes one contiguous block per input, in input order.
+    std::vector<tensor_family::CopyPiece> pieces;
+    pieces.reserve(static_cast<std::size_t>(outer) * ctx.num_inputs());
     for (std::int64_t o = 0; o < outer; ++o) {
       for (std::size_t i = 0; i < ctx.num_inputs(); ++i) {
         const Tensor& x = ctx.input(i);
         const auto block = static_cast<std::size_t>(x.dim(axis) * inner) * elem;
         if (block == 0) continue;
-        std::memcpy(
-            dst, static_cast<const std::byte*>(x.raw_data()) + static_cast<std::size_t>(o) * block,
-            block);
+        pieces.push_back(
+            {dst, static_cast<const std::byte*>(x.raw_data()) + static_cast<std::size_t>(o) * block,
+             block});
         dst += block;
       }
     }
+    tensor_family::copy_pieces(pieces, ctx.thread_pool());
     return Status::ok();
   }
 

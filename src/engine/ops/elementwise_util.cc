@@ -81,16 +81,16 @@ storage_t<To> convert_element(storage_t<From> v) {
 
 }  // namespace
 
-void cast_elements(const Tensor& in, Tensor& out) {
+void cast_elements(const Tensor& in, Tensor& out, ThreadPool* pool) {
   visit_dtype(in.dtype(), AllTypes{}, [&](auto* from_tag) {
     using From = std::remove_pointer_t<decltype(from_tag)>;
     visit_dtype(out.dtype(), AllTypes{}, [&](auto* to_tag) {
       using To = std::remove_pointer_t<decltype(to_tag)>;
       const auto* src = in.data<storage_t<From>>();
       auto* dst = out.data<storage_t<To>>();
-      for (std::int64_t i = 0; i < in.element_count(); ++i) {
-        dst[i] = convert_element<To, From>(src[i]);
-      }
+      parallel_elements(pool, in.element_count(), [&](std::int64_t begin, std::int64_t end) {
+        for (std::int64_t i = begin; i < end; ++i) dst[i] = convert_element<To, From>(src[i]);
+      });
     });
   });
 }

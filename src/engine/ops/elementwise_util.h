@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "op_util.h"
+#include "parallel_util.h"
 
 namespace edgebench::engine::ops {
 
@@ -229,24 +230,26 @@ Status unexpected_dtype(DType dtype);
 // --- loops ----------------------------------------------------------------------------------
 
 // Calls f(out_index, a_index, b_index) for every element of `out`, where a and b broadcast to
-// out's shape (already checked). Same-shape and scalar operands skip the index arithmetic.
+// out's shape (already checked), in contiguous ranges spread over `pool` (null: one thread).
+// Same-shape and scalar operands skip the index arithmetic.
 template <typename F>
-void broadcast_binary(const Tensor& a, const Tensor& b, const Tensor& out, F&& f) {
-  const std::int64_t n = out.element_count();
+void broadcast_binary(ThreadPool* pool, const Tensor& a, const Tensor& b, const Tensor& out,
+                      F&& f) {
   const bool a_full = a.shape() == out.shape();
   const bool b_full = b.shape() == out.shape();
-  if (a_full && b_full) {
-    for (std::int64_t i = 0; i < n; ++i) f(i, i, i);
-  } else if (a_full && b.element_count() == 1) {
-    for (std::int64_t i = 0; i < n; ++i) f(i, i, std::int64_t{0});
-  } else if (b_full && a.element_count() == 1) {
-    for (std::int64_t i = 0; i < n; ++i) f(i, std::int64_t{0}, i);
-  } else {
-    for_each_broadcast<2>(out.shape(), std::array<Shape, 2>{a.shape(), b.shape()},
-                          [&](std::int64_t i, const std::array<std::int64_t, 2>& offsets) {
-                            f(i, offsets[0], offsets[1]);
-                          });
-  }
+  parallel_elements(pool, out.element_count(), [&](std::int64_t begin, std::int64_t end) {
+    if (a_full && b_full) {
+      for (std::int64_t i = begin; i < end; ++i) f(i, i, i);
+    } else if (a_full && b.element_count() == 1) {
+      for (std::int64_t i = begin; i < end; ++i) f(i, i, std::int64_t{0});
+    } else if (b_full && a.element_count() == 1) {
+      for (std::int64_t i = begin; i < end; ++i) f(i, std::int64_t{0}, i);
+    } else {
+      for_each_broadcast_range<2>(
+          out.shape(), std::array<Shape, 2>{a.shape(), b.shape()}, begin, end,
+          [&](std::int64_t i, const std::array<std::int64_t, 2>& o) { f(i, o[0], o[1]); });
+    }
+  });
 }
 
 // --- unary kernels --------------------------------------------------------------------------
@@ -285,9 +288,12 @@ class UnaryKernel final : public OpKernel {
       using R = unary_result_t<Op, T>;
       const auto* in = x.data<storage_t<T>>();
       auto* out = y.data<storage_t<R>>();
-      for (std::int64_t i = 0; i < x.element_count(); ++i) {
-        out[i] = store<R>(static_cast<compute_t<R>>(op_(load<T>(in[i]))));
-      }
+      parallel_elements(ctx.thread_pool(), x.element_count(),
+                        [&](std::int64_t begin, std::int64_t end) {
+                          for (std::int64_t i = begin; i < end; ++i) {
+                            out[i] = store<R>(static_cast<compute_t<R>>(op_(load<T>(in[i]))));
+                          }
+                        });
     });
     return known ? Status::ok() : unexpected_dtype(x.dtype());
   }
@@ -375,9 +381,10 @@ class BinaryKernel final : public OpKernel {
       const auto* pa = a.data<storage_t<T>>();
       const auto* pb = b.data<storage_t<T>>();
       auto* pc = c.data<storage_t<R>>();
-      broadcast_binary(a, b, c, [&](std::int64_t i, std::int64_t ia, std::int64_t ib) {
-        pc[i] = store<R>(static_cast<compute_t<R>>(op_(load<T>(pa[ia]), load<T>(pb[ib]))));
-      });
+      broadcast_binary(
+          ctx.thread_pool(), a, b, c, [&](std::int64_t i, std::int64_t ia, std::int64_t ib) {
+            pc[i] = store<R>(static_cast<compute_t<R>>(op_(load<T>(pa[ia]), load<T>(pb[ib]))));
+          });
     });
     return known ? Status::ok() : unexpected_dtype(a.dtype());
   }
@@ -429,25 +436,31 @@ class VariadicKernel final : public OpKernel {
     const bool known = visit_dtype(out.dtype(), typename Op::Types{}, [&](auto* tag) {
       using T = std::remove_pointer_t<decltype(tag)>;
       auto* po = out.data<storage_t<T>>();
-      const Tensor& first = ctx.input(0);
-      const auto* p0 = first.data<storage_t<T>>();
-      for_each_broadcast<1>(out.shape(), std::array<Shape, 1>{first.shape()},
-                            [&](std::int64_t i, const std::array<std::int64_t, 1>& offsets) {
-                              po[i] = p0[offsets[0]];
-                            });
-      for (std::size_t k = 1; k < ctx.num_inputs(); ++k) {
-        const Tensor& x = ctx.input(k);
-        const auto* px = x.data<storage_t<T>>();
-        for_each_broadcast<1>(out.shape(), std::array<Shape, 1>{x.shape()},
-                              [&](std::int64_t i, const std::array<std::int64_t, 1>& offsets) {
-                                po[i] = store<T>(op_(load<T>(po[i]), load<T>(px[offsets[0]])));
-                              });
-      }
-      if constexpr (requires { op_.finish(compute_t<T>{}, std::size_t{1}); }) {
-        for (std::int64_t i = 0; i < out.element_count(); ++i) {
-          po[i] = store<T>(op_.finish(load<T>(po[i]), ctx.num_inputs()));
-        }
-      }
+      // Each range folds all inputs into its own elements, in input order.
+      const auto inputs = static_cast<std::int64_t>(ctx.num_inputs());
+      parallel_outer(
+          ctx.thread_pool(), out.element_count(), inputs,
+          [&](std::int64_t begin, std::int64_t end) {
+            const Tensor& first = ctx.input(0);
+            const auto* p0 = first.data<storage_t<T>>();
+            for_each_broadcast_range<1>(
+                out.shape(), std::array<Shape, 1>{first.shape()}, begin, end,
+                [&](std::int64_t i, const std::array<std::int64_t, 1>& o) { po[i] = p0[o[0]]; });
+            for (std::size_t k = 1; k < ctx.num_inputs(); ++k) {
+              const Tensor& x = ctx.input(k);
+              const auto* px = x.data<storage_t<T>>();
+              for_each_broadcast_range<1>(
+                  out.shape(), std::array<Shape, 1>{x.shape()}, begin, end,
+                  [&](std::int64_t i, const std::array<std::int64_t, 1>& o) {
+                    po[i] = store<T>(op_(load<T>(po[i]), load<T>(px[o[0]])));
+                  });
+            }
+            if constexpr (requires { op_.finish(compute_t<T>{}, std::size_t{1}); }) {
+              for (std::int64_t i = begin; i < end; ++i) {
+                po[i] = store<T>(op_.finish(load<T>(po[i]), ctx.num_inputs()));
+              }
+            }
+          });
     });
     return known ? Status::ok() : unexpected_dtype(out.dtype());
   }
@@ -495,24 +508,28 @@ class AxisSliceKernel final : public OpKernel {
     const Tensor& x = ctx.input(0);
     Tensor& y = ctx.output(0);
     EB_ASSIGN_OR_RETURN(const AxisSplit split, split_at_axis(x.shape(), axis_, coerce_2d_));
-    std::vector<double> slice(static_cast<std::size_t>(split.axis));
     const bool known = visit_dtype(x.dtype(), FloatTypes{}, [&](auto* tag) {
       using T = std::remove_pointer_t<decltype(tag)>;
       const auto* in = x.data<storage_t<T>>();
       auto* out = y.data<storage_t<T>>();
-      for (std::int64_t o = 0; o < split.outer; ++o) {
-        for (std::int64_t j = 0; j < split.inner; ++j) {
-          const std::int64_t base = o * split.axis * split.inner + j;
-          for (std::int64_t k = 0; k < split.axis; ++k) {
-            slice[static_cast<std::size_t>(k)] = load<T>(in[base + k * split.inner]);
-          }
-          op_(std::span<double>(slice));
-          for (std::int64_t k = 0; k < split.axis; ++k) {
-            out[base + k * split.inner] =
-                store<T>(static_cast<compute_t<T>>(slice[static_cast<std::size_t>(k)]));
-          }
-        }
-      }
+      // One item per 1-D slice (outer index o, inner index j), numbered o * inner + j.
+      parallel_outer(ctx.thread_pool(), split.outer * split.inner, split.axis,
+                     [&](std::int64_t begin, std::int64_t end) {
+                       std::vector<double> slice(static_cast<std::size_t>(split.axis));
+                       for (std::int64_t s = begin; s < end; ++s) {
+                         const std::int64_t o = s / split.inner;
+                         const std::int64_t j = s % split.inner;
+                         const std::int64_t base = o * split.axis * split.inner + j;
+                         for (std::int64_t k = 0; k < split.axis; ++k) {
+                           slice[static_cast<std::size_t>(k)] = load<T>(in[base + k * split.inner]);
+                         }
+                         op_(std::span<double>(slice));
+                         for (std::int64_t k = 0; k < split.axis; ++k) {
+                           out[base + k * split.inner] = store<T>(
+                               static_cast<compute_t<T>>(slice[static_cast<std::size_t>(k)]));
+                         }
+                       }
+                     });
     });
     return known ? Status::ok() : unexpected_dtype(x.dtype());
   }
@@ -530,6 +547,7 @@ class AxisSliceKernel final : public OpKernel {
 // Converts every element of `in` to out's dtype (same element count): float to integer
 // saturates (NaN gives 0), integer to integer wraps, anything to bool is `!= 0`, float16 goes
 // through float with nearest-even rounding.
-void cast_elements(const Tensor& in, Tensor& out);
+// Spread over `pool` (null: one thread).
+void cast_elements(const Tensor& in, Tensor& out, ThreadPool* pool = nullptr);
 
 }  // namespace edgebench::engine::ops

@@ -28,7 +28,7 @@ class ExpandKernel final : public OpKernel {
     const std::vector<std::int64_t> strides = broadcast_strides(x.shape(), y.shape());
     tensor_family::copy_strided(static_cast<const std::byte*>(x.raw_data()), 0, strides,
                                 static_cast<std::byte*>(y.raw_data()), y.shape(),
-                                dtype_size(x.dtype()));
+                                dtype_size(x.dtype()), ctx.thread_pool());
     return Status::ok();
   }
 };

@@ -46,22 +46,27 @@ class GatherKernel final : public OpKernel {
     const std::int64_t count = indices.element_count();
     const auto* src = static_cast<const std::byte*>(data.raw_data());
     auto* dst = static_cast<std::byte*>(ctx.output(0).raw_data());
-    for (std::int64_t o = 0; o < outer; ++o) {
-      for (std::int64_t k = 0; k < count; ++k) {
-        std::int64_t index = indices.element_as_int64(k);
-        if (index < -dim || index >= dim) {
-          return out_of_range(
-              fmt::format("index {} (indices element {}) is out of range for "
-                          "axis {} of length {}",
-                          index, k, axis, dim));
-        }
-        if (index < 0) index += dim;
-        if (block > 0) {
-          std::memcpy(dst, src + static_cast<std::size_t>(o * dim + index) * block, block);
-        }
-        dst += block;
+    for (std::int64_t k = 0; k < count; ++k) {
+      const std::int64_t index = indices.element_as_int64(k);
+      if (index < -dim || index >= dim) {
+        return out_of_range(
+            fmt::format("index {} (indices element {}) is out of range for "
+                        "axis {} of length {}",
+                        index, k, axis, dim));
       }
     }
+    if (block == 0) return Status::ok();
+    // One item per output block (outer index o, indices element k), numbered o * count + k.
+    parallel_outer(ctx.thread_pool(), outer * count, static_cast<std::int64_t>(block / 4) + 1,
+                   [&](std::int64_t first, std::int64_t last) {
+                     for (std::int64_t item = first; item < last; ++item) {
+                       const std::int64_t o = item / count;
+                       std::int64_t index = indices.element_as_int64(item % count);
+                       if (index < 0) index += dim;
+                       std::memcpy(dst + static_cast<std::size_t>(item) * block,
+                                   src + static_cast<std::size_t>(o * dim + index) * block, block);
+                     }
+                   });
     return Status::ok();
   }
 

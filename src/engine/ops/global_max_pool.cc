@@ -3,6 +3,7 @@
 
 #include "nn_util.h"
 #include "op_util.h"
+#include "parallel_util.h"
 
 namespace edgebench::engine::ops {
 namespace {
@@ -24,14 +25,18 @@ class GlobalMaxPoolKernel final : public OpKernel {
       auto* yd = y.data<typename Ops::Storage>();
       const std::int64_t planes = x.dim(0) * x.dim(1);
       const std::int64_t plane_size = planes > 0 ? x.element_count() / planes : 0;
-      for (std::int64_t plane = 0; plane < planes; ++plane) {
-        A best = std::numeric_limits<A>::lowest();
-        for (std::int64_t i = 0; i < plane_size; ++i) {
-          const A v = Ops::load(xd[plane * plane_size + i]);
-          if (v > best || (v != v && best == best)) best = v;  // v != v only for NaN
-        }
-        yd[plane] = Ops::store(best);
-      }
+      parallel_outer(ctx.thread_pool(), planes, plane_size,
+                     [&](std::int64_t first, std::int64_t last) {
+                       for (std::int64_t plane = first; plane < last; ++plane) {
+                         A best = std::numeric_limits<A>::lowest();
+                         for (std::int64_t i = 0; i < plane_size; ++i) {
+                           const A v = Ops::load(xd[plane * plane_size + i]);
+                           if (v > best || (v != v && best == best))
+                             best = v;  // v != v only for NaN
+                         }
+                         yd[plane] = Ops::store(best);
+                       }
+                     });
     });
   }
 };

@@ -6,6 +6,7 @@
 
 #include "nn_util.h"
 #include "op_util.h"
+#include "parallel_util.h"
 
 namespace edgebench::engine::ops {
 namespace {
@@ -60,25 +61,29 @@ class InstanceNormalizationKernel final : public OpKernel {
           using A = typename Ops::Compute;
           const auto* xd = x.data<typename Ops::Storage>();
           auto* yd = y.data<typename Ops::Storage>();
-          for (std::int64_t plane = 0; plane < planes; ++plane) {
-            const auto* in = xd + plane * plane_size;
-            auto* out = yd + plane * plane_size;
-            double mean = 0;
-            for (std::int64_t i = 0; i < plane_size; ++i) mean += Ops::load(in[i]);
-            mean /= static_cast<double>(std::max<std::int64_t>(plane_size, 1));
-            double var = 0;
-            for (std::int64_t i = 0; i < plane_size; ++i) {
-              const double d = Ops::load(in[i]) - mean;
-              var += d * d;
-            }
-            var /= static_cast<double>(std::max<std::int64_t>(plane_size, 1));
-            const std::int64_t c = plane % channels;
-            const double m = scale.element_as_double(c) / std::sqrt(var + epsilon_);
-            const double b = bias.element_as_double(c);
-            for (std::int64_t i = 0; i < plane_size; ++i) {
-              out[i] = Ops::store(static_cast<A>((Ops::load(in[i]) - mean) * m + b));
-            }
-          }
+          parallel_outer(
+              ctx.thread_pool(), planes, 3 * plane_size,
+              [&](std::int64_t first, std::int64_t last) {
+                for (std::int64_t plane = first; plane < last; ++plane) {
+                  const auto* in = xd + plane * plane_size;
+                  auto* out = yd + plane * plane_size;
+                  double mean = 0;
+                  for (std::int64_t i = 0; i < plane_size; ++i) mean += Ops::load(in[i]);
+                  mean /= static_cast<double>(std::max<std::int64_t>(plane_size, 1));
+                  double var = 0;
+                  for (std::int64_t i = 0; i < plane_size; ++i) {
+                    const double d = Ops::load(in[i]) - mean;
+                    var += d * d;
+                  }
+                  var /= static_cast<double>(std::max<std::int64_t>(plane_size, 1));
+                  const std::int64_t c = plane % channels;
+                  const double m = scale.element_as_double(c) / std::sqrt(var + epsilon_);
+                  const double b = bias.element_as_double(c);
+                  for (std::int64_t i = 0; i < plane_size; ++i) {
+                    out[i] = Ops::store(static_cast<A>((Ops::load(in[i]) - mean) * m + b));
+                  }
+                }
+              });
         });
   }
 

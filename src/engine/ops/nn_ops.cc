@@ -12,6 +12,7 @@ OpDef global_average_pool_op();
 OpDef global_lp_pool_op();
 OpDef global_max_pool_op();
 OpDef instance_normalization_op();
+OpDef layer_normalization_op();
 OpDef lp_normalization_op();
 OpDef lp_pool_op();
 OpDef lrn_op();
@@ -29,6 +30,7 @@ void register_nn_ops(Registry& registry) {
   registry.add(global_lp_pool_op());
   registry.add(global_max_pool_op());
   registry.add(instance_normalization_op());
+  registry.add(layer_normalization_op());
   registry.add(lp_normalization_op());
   registry.add(lp_pool_op());
   registry.add(lrn_op());

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <span>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "edgebench/core/dtype.h"
@@ -30,18 +31,33 @@ std::vector<std::int64_t> strides_of(const Shape& shape);
 // Strides of `input` when broadcast to `output` (0 on broadcast dims); input rank <= output.
 std::vector<std::int64_t> broadcast_strides(const Shape& input, const Shape& output);
 
-// Calls f(out_index, in_offsets...) for every element of `output`, where each in_offset is the
-// element offset into the corresponding input after broadcasting. Plain and readable; the
-// reference kernels use it.
+// The row-major multi-index of element `flat` of a tensor of `shape` (flat < its size).
+inline std::vector<std::int64_t> unravel_index(const Shape& shape, std::int64_t flat) {
+  std::vector<std::int64_t> index(shape.size(), 0);
+  for (std::size_t d = shape.size(); d-- > 0;) {
+    index[d] = flat % shape[d];
+    flat /= shape[d];
+  }
+  return index;
+}
+
+// Calls f(out_index, in_offsets...) for the elements [begin, end) of `output` (row-major),
+// where each in_offset is the element offset into the corresponding input after broadcasting.
+// Plain and readable; the reference kernels use it.
 template <std::size_t N, typename F>
-void for_each_broadcast(const Shape& output, const std::array<Shape, N>& inputs, F&& f) {
+void for_each_broadcast_range(const Shape& output, const std::array<Shape, N>& inputs,
+                              std::int64_t begin, std::int64_t end, F&& f) {
+  if (begin >= end) return;
   const int rank = static_cast<int>(output.size());
   std::array<std::vector<std::int64_t>, N> strides;
   for (std::size_t k = 0; k < N; ++k) strides[k] = broadcast_strides(inputs[k], output);
-  const std::int64_t total = element_count(output);
-  std::vector<std::int64_t> index(static_cast<std::size_t>(rank), 0);
+  // The multi-index and offsets of element `begin`.
+  std::vector<std::int64_t> index = unravel_index(output, begin);
   std::array<std::int64_t, N> offsets{};
-  for (std::int64_t i = 0; i < total; ++i) {
+  for (std::size_t d = 0; d < index.size(); ++d) {
+    for (std::size_t k = 0; k < N; ++k) offsets[k] += strides[k][d] * index[d];
+  }
+  for (std::int64_t i = begin; i < end; ++i) {
     f(i, offsets);
     // Increment the multi-index and offsets (odometer).
     for (int d = rank - 1; d >= 0; --d) {
@@ -53,6 +69,12 @@ void for_each_broadcast(const Shape& output, const std::array<Shape, N>& inputs,
       index[ud] = 0;
     }
   }
+}
+
+// for_each_broadcast_range over every element of `output`.
+template <std::size_t N, typename F>
+void for_each_broadcast(const Shape& output, const std::array<Shape, N>& inputs, F&& f) {
+  for_each_broadcast_range<N>(output, inputs, 0, element_count(output), std::forward<F>(f));
 }
 
 // Float16 is stored as uint16 bits; these read/write any arithmetic dtype as float/double.

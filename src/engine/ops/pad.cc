@@ -125,21 +125,24 @@ class PadKernel final : public OpKernel {
     const std::vector<std::int64_t> in_strides = strides_of(x.shape());
     const auto* in = static_cast<const std::byte*>(x.raw_data());
     auto* out = static_cast<std::byte*>(y.raw_data());
-    std::vector<std::int64_t> index(static_cast<std::size_t>(rank), 0);
-    for (std::int64_t i = 0; i < y.element_count(); ++i) {
-      std::int64_t offset = 0;
-      for (std::size_t d = 0; d < index.size() && offset >= 0; ++d) {
-        const std::int64_t s = sources[d][static_cast<std::size_t>(index[d])];
-        offset = s < 0 ? -1 : offset + s * in_strides[d];
-      }
-      const std::byte* from = offset < 0 ? constant.data() : in + offset * element_bytes;
-      std::memcpy(out + i * element_bytes, from, element_bytes);
-      for (int d = rank - 1; d >= 0; --d) {
-        const auto ud = static_cast<std::size_t>(d);
-        if (++index[ud] < y.dim(d)) break;
-        index[ud] = 0;
-      }
-    }
+    parallel_elements(
+        ctx.thread_pool(), y.element_count(), [&](std::int64_t begin, std::int64_t end) {
+          std::vector<std::int64_t> index = unravel_index(y.shape(), begin);
+          for (std::int64_t i = begin; i < end; ++i) {
+            std::int64_t offset = 0;
+            for (std::size_t d = 0; d < index.size() && offset >= 0; ++d) {
+              const std::int64_t s = sources[d][static_cast<std::size_t>(index[d])];
+              offset = s < 0 ? -1 : offset + s * in_strides[d];
+            }
+            const std::byte* from = offset < 0 ? constant.data() : in + offset * element_bytes;
+            std::memcpy(out + i * element_bytes, from, element_bytes);
+            for (int d = rank - 1; d >= 0; --d) {
+              const auto ud = static_cast<std::size_t>(d);
+              if (++index[ud] < y.dim(d)) break;
+              index[ud] = 0;
+            }
+          }
+        });
     return Status::ok();
   }
 

@@ -71,9 +71,10 @@ class PowKernel final : public OpKernel {
         const auto* px = x.data<storage_t<B>>();
         const auto* py = y.data<storage_t<E>>();
         auto* pz = z.data<storage_t<B>>();
-        broadcast_binary(x, y, z, [&](std::int64_t i, std::int64_t ix, std::int64_t iy) {
-          pz[i] = store<B>(power(load<B>(px[ix]), load<E>(py[iy])));
-        });
+        broadcast_binary(ctx.thread_pool(), x, y, z,
+                         [&](std::int64_t i, std::int64_t ix, std::int64_t iy) {
+                           pz[i] = store<B>(power(load<B>(px[ix]), load<E>(py[iy])));
+                         });
       });
     });
     return known ? Status::ok() : unexpected_dtype(x.dtype());

@@ -10,6 +10,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "parallel_util.h"
 #include "resample_reduce_util.h"
 
 namespace edgebench::engine::ops {
@@ -132,23 +133,30 @@ class ReduceKernel final : public OpKernel {
       using C = ReduceAccumulator<T>;
       const T* in = x.data<T>();
       T* out = y.data<T>();
-      std::vector<C> values(offsets.within.size());
-      for (std::size_t j = 0; j < offsets.base.size(); ++j) {
-        for (std::size_t k = 0; k < values.size(); ++k) {
-          const T v = in[offsets.base[j] + offsets.within[k]];
-          if constexpr (kIsFloatLike<T>) {
-            values[k] = to_double(v);
-          } else {
-            values[k] = static_cast<C>(v);
-          }
-        }
-        const C folded = Reducer::reduce(std::span<const C>(values));
-        if constexpr (kIsFloatLike<T>) {
-          out[j] = from_double<T>(folded);
-        } else {
-          out[j] = static_cast<T>(folded);  // modular narrowing, as fixed-width arithmetic
-        }
-      }
+      // One item per output element; its whole fold stays in one task.
+      parallel_outer(
+          ctx.thread_pool(), static_cast<std::int64_t>(offsets.base.size()),
+          static_cast<std::int64_t>(offsets.within.size()),
+          [&](std::int64_t first, std::int64_t last) {
+            std::vector<C> values(offsets.within.size());
+            for (auto j = static_cast<std::size_t>(first); j < static_cast<std::size_t>(last);
+                 ++j) {
+              for (std::size_t k = 0; k < values.size(); ++k) {
+                const T v = in[offsets.base[j] + offsets.within[k]];
+                if constexpr (kIsFloatLike<T>) {
+                  values[k] = to_double(v);
+                } else {
+                  values[k] = static_cast<C>(v);
+                }
+              }
+              const C folded = Reducer::reduce(std::span<const C>(values));
+              if constexpr (kIsFloatLike<T>) {
+                out[j] = from_double<T>(folded);
+              } else {
+                out[j] = static_cast<T>(folded);  // modular narrowing, as fixed-width arithmetic
+              }
+            }
+          });
     });
   }
 
@@ -215,26 +223,31 @@ class ArgReduceKernel final : public OpKernel {
     return dispatch_numeric(x.dtype(), Picker::kName, [&](auto* tag) {
       using T = std::remove_pointer_t<decltype(tag)>;
       const T* in = x.data<T>();
-      for (std::size_t j = 0; j < offsets.base.size(); ++j) {
-        auto key = [&](std::size_t k) {
-          const T v = in[offsets.base[j] + offsets.within[k]];
-          if constexpr (std::is_same_v<T, Half>) {
-            return half_to_float(v.bits);
-          } else {
-            return v;
-          }
-        };
-        std::size_t best_index = 0;
-        auto best = key(0);
-        for (std::size_t k = 1; k < offsets.within.size(); ++k) {
-          const auto v = key(k);
-          if (Picker::better(v, best) || (select_last_index_ && v == best)) {
-            best = v;
-            best_index = k;
-          }
-        }
-        out[j] = static_cast<std::int64_t>(best_index);
-      }
+      parallel_outer(ctx.thread_pool(), static_cast<std::int64_t>(offsets.base.size()),
+                     static_cast<std::int64_t>(offsets.within.size()),
+                     [&](std::int64_t first, std::int64_t last) {
+                       for (auto j = static_cast<std::size_t>(first);
+                            j < static_cast<std::size_t>(last); ++j) {
+                         auto key = [&](std::size_t k) {
+                           const T v = in[offsets.base[j] + offsets.within[k]];
+                           if constexpr (std::is_same_v<T, Half>) {
+                             return half_to_float(v.bits);
+                           } else {
+                             return v;
+                           }
+                         };
+                         std::size_t best_index = 0;
+                         auto best = key(0);
+                         for (std::size_t k = 1; k < offsets.within.size(); ++k) {
+                           const auto v = key(k);
+                           if (Picker::better(v, best) || (select_last_index_ && v == best)) {
+                             best = v;
+                             best_index = k;
+                           }
+                         }
+                         out[j] = static_cast<std::int64_t>(best_index);
+                       }
+                     });
     });
   }
 

@@ -1,5 +1,6 @@
 // Relu: y = max(x, 0). ONNX opsets 6, 13, 14 (14 adds integer types).
 #include "op_util.h"
+#include "parallel_util.h"
 
 namespace edgebench::engine::ops {
 namespace {
@@ -24,7 +25,12 @@ class ReluKernel final : public OpKernel {
           using T = std::remove_pointer_t<decltype(tag)>;
           const T* in = x.data<T>();
           T* out = y.data<T>();
-          for (std::int64_t i = 0; i < x.element_count(); ++i) out[i] = in[i] > T(0) ? in[i] : T(0);
+          parallel_elements(ctx.thread_pool(), x.element_count(),
+                            [&](std::int64_t begin, std::int64_t end) {
+                              for (std::int64_t i = begin; i < end; ++i) {
+                                out[i] = in[i] > T(0) ? in[i] : T(0);
+                              }
+                            });
         });
   }
 };

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "op_util.h"
+#include "parallel_util.h"
 
 namespace edgebench::engine::ops {
 

@@ -44,7 +44,7 @@ class ResizeKernel final : public OpKernel {
         ResizeGeometry geometry,
         resolve(opset_ >= 11 ? input(1) : nullptr, input(scales_input()),
                 opset_ >= 11 ? input(sizes_input()) : nullptr, ctx.input(0).shape()));
-    return resize(attributes_, geometry, ctx.input(0), ctx.output(0));
+    return resize(attributes_, geometry, ctx.input(0), ctx.output(0), ctx.thread_pool());
   }
 
  private:

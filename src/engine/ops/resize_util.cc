@@ -399,7 +399,7 @@ double interpolate(const T* in, std::span<const AxisSampling> axes,
 }  // namespace
 
 Status resize(const ResizeAttributes& attributes, const ResizeGeometry& geometry, const Tensor& x,
-              Tensor& y) {
+              Tensor& y, ThreadPool* pool) {
   if (y.element_count() == 0) return Status::ok();
   const int rank = x.rank();
   std::vector<AxisSampling> axes;
@@ -414,33 +414,42 @@ Status resize(const ResizeAttributes& attributes, const ResizeGeometry& geometry
     const T* in = x.data<T>();
     T* out = y.data<T>();
     const T extrapolation = from_double<T>(attributes.extrapolation_value);
-    std::vector<std::int64_t> index(static_cast<std::size_t>(rank), 0);
-    for (std::int64_t i = 0; i < y.element_count(); ++i) {
-      bool outside = false;
-      for (std::size_t d = 0; d < axes.size(); ++d) {
-        outside = outside || axes[d].outside[static_cast<std::size_t>(index[d])];
-      }
-      if (outside) {
-        out[i] = extrapolation;
-      } else if (attributes.mode == ResizeMode::kNearest) {
-        // One tap per axis: copy the element itself, exact for every type.
-        std::int64_t offset = 0;
-        for (std::size_t d = 0; d < axes.size(); ++d) {
-          offset +=
-              axes[d].taps[axes[d].first[static_cast<std::size_t>(index[d])]].index * strides[d];
-        }
-        out[i] = in[offset];
-      } else {
-        out[i] = from_double<T>(interpolate(in, std::span<const AxisSampling>(axes),
-                                            std::span<const std::int64_t>(strides),
-                                            std::span<const std::int64_t>(index), 0, 0));
-      }
-      for (int d = rank - 1; d >= 0; --d) {
-        const auto ud = static_cast<std::size_t>(d);
-        if (++index[ud] < y.dim(d)) break;
-        index[ud] = 0;
-      }
+    // Taps per output element: the product of the axes' widest tap counts, roughly.
+    std::int64_t taps = 1;
+    for (const AxisSampling& axis : axes) {
+      const auto positions = static_cast<std::int64_t>(axis.first.size()) - 1;
+      if (positions > 0)
+        taps *= std::max<std::int64_t>(1, static_cast<std::int64_t>(axis.taps.size()) / positions);
     }
+    parallel_outer(pool, y.element_count(), taps, [&](std::int64_t begin, std::int64_t end) {
+      std::vector<std::int64_t> index = unravel_index(y.shape(), begin);
+      for (std::int64_t i = begin; i < end; ++i) {
+        bool outside = false;
+        for (std::size_t d = 0; d < axes.size(); ++d) {
+          outside = outside || axes[d].outside[static_cast<std::size_t>(index[d])];
+        }
+        if (outside) {
+          out[i] = extrapolation;
+        } else if (attributes.mode == ResizeMode::kNearest) {
+          // One tap per axis: copy the element itself, exact for every type.
+          std::int64_t offset = 0;
+          for (std::size_t d = 0; d < axes.size(); ++d) {
+            offset +=
+                axes[d].taps[axes[d].first[static_cast<std::size_t>(index[d])]].index * strides[d];
+          }
+          out[i] = in[offset];
+        } else {
+          out[i] = from_double<T>(interpolate(in, std::span<const AxisSampling>(axes),
+                                              std::span<const std::int64_t>(strides),
+                                              std::span<const std::int64_t>(index), 0, 0));
+        }
+        for (int d = rank - 1; d >= 0; --d) {
+          const auto ud = static_cast<std::size_t>(d);
+          if (++index[ud] < y.dim(d)) break;
+          index[ud] = 0;
+        }
+      }
+    });
   });
 }
 

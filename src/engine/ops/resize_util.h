@@ -80,7 +80,7 @@ Result<ResizeGeometry> resolve_resize_geometry(const ResizeAttributes& attribute
 
 // Writes y (already shaped as geometry.output_shape, same dtype as x).
 Status resize(const ResizeAttributes& attributes, const ResizeGeometry& geometry, const Tensor& x,
-              Tensor& y);
+              Tensor& y, ThreadPool* pool = nullptr);
 
 // Reads a 1-D float tensor (scales, roi) as doubles.
 Result<std::vector<double>> read_float_list(const Tensor& tensor, std::string_view what);

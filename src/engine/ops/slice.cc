@@ -156,7 +156,7 @@ class SliceKernel final : public OpKernel {
     }
     tensor_family::copy_strided(static_cast<const std::byte*>(x.raw_data()), offset, strides,
                                 static_cast<std::byte*>(ctx.output(0).raw_data()), region.shape,
-                                dtype_size(x.dtype()));
+                                dtype_size(x.dtype()), ctx.thread_pool());
     return Status::ok();
   }
 

@@ -74,18 +74,20 @@ class SplitKernel final : public OpKernel {
         static_cast<std::size_t>(tensor_family::dims_product(x.shape(), a + 1, x.shape().size()));
     const std::size_t in_block = static_cast<std::size_t>(x.dim(axis)) * inner * elem;
     const auto* src = static_cast<const std::byte*>(x.raw_data());
+    std::vector<tensor_family::CopyPiece> pieces;
     std::size_t begin = 0;  // byte offset of part k within one outer block
     for (std::size_t k = 0; k < sizes.size(); ++k) {
       const std::size_t block = static_cast<std::size_t>(sizes[k]) * inner * elem;
       if (ctx.has_output(k) && block > 0) {
         auto* dst = static_cast<std::byte*>(ctx.output(k).raw_data());
         for (std::int64_t o = 0; o < outer; ++o) {
-          std::memcpy(dst + static_cast<std::size_t>(o) * block,
-                      src + static_cast<std::size_t>(o) * in_block + begin, block);
+          pieces.push_back({dst + static_cast<std::size_t>(o) * block,
+                            src + static_cast<std::size_t>(o) * in_block + begin, block});
         }
       }
       begin += block;
     }
+    tensor_family::copy_pieces(pieces, ctx.thread_pool());
     return Status::ok();
   }
 

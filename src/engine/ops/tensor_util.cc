@@ -1,6 +1,9 @@
 #include "tensor_util.h"
 
+#include <algorithm>
 #include <cstring>
+
+#include "parallel_util.h"
 
 namespace edgebench::engine::ops::tensor_family {
 
@@ -66,27 +69,30 @@ Result<std::int64_t> checked_mul(std::int64_t a, std::int64_t b) {
 
 namespace {
 
-// kSize is the element size when known at compile time (so that memcpy becomes one move),
-// or 0 to use `elem_size`.
+// Copies output rows [first_row, last_row) (rows along the last axis, row-major over the
+// outer axes) of a copy_strided. kSize is the element size when known at compile time (so that
+// memcpy becomes one move), or 0 to use `size`.
 template <std::size_t kSize>
-void copy_strided_impl(const std::byte* src, std::int64_t src_offset,
-                       std::span<const std::int64_t> src_strides, std::byte* dst,
-                       std::span<const std::int64_t> out_shape, std::size_t elem_size) {
-  const std::size_t size = kSize != 0 ? kSize : elem_size;
-  const std::int64_t total = element_count(out_shape);
-  if (total == 0) return;
+void copy_rows(const std::byte* src, std::int64_t src_offset,
+               std::span<const std::int64_t> src_strides, std::byte* dst,
+               std::span<const std::int64_t> out_shape, std::size_t size, std::int64_t first_row,
+               std::int64_t last_row) {
+  if (kSize != 0) size = kSize;
   const std::size_t rank = out_shape.size();
-  if (rank == 0) {
-    std::memcpy(dst, src + src_offset * static_cast<std::int64_t>(size), size);
-    return;
-  }
-  // Rows along the last axis; an odometer walks the outer axes.
   const std::int64_t row_length = out_shape[rank - 1];
   const std::int64_t row_stride = src_strides[rank - 1];
+  const auto isize = static_cast<std::int64_t>(size);
+  // The outer multi-index and source offset of the first row.
   std::vector<std::int64_t> index(rank - 1, 0);
   std::int64_t offset = src_offset;
-  const auto isize = static_cast<std::int64_t>(size);
-  for (std::int64_t done = 0; done < total; done += row_length) {
+  std::int64_t rest = first_row;
+  for (std::size_t d = rank - 1; d-- > 0;) {
+    index[d] = rest % out_shape[d];
+    rest /= out_shape[d];
+    offset += index[d] * src_strides[d];
+  }
+  dst += first_row * row_length * isize;
+  for (std::int64_t row = first_row; row < last_row; ++row) {
     if (row_stride == 1) {
       std::memcpy(dst, src + offset * isize, static_cast<std::size_t>(row_length) * size);
     } else {
@@ -105,18 +111,59 @@ void copy_strided_impl(const std::byte* src, std::int64_t src_offset,
   }
 }
 
+template <std::size_t kSize>
+void copy_strided_impl(const std::byte* src, std::int64_t src_offset,
+                       std::span<const std::int64_t> src_strides, std::byte* dst,
+                       std::span<const std::int64_t> out_shape, std::size_t elem_size,
+                       ThreadPool* pool) {
+  const std::int64_t total = element_count(out_shape);
+  if (total == 0) return;
+  if (out_shape.empty()) {
+    std::memcpy(dst, src + src_offset * static_cast<std::int64_t>(elem_size), elem_size);
+    return;
+  }
+  const std::int64_t row_length = out_shape.back();
+  parallel_outer(pool, total / row_length, row_length, [&](std::int64_t first, std::int64_t last) {
+    copy_rows<kSize>(src, src_offset, src_strides, dst, out_shape, elem_size, first, last);
+  });
+}
+
 }  // namespace
 
 void copy_strided(const std::byte* src, std::int64_t src_offset,
                   std::span<const std::int64_t> src_strides, std::byte* dst,
-                  std::span<const std::int64_t> out_shape, std::size_t elem_size) {
+                  std::span<const std::int64_t> out_shape, std::size_t elem_size,
+                  ThreadPool* pool) {
   switch (elem_size) {
-    case 1: return copy_strided_impl<1>(src, src_offset, src_strides, dst, out_shape, 1);
-    case 2: return copy_strided_impl<2>(src, src_offset, src_strides, dst, out_shape, 2);
-    case 4: return copy_strided_impl<4>(src, src_offset, src_strides, dst, out_shape, 4);
-    case 8: return copy_strided_impl<8>(src, src_offset, src_strides, dst, out_shape, 8);
-    default: return copy_strided_impl<0>(src, src_offset, src_strides, dst, out_shape, elem_size);
+    case 1: return copy_strided_impl<1>(src, src_offset, src_strides, dst, out_shape, 1, pool);
+    case 2: return copy_strided_impl<2>(src, src_offset, src_strides, dst, out_shape, 2, pool);
+    case 4: return copy_strided_impl<4>(src, src_offset, src_strides, dst, out_shape, 4, pool);
+    case 8: return copy_strided_impl<8>(src, src_offset, src_strides, dst, out_shape, 8, pool);
+    default:
+      return copy_strided_impl<0>(src, src_offset, src_strides, dst, out_shape, elem_size, pool);
   }
+}
+
+void copy_pieces(std::span<const CopyPiece> pieces, ThreadPool* pool) {
+  // ends[k]: the byte where piece k ends in the concatenation of all pieces.
+  std::vector<std::size_t> ends(pieces.size());
+  std::size_t total = 0;
+  for (std::size_t k = 0; k < pieces.size(); ++k) ends[k] = total += pieces[k].bytes;
+  // Items of 64 bytes (a cache line, about 16 elements), so ranges rarely split a line.
+  constexpr std::size_t kLine = 64;
+  const auto lines = static_cast<std::int64_t>((total + kLine - 1) / kLine);
+  parallel_outer(pool, lines, kLine / 4, [&](std::int64_t first, std::int64_t last) {
+    const std::size_t begin = static_cast<std::size_t>(first) * kLine;
+    const std::size_t end = std::min(total, static_cast<std::size_t>(last) * kLine);
+    auto k =
+        static_cast<std::size_t>(std::upper_bound(ends.begin(), ends.end(), begin) - ends.begin());
+    for (; k < pieces.size() && ends[k] - pieces[k].bytes < end; ++k) {
+      const std::size_t start = ends[k] - pieces[k].bytes;
+      const std::size_t from = std::max(begin, start) - start;
+      const std::size_t to = std::min(end, ends[k]) - start;
+      if (to > from) std::memcpy(pieces[k].dst + from, pieces[k].src + from, to - from);
+    }
+  });
 }
 
 void fill_elements(std::byte* dst, std::int64_t n, const std::byte* value, std::size_t elem_size) {

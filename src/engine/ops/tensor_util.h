@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "op_util.h"
+#include "parallel_util.h"
 
 // A nested namespace keeps these names apart from other families' helpers.
 namespace edgebench::engine::ops::tensor_family {
@@ -44,12 +45,26 @@ Result<std::int64_t> checked_mul(std::int64_t a, std::int64_t b);
 // Copies element_count(out_shape) elements of `elem_size` bytes into the contiguous `dst`.
 // Output element (i_0, ..., i_{n-1}) is read from src element
 // `src_offset + sum_k i_k * src_strides[k]`; strides are in elements and may be zero
-// (broadcast) or negative (reversed). The caller guarantees every read is in bounds.
+// (broadcast) or negative (reversed). The caller guarantees every read is in bounds. Rows along
+// the last axis are spread over `pool` (null: one thread).
 void copy_strided(const std::byte* src, std::int64_t src_offset,
                   std::span<const std::int64_t> src_strides, std::byte* dst,
-                  std::span<const std::int64_t> out_shape, std::size_t elem_size);
+                  std::span<const std::int64_t> out_shape, std::size_t elem_size,
+                  ThreadPool* pool = nullptr);
 
 // Writes n copies of one element of `elem_size` bytes.
+// One contiguous copy of `bytes` bytes.
+struct CopyPiece {
+  std::byte* dst;
+  const std::byte* src;
+  std::size_t bytes;
+};
+
+// Does every copy; the bytes of all pieces together are split into ranges over `pool` (null:
+// one thread), so that one large piece is shared as well as many small ones. Pieces must not
+// overlap each other's destinations.
+void copy_pieces(std::span<const CopyPiece> pieces, ThreadPool* pool);
+
 void fill_elements(std::byte* dst, std::int64_t n, const std::byte* value, std::size_t elem_size);
 
 // Whether element i is non-zero (false for +0.0 and -0.0, true for NaN).

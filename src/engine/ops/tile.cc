@@ -46,7 +46,7 @@ class TileKernel final : public OpKernel {
     }
     tensor_family::copy_strided(static_cast<const std::byte*>(x.raw_data()), 0, strides,
                                 static_cast<std::byte*>(y.raw_data()), split_shape,
-                                dtype_size(x.dtype()));
+                                dtype_size(x.dtype()), ctx.thread_pool());
     return Status::ok();
   }
 };

@@ -40,7 +40,7 @@ class TransposeKernel final : public OpKernel {
     Tensor& y = ctx.output(0);
     tensor_family::copy_strided(static_cast<const std::byte*>(x.raw_data()), 0, strides,
                                 static_cast<std::byte*>(y.raw_data()), y.shape(),
-                                dtype_size(x.dtype()));
+                                dtype_size(x.dtype()), ctx.thread_pool());
     return Status::ok();
   }
 

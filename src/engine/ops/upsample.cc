@@ -46,7 +46,7 @@ class UpsampleKernel final : public OpKernel {
     EB_ASSIGN_OR_RETURN(
         ResizeGeometry geometry,
         resolve(scales_attribute_.empty() ? &ctx.input(1) : nullptr, ctx.input(0).shape()));
-    return resize(attributes_, geometry, ctx.input(0), ctx.output(0));
+    return resize(attributes_, geometry, ctx.input(0), ctx.output(0), ctx.thread_pool());
   }
 
  private:
