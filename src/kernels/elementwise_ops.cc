@@ -9,6 +9,7 @@
 //   ChannelAffine    (inputs X, scale, shift: constants with one value per channel; channels on
 //                    axis 1, or on the last axis when channels_last; optional activation clamp)
 //                    y = x * scale[c] + shift[c]: BatchNormalization in inference mode
+//   HardSigmoid      (alpha, beta) y = max(0, min(1, alpha * x + beta)), any layout
 #include <fmt/format.h>
 
 #include <array>
@@ -269,6 +270,52 @@ class ChannelAffine final : public engine::OpKernel {
   Shape x_shape_;
 };
 
+// MobileNetV3's gate; XNNPACK has no operator for it. Split over the pool in blocks.
+class HardSigmoid final : public engine::OpKernel {
+ public:
+  explicit HardSigmoid(const engine::KernelCreateContext& ctx)
+      : alpha_(float_attr(ctx.node, "alpha", 0.2f)), beta_(float_attr(ctx.node, "beta", 0.5f)) {}
+
+  Status infer(engine::InferContext& ctx) const override {
+    EB_RETURN_IF_ERROR(ctx.expect_input_count(1, 1));
+    EB_RETURN_IF_ERROR(ctx.expect_input_dtype(0, {DType::kFloat32}));
+    ctx.set_output(0, DType::kFloat32, ctx.input_shape(0));
+    return Status::ok();
+  }
+
+  Status prepare(const engine::PrepareContext& ctx) override {
+    pool_ = ctx.thread_pool;
+    count_ = element_count(ctx.input_types[0]->shape);
+    return Status::ok();
+  }
+
+  Status run(engine::KernelContext& ctx) override {
+    const float* in = ctx.input(0).data<float>();
+    float* out = ctx.output(0).data<float>();
+    constexpr std::int64_t kBlock = 16384;
+    const std::int64_t blocks = (count_ + kBlock - 1) / kBlock;
+    const float alpha = alpha_, beta = beta_;
+    auto block = [&](std::size_t b) {
+      const std::int64_t begin = static_cast<std::int64_t>(b) * kBlock;
+      const std::int64_t end = std::min(count_, begin + kBlock);
+      for (std::int64_t i = begin; i < end; ++i) {
+        out[i] = std::min(std::max(alpha * in[i] + beta, 0.0f), 1.0f);
+      }
+    };
+    if (pool_ != nullptr) {
+      pool_->parallel_for(static_cast<std::size_t>(blocks), block);
+    } else {
+      for (std::int64_t b = 0; b < blocks; ++b) block(static_cast<std::size_t>(b));
+    }
+    return Status::ok();
+  }
+
+ private:
+  float alpha_, beta_;
+  ThreadPool* pool_ = nullptr;
+  std::int64_t count_ = 0;
+};
+
 }  // namespace
 
 void register_elementwise_ops(engine::Registry& registry) {
@@ -284,6 +331,7 @@ void register_elementwise_ops(engine::Registry& registry) {
   registry.add({kFastDomain, "PRelu", 1, Unary::create<UnaryKind::kPRelu>});
   registry.add({kFastDomain, "Softmax", 1, Unary::create<UnaryKind::kSoftmax>});
   registry.add({kFastDomain, "ChannelAffine", 1, engine::make_kernel<ChannelAffine>});
+  registry.add({kFastDomain, "HardSigmoid", 1, engine::make_kernel<HardSigmoid>});
 }
 
 }  // namespace edgebench::kernels

@@ -50,12 +50,16 @@ enum class Input {
 // Layout-agnostic ONNX ops that compute each output element from the input element at the same
 // index: their reference kernels run on NHWC data as they are.
 bool is_pointwise_op(std::string_view op) {
-  static const std::set<std::string_view> kOps = {
-      "Abs",     "Acos",     "Asin",       "Atan",  "Ceil", "Celu",        "Cos",
-      "Cosh",    "Erf",      "Exp",        "Floor", "Gelu", "HardSigmoid", "Log",
-      "Mish",    "Neg",      "Reciprocal", "Round", "Selu", "Sign",        "Sin",
-      "Sinh",    "Softplus", "Softsign",   "Sqrt",  "Tan",  "Tanh",        "ThresholdedRelu",
-      "Identity"};
+  static const std::set<std::string_view> kOps = {"Abs",        "Acos",     "Asin",
+                                                  "Atan",       "Ceil",     "Celu",
+                                                  "Cos",        "Cosh",     "Erf",
+                                                  "Exp",        "Floor",    "Gelu",
+                                                  "Log",        "Mish",     "Neg",
+                                                  "Reciprocal", "Round",    "Selu",
+                                                  "Sign",       "Sin",      "Sinh",
+                                                  "Softplus",   "Softsign", "Sqrt",
+                                                  "Tan",        "Tanh",     "ThresholdedRelu",
+                                                  "Identity"};
   return kOps.count(op) != 0;
 }
 
@@ -691,6 +695,14 @@ class Lowerer {
       return d;
     }
     if (onnx && op == "BatchNormalization") return batch_norm(node);
+    if (onnx && op == "HardSigmoid") {
+      if (!is_float_activation(node.inputs[0])) return std::string("input must be float32");
+      const bool nhwc = nhwc_ok(node.inputs[0]);
+      FastNode f{"HardSigmoid", {}, {{node.inputs[0], nhwc ? Input::kNhwc : Input::kPlain}}, nhwc};
+      f.attributes.set("alpha", node.attributes.get_float("alpha", 0.2f).value_or(0.2f));
+      f.attributes.set("beta", node.attributes.get_float("beta", 0.5f).value_or(0.5f));
+      return f;
+    }
     if (onnx && is_pointwise_op(op)) return pointwise(node);
     if (onnx && (op == "Pow" || op == "Max" || op == "Min" || op == "Sum" || op == "Mean")) {
       return broadcast_reference(node);
