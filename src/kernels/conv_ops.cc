@@ -5,6 +5,8 @@
 // Conv runs on oneDNN instead where oneDNN has a JIT kernel for it (dnnl_conv.h says why).
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "dnnl_conv.h"
 #include "fast_ops.h"
 #include "xnn_util.h"
@@ -110,6 +112,68 @@ std::vector<T> pack_weights(const T* src, std::int64_t g, std::int64_t cg, std::
   return packed;
 }
 
+// Kernel taps that read only padding, whatever the output position, multiply zeros: a large
+// dilation on a small map (DeepLabV3's ASPP at rates 24 and 36 on a 16x16 map leaves only the
+// centre tap of its 3x3 kernels). The live taps along one axis (input size n, output size o) are
+// the contiguous range [first, last] of taps t for which some output y reads a row
+// y*s - pad_before + t*d inside [0, n).
+struct LiveTaps {
+  std::int64_t first, last;
+};
+LiveTaps live_taps(std::int64_t n, std::int64_t o, std::int64_t k, std::int64_t s, std::int64_t d,
+                   std::int64_t pad_before) {
+  auto live = [&](std::int64_t t) {
+    return t * d - pad_before <= n - 1 && (o - 1) * s + t * d - pad_before >= 0;
+  };
+  LiveTaps r{0, k - 1};
+  while (r.first < r.last && !live(r.first)) ++r.first;
+  while (r.last > r.first && !live(r.last)) --r.last;
+  return r;
+}
+
+// Drops the dead taps of a (non-transposed) convolution: the same outputs from a smaller kernel
+// with the pads moved. `weights` ([M, C/g, kh, kw]) is replaced by the trimmed copy. Returns
+// false (and changes nothing) when no tap is dead or the moved pads would be negative.
+bool trim_dead_taps(Conv2dParams& p, std::int64_t h, std::int64_t w, std::int64_t oh,
+                    std::int64_t ow, std::int64_t out_channels, std::int64_t cg,
+                    std::vector<float>& weights) {
+  const LiveTaps rows = live_taps(h, oh, p.kh, p.sh, p.dh, p.pt);
+  const LiveTaps cols = live_taps(w, ow, p.kw, p.sw, p.dw, p.pl);
+  const std::int64_t kh = rows.last - rows.first + 1, kw = cols.last - cols.first + 1;
+  if (kh == p.kh && kw == p.kw) return false;
+  Conv2dParams t = p;
+  t.kh = kh;
+  t.kw = kw;
+  t.pt = p.pt - rows.first * p.dh;
+  t.pl = p.pl - cols.first * p.dw;
+  if (kh == 1) t.dh = 1;
+  if (kw == 1) t.dw = 1;
+  // The far pads that keep the output size: the least with (o - 1) * s + extent <= n + before +
+  // after (a stride leaves rows at the end unread; they need no padding).
+  t.pb = std::max<std::int64_t>(0, (oh - 1) * t.sh + (kh - 1) * t.dh + 1 - h - t.pt);
+  t.pr = std::max<std::int64_t>(0, (ow - 1) * t.sw + (kw - 1) * t.dw + 1 - w - t.pl);
+  auto out_size = [](std::int64_t n, std::int64_t k, std::int64_t s, std::int64_t d,
+                     std::int64_t before, std::int64_t after) {
+    return (n + before + after - ((k - 1) * d + 1)) / s + 1;
+  };
+  if (t.pt < 0 || t.pl < 0 || out_size(h, kh, t.sh, t.dh, t.pt, t.pb) != oh ||
+      out_size(w, kw, t.sw, t.dw, t.pl, t.pr) != ow) {
+    return false;
+  }
+  std::vector<float> trimmed(static_cast<std::size_t>(out_channels * cg * kh * kw));
+  std::size_t i = 0;
+  for (std::int64_t mc = 0; mc < out_channels * cg; ++mc) {
+    for (std::int64_t r = rows.first; r <= rows.last; ++r) {
+      for (std::int64_t c = cols.first; c <= cols.last; ++c) {
+        trimmed[i++] = weights[static_cast<std::size_t>((mc * p.kh + r) * p.kw + c)];
+      }
+    }
+  }
+  weights = std::move(trimmed);
+  p = t;
+  return true;
+}
+
 class ConvNhwc final : public XnnKernel {
  public:
   ConvNhwc(Conv2dParams p, Clamp clamp, bool transpose)
@@ -141,36 +205,39 @@ class ConvNhwc final : public XnnKernel {
     const std::int64_t g = p_.group;
     const std::int64_t cg = transpose_ ? ws[0] / g : ws[1];
     const std::int64_t mg = transpose_ ? ws[1] : ws[0] / g;
-    std::vector<float> packed =
-        pack_weights(w->data<float>(), g, cg, mg, p_.kh * p_.kw, transpose_);
-    const float* bias = b != nullptr ? b->data<float>() : nullptr;
     const Shape& x = ctx.input_types[0]->shape;
+    const Shape& y = ctx.output_types[0].shape;
     batch_ = static_cast<std::size_t>(x[0]);
     height_ = static_cast<std::size_t>(x[1]);
     width_ = static_cast<std::size_t>(x[2]);
+    // The geometry this input size runs with: p_ less the taps that only read padding.
+    Conv2dParams p = p_;
+    std::vector<float> weights(w->data<float>(), w->data<float>() + w->element_count());
+    if (!transpose_) trim_dead_taps(p, x[1], x[2], y[1], y[2], ws[0], cg, weights);
+    const float* bias = b != nullptr ? b->data<float>() : nullptr;
     dnnl_.reset();
     if (!transpose_ && dnnl_conv_enabled()) {
-      const Shape& y = ctx.output_types[0].shape;
-      const DnnlConvGeometry geometry{x[0],  x[1],  x[2],  x[3],  y[3],  g,     p_.kh, p_.kw, p_.sh,
-                                      p_.sw, p_.dh, p_.dw, p_.pt, p_.pl, p_.pb, p_.pr, y[1],  y[2]};
+      const DnnlConvGeometry geometry{x[0], x[1], x[2], x[3], y[3], g,    p.kh, p.kw, p.sh,
+                                      p.sw, p.dh, p.dw, p.pt, p.pl, p.pb, p.pr, y[1], y[2]};
       EB_ASSIGN_OR_RETURN(dnnl_,
-                          DnnlConv::create(geometry, w->data<float>(), bias, clamp_.min, clamp_.max,
+                          DnnlConv::create(geometry, weights.data(), bias, clamp_.min, clamp_.max,
                                            ctx.thread_pool ? ctx.thread_pool->threads() : 1));
       if (dnnl_ != nullptr) return Status::ok();  // else XNNPACK, below
     }
+    std::vector<float> packed = pack_weights(weights.data(), g, cg, mg, p.kh * p.kw, transpose_);
     xnn_operator_t op = nullptr;
     xnn_status st;
     auto u = [](std::int64_t v) { return static_cast<std::uint32_t>(v); };
     if (!transpose_) {
       st = xnn_create_convolution2d_nhwc_f32(
-          u(p_.pt), u(p_.pr), u(p_.pb), u(p_.pl), u(p_.kh), u(p_.kw), u(p_.sh), u(p_.sw), u(p_.dh),
-          u(p_.dw), u(g), static_cast<std::size_t>(cg), static_cast<std::size_t>(mg),
+          u(p.pt), u(p.pr), u(p.pb), u(p.pl), u(p.kh), u(p.kw), u(p.sh), u(p.sw), u(p.dh), u(p.dw),
+          u(g), static_cast<std::size_t>(cg), static_cast<std::size_t>(mg),
           static_cast<std::size_t>(g * cg), static_cast<std::size_t>(g * mg), packed.data(), bias,
           clamp_.min, clamp_.max, 0, &op);
     } else {
       st = xnn_create_deconvolution2d_nhwc_f32(
-          u(p_.pt), u(p_.pr), u(p_.pb), u(p_.pl), u(p_.kh), u(p_.kw), u(p_.sh), u(p_.sw), u(p_.dh),
-          u(p_.dw), u(g), static_cast<std::size_t>(cg), static_cast<std::size_t>(mg),
+          u(p.pt), u(p.pr), u(p.pb), u(p.pl), u(p.kh), u(p.kw), u(p.sh), u(p.sw), u(p.dh), u(p.dw),
+          u(g), static_cast<std::size_t>(cg), static_cast<std::size_t>(mg),
           static_cast<std::size_t>(g * cg), static_cast<std::size_t>(g * mg), packed.data(), bias,
           clamp_.min, clamp_.max, 0, &op);
     }

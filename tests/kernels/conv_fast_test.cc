@@ -45,6 +45,11 @@ TEST(FastConv, MatchesReferenceOnAwkwardShapes) {
       {1, 3, 10, 9, 7, 3, 2, 1, 1, {}, "SAME_UPPER"},
       {1, 3, 10, 9, 7, 4, 2, 1, 1, {}, "SAME_LOWER", false},
       {1, 5, 8, 8, 5, 2, 2, 1, 1, {}, "VALID"},
+      // Dilations larger than the map: taps that only ever read padding are dropped.
+      {1, 8, 5, 5, 6, 3, 1, 6, 1, {6, 6, 6, 6}},  // only the centre tap reads the input
+      {1, 4, 3, 9, 5, 3, 1, 4, 1, {4, 0, 4, 0}},  // only the centre row
+      {1, 6, 6, 6, 4, 3, 2, 8, 1, {8, 8, 8, 8}},  // the centre tap, stride 2
+      {2, 6, 6, 5, 6, 3, 1, 5, 3, {5, 5, 5, 5}},  // grouped, some outer taps live
   };
   std::uint64_t seed = 100;
   for (const ConvCase& c : cases) {
