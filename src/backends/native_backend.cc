@@ -110,31 +110,36 @@ class NativeBackend final : public Backend {
             "host"};
   }
 
+  // The graph as the fast kernels see it: optimized and sorted (first), then lowered (second).
+  static Result<std::pair<ir::Graph, kernels::LoweredGraph>> lower(const ir::Graph& graph) {
+    ir::Graph sorted = graph;
+    EB_RETURN_IF_ERROR(optimize_for_fast_kernels(sorted));
+    EB_RETURN_IF_ERROR(ir::sort_topologically(sorted));
+    EB_ASSIGN_OR_RETURN(const engine::GraphTypes types,
+                        engine::infer_types(sorted, engine::builtin_registry(), {}));
+    EB_ASSIGN_OR_RETURN(kernels::LoweredGraph lowered,
+                        kernels::lower_for_fast_kernels(sorted, types));
+    return std::pair<ir::Graph, kernels::LoweredGraph>(std::move(sorted), std::move(lowered));
+  }
+
   std::vector<NodeSupport> support(const ir::Graph& graph) const override {
     std::vector<NodeSupport> out;
     std::vector<kernels::NodeLowering> lowering;
     if (fast_) {
-      ir::Graph sorted = graph;
-      auto types =
-          optimize_for_fast_kernels(sorted).is_ok() && ir::sort_topologically(sorted).is_ok()
-              ? engine::infer_types(sorted, engine::builtin_registry(), {})
-              : Result<engine::GraphTypes>(invalid_model("graph cannot be sorted"));
-      // Lowering reports in the sorted order; map back by node name below.
-      if (types.is_ok()) {
-        auto lowered = kernels::lower_for_fast_kernels(sorted, types.value());
-        if (lowered.is_ok()) {
-          std::map<std::string, kernels::NodeLowering> by_name;
-          for (std::size_t i = 0; i < sorted.nodes.size(); ++i) {
-            by_name[sorted.nodes[i].name] = lowered.value().nodes[i];
-          }
-          for (const ir::Node& node : graph.nodes) {
-            auto it = by_name.find(node.name);
-            lowering.push_back(
-                it != by_name.end()
-                    ? it->second
-                    : kernels::NodeLowering{true, "folded",
-                                            "folded or fused into another node by graph passes"});
-          }
+      if (auto lowered = lower(graph); lowered.is_ok()) {
+        // Lowering reports in the sorted order; map back by node name.
+        const auto& [sorted, lowered_graph] = lowered.value();
+        std::map<std::string, kernels::NodeLowering> by_name;
+        for (std::size_t i = 0; i < sorted.nodes.size(); ++i) {
+          by_name[sorted.nodes[i].name] = lowered_graph.nodes[i];
+        }
+        for (const ir::Node& node : graph.nodes) {
+          auto it = by_name.find(node.name);
+          lowering.push_back(
+              it != by_name.end()
+                  ? it->second
+                  : kernels::NodeLowering{true, "folded",
+                                          "folded or fused into another node by graph passes"});
         }
       }
     }
@@ -155,6 +160,13 @@ class NativeBackend final : public Backend {
       out.push_back(std::move(s));
     }
     return out;
+  }
+
+  std::optional<int> layout_conversions(const ir::Graph& graph) const override {
+    if (!fast_) return 0;  // the reference kernels run every node in the graph's own layout
+    auto lowered = lower(graph);
+    if (!lowered.is_ok()) return std::nullopt;
+    return lowered.value().second.layout_conversions;
   }
 
   Result<std::unique_ptr<Executable>> compile(const ir::Graph& graph,

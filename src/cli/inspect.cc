@@ -83,12 +83,14 @@ int run_inspect(const InspectOptions& options) {
   // it depends on the shapes, so it is "undetermined" without them.
   std::vector<std::string> kernel(graph.nodes.size(), concrete ? "reference" : "undetermined");
   std::vector<std::string> fallback_reason(graph.nodes.size());
+  std::optional<int> layout_conversions;  // NCHW <-> NHWC conversions the native engine adds
   if (auto native = backends::make_backend("native"); concrete && native.is_ok()) {
     for (const backends::NodeSupport& s : native.value()->support(bound)) {
       if (s.node_index >= kernel.size() || !s.supported) continue;
       kernel[s.node_index] = s.kernel;
       if (s.kernel == "reference") fallback_reason[s.node_index] = s.reason;
     }
+    layout_conversions = native.value()->layout_conversions(bound);
   }
   for (const auto& [i, why] : unsupported_reason) kernel[i] = "unsupported";
   std::map<std::string, std::uint64_t> kernel_counts;
@@ -200,6 +202,9 @@ int run_inspect(const InspectOptions& options) {
   fmt::print("\nkernels on the native backend:");
   for (const auto& [k, count] : kernel_counts) fmt::print("  {} {}", k, count);
   fmt::print("\n");
+  if (layout_conversions) {
+    fmt::print("  layout conversions (NCHW <-> NHWC) {}\n", *layout_conversions);
+  }
   for (const auto& [what, count] : fallback_counts) {
     fmt::print("  reference  {:>4} x {}\n", count, what);
   }
@@ -298,6 +303,9 @@ int run_inspect(const InspectOptions& options) {
   }
   // Nodes per kernel on the native backend (null: the choice needs concrete shapes).
   j["kernel_counts"] = concrete ? nlohmann::json(kernel_counts) : nlohmann::json(nullptr);
+  // ToNhwc / ToNchw nodes the native engine adds (null: needs concrete shapes).
+  j["layout_conversions"] =
+      layout_conversions ? nlohmann::json(*layout_conversions) : nlohmann::json(nullptr);
   j["unsupported_ops"] = nlohmann::json::array();
   for (const auto& [op, count] : unsupported_ops) {
     j["unsupported_ops"].push_back({{"op", op}, {"count", count}});

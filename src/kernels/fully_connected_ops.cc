@@ -1,9 +1,11 @@
 // FullyConnected: Gemm and MatMul with constant weights through XNNPACK. Input A is [..., K]
 // (leading dims are the batch), weights B are [K, N] (transpose_weights = 1) or [N, K]; the
 // optional bias has N elements. Gemm's alpha and beta are folded into the packed weights and
-// bias once, in prepare().
+// bias once, in prepare(). Where oneDNN runs the float convolutions (dnnl_conv.h), it runs this
+// too, as the 1x1 convolution it is: A as an NHWC image [1, rows, 1, K], B as N filters of K.
 #include <fmt/format.h>
 
+#include "dnnl_conv.h"
 #include "fast_ops.h"
 #include "xnn_util.h"
 
@@ -63,6 +65,24 @@ class FullyConnected final : public XnnKernel {
     }
     const Shape& a = ctx.input_types[0]->shape;
     batch_ = static_cast<std::size_t>(element_count(a) / a.back());
+    dnnl_.reset();
+    if (dnnl_conv_enabled()) {
+      std::vector<float> filters;  // [N, K]
+      if (transpose_weights_) {
+        filters.resize(k * n);
+        for (std::size_t i = 0; i < k; ++i) {
+          for (std::size_t j = 0; j < n; ++j) filters[j * k + i] = weights[i * n + j];
+        }
+      }
+      const auto rows = static_cast<std::int64_t>(batch_);
+      const auto ki = static_cast<std::int64_t>(k), ni = static_cast<std::int64_t>(n);
+      const DnnlConvGeometry geometry{1, rows, 1, ki, ni, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, rows, 1};
+      EB_ASSIGN_OR_RETURN(
+          dnnl_, DnnlConv::create(geometry, transpose_weights_ ? filters.data() : weights.data(),
+                                  bias.empty() ? nullptr : bias.data(), clamp_.min, clamp_.max,
+                                  ctx.thread_pool ? ctx.thread_pool->threads() : 1));
+      if (dnnl_ != nullptr) return Status::ok();  // else XNNPACK, below
+    }
     xnn_operator_t op = nullptr;
     const xnn_status st = xnn_create_fully_connected_nc_f32(
         k, n, k, n, weights.data(), bias.empty() ? nullptr : bias.data(), clamp_.min, clamp_.max,
@@ -73,6 +93,7 @@ class FullyConnected final : public XnnKernel {
   Status run(engine::KernelContext& ctx) override {
     const float* in = ctx.input(0).data<float>();
     float* out = ctx.output(0).data<float>();
+    if (dnnl_ != nullptr) return dnnl_->run(in, out);
     return run_op(in, nullptr, out, "fully connected", [&] {
       return xnn_setup_fully_connected_nc_f32(op_.get(), batch_, in, out, pool_);
     });
@@ -84,6 +105,7 @@ class FullyConnected final : public XnnKernel {
   float beta_;
   Clamp clamp_;
   std::size_t batch_ = 0;
+  std::unique_ptr<DnnlConv> dnnl_;  // set when oneDNN runs this product
 };
 
 }  // namespace

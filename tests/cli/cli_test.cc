@@ -86,6 +86,8 @@ TEST_F(Cli, GenerateInspectJsonHasTheContractFields) {
   // 32^2 * 3^2 * (3*16 + 2*16^2), biases not counted.
   EXPECT_EQ(j["macs_total"].get<std::uint64_t>(), 32u * 32 * 9 * (3 * 16 + 2 * 16 * 16));
   EXPECT_EQ(j["op_counts"]["Conv"].get<int>(), 3);
+  // Three Convs in a row run in NHWC: one conversion in, one out.
+  EXPECT_EQ(j["layout_conversions"], 2);
   EXPECT_LT(j["activation_peak_bytes"].get<std::uint64_t>(),
             j["activation_naive_bytes"].get<std::uint64_t>());
   EXPECT_TRUE(j["unsupported_ops"].empty());

@@ -98,6 +98,11 @@ class Backend {
   virtual std::string name() const = 0;
   virtual Capabilities capabilities() const = 0;
   virtual std::vector<NodeSupport> support(const ir::Graph& graph) const = 0;
+  // How many NCHW <-> NHWC conversions running `graph` (concrete shapes) adds (the native
+  // engine's ToNhwc / ToNchw nodes); nullopt when the backend does not say.
+  virtual std::optional<int> layout_conversions(const ir::Graph& graph) const {
+    return std::nullopt;
+  }
   virtual Result<std::unique_ptr<Executable>> compile(const ir::Graph& graph,
                                                       const CompileOptions& options) const = 0;
 };
