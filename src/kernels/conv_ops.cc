@@ -8,6 +8,7 @@
 #include <algorithm>
 
 #include "dnnl_conv.h"
+#include "dnnl_qconv.h"
 #include "fast_ops.h"
 #include "xnn_util.h"
 
@@ -267,9 +268,10 @@ class ConvNhwc final : public XnnKernel {
 };
 
 // QLinearConv on NHWC int8 (XNNPACK qc8: int8 weights with per-channel scales, zero point 0)
-// or uint8 (qu8: uint8 weights, one scale and zero point). Quantization parameters arrive as
-// attributes (the lowering reads them from the constant inputs); the integer Clip that follows a
-// QLinearConv in the graph, if any, arrives as out_min/out_max.
+// or uint8 (qu8: uint8 weights, one scale and zero point). The int8 case runs on oneDNN where
+// dnnl_qconv_enabled() (dnnl_qconv.h says where that is exact) and oneDNN has a JIT kernel.
+// Quantization parameters arrive as attributes (the lowering reads them from the constant inputs);
+// the integer Clip that follows a QLinearConv in the graph, if any, arrives as out_min/out_max.
 class QConvNhwc final : public XnnKernel {
  public:
   struct Quant {
@@ -326,9 +328,29 @@ class QConvNhwc final : public XnnKernel {
     const auto gs = static_cast<std::size_t>(g);
     xnn_operator_t op = nullptr;
     xnn_status st;
+    dnnl_.reset();
     if (signed_) {
       std::vector<float> scales = q_.w_scales;
       if (scales.size() == 1) scales.assign(static_cast<std::size_t>(ws[0]), q_.w_scales[0]);
+      if (dnnl_qconv_enabled() && q_.w_zero_point == 0) {
+        const Shape& y = ctx.output_types[0].shape;
+        DnnlQConvParams d{{x[0], x[1], x[2], x[3], y[3], g, p_.kh, p_.kw, p_.sh, p_.sw, p_.dh,
+                           p_.dw, p_.pt, p_.pl, p_.pb, p_.pr, y[1], y[2]},
+                          w->data<std::int8_t>(),
+                          bias,
+                          {},
+                          static_cast<std::int32_t>(q_.x_zero_point),
+                          static_cast<std::int32_t>(q_.y_zero_point),
+                          static_cast<std::int32_t>(q_.out_min),
+                          static_cast<std::int32_t>(q_.out_max),
+                          ctx.thread_pool ? ctx.thread_pool->threads() : 1};
+        for (float s : scales) {
+          d.requantization_scales.push_back(
+              static_cast<float>(double(q_.x_scale) * s / double(q_.y_scale)));
+        }
+        EB_ASSIGN_OR_RETURN(dnnl_, DnnlQConv::create(d));
+        if (dnnl_ != nullptr) return Status::ok();  // else XNNPACK, below
+      }
       std::vector<std::int8_t> packed =
           pack_weights(w->data<std::int8_t>(), g, cg, mg, p_.kh * p_.kw, false);
       st = xnn_create_convolution2d_nhwc_qc8(
@@ -353,6 +375,9 @@ class QConvNhwc final : public XnnKernel {
   Status run(engine::KernelContext& ctx) override {
     const void* in = ctx.input(0).raw_data();
     void* out = ctx.output(0).raw_data();
+    if (dnnl_ != nullptr) {
+      return dnnl_->run(static_cast<const std::int8_t*>(in), static_cast<std::int8_t*>(out));
+    }
     return run_op(in, nullptr, out, "quantized convolution", [&] {
       return signed_ ? xnn_setup_convolution2d_nhwc_qc8(op_.get(), batch_, height_, width_,
                                                         static_cast<const std::int8_t*>(in),
@@ -368,6 +393,7 @@ class QConvNhwc final : public XnnKernel {
   Quant q_;
   bool signed_ = true;
   std::size_t batch_ = 0, height_ = 0, width_ = 0;
+  std::unique_ptr<DnnlQConv> dnnl_;  // set when oneDNN runs this convolution (int8 only)
 };
 
 }  // namespace

@@ -2,9 +2,14 @@
 // arithmetic: QLinearConv (per-channel and per-tensor weights, awkward shapes), with an integer
 // Clip folded in, QLinearMatMul, QuantizeLinear / DequantizeLinear, int8 MaxPool and Concat.
 // Results must equal the reference or be at most one unit off where rounding modes differ.
+// Where oneDNN's int8 convolutions are exact (VNNI) the QLinearConv cases run on oneDNN; ctest's
+// kernels_conv_on_xnnpack runs them again on XNNPACK (EDGEBENCH_CONV=xnnpack).
 #include <cmath>
+#include <cstdlib>
+#include <string_view>
 
 #include "fast_test_util.h"
+#include "kernels/dnnl_qconv.h"
 
 namespace edgebench::kernels::testing {
 namespace {
@@ -140,6 +145,110 @@ TEST(FastQuantized, QLinearConvMatchesTheIntegerReference) {
     FastRun r = run_fast_and_reference(g, 1, seed);
     // The Clip folds into the convolution: no node of its own in the lowered graph.
     for (const ir::Node& n : r.lowered.graph.nodes) EXPECT_NE(n.op_type, "Clip");
+    seed += 10;
+  }
+}
+
+// The oneDNN int8 convolution directly, against an integer reference computed here: a 3x3
+// stride-2 convolution (7 -> 24 channels, odd sizes), a 1x1 one and a depthwise one, with zero
+// points, a bias and a clamp. It must pick a JIT implementation wherever oneDNN is enabled. Where
+// it is exact (VNNI) it must be within one output step; on plain AVX2 oneDNN halves the weights
+// (rounding), so each odd weight may contribute |x - x_zp| to the accumulator's error: the test
+// bounds the error by that, and dnnl_qconv_enabled() must then be off unless asked for.
+TEST(FastQuantized, OneDnnRunsInt8ConvolutionsWhereEnabled) {
+  const char* conv_choice = std::getenv("EDGEBENCH_CONV");
+  const char* qconv_choice = std::getenv("EDGEBENCH_QCONV");
+  const bool xnnpack_asked =
+      (conv_choice != nullptr && std::string_view(conv_choice) == "xnnpack") ||
+      (qconv_choice != nullptr && std::string_view(qconv_choice) == "xnnpack");
+  const bool dnnl_asked = qconv_choice != nullptr && std::string_view(qconv_choice) == "dnnl";
+  if (dnnl_conv_enabled() && !xnnpack_asked) {
+    EXPECT_EQ(dnnl_qconv_enabled(), dnnl_qconv_exact() || dnnl_asked);
+  } else {
+    EXPECT_FALSE(dnnl_qconv_enabled());
+  }
+  struct Case {
+    DnnlConvGeometry g;
+    std::int32_t x_zp, y_zp, out_min, out_max;
+  };
+  const std::vector<Case> cases = {
+      {{1, 15, 13, 7, 24, 1, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 8, 7}, 5, -3, -128, 127},
+      {{1, 9, 11, 40, 17, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 9, 11}, -7, 4, -3, 127},
+      {{1, 15, 13, 16, 16, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 15, 13}, 0, -10, -10, 90}};
+  std::uint64_t seed = 300;
+  for (const Case& c : cases) {
+    const DnnlConvGeometry& g = c.g;
+    SCOPED_TRACE(::testing::Message() << "c_in=" << g.c_in << " c_out=" << g.c_out
+                                      << " group=" << g.group << " seed " << seed);
+    const std::int64_t cg = g.c_in / g.group, mg = g.c_out / g.group;
+    const std::int64_t per_out = cg * g.kh * g.kw;
+    const Tensor w = int_weights(DType::kInt8, {g.c_out * per_out}, seed);
+    const Tensor b = random_tensor(DType::kInt32, {g.c_out}, seed + 1, {0, 1, -3000, 3000}).value();
+    const Tensor x = int_weights(DType::kInt8, {g.n * g.h * g.w * g.c_in}, seed + 2);
+    DnnlQConvParams params{
+        g, w.data<std::int8_t>(), b.data<std::int32_t>(), {}, c.x_zp, c.y_zp, c.out_min, c.out_max,
+        1};
+    // An output step of about a tenth of the accumulator's spread, so that few outputs clamp.
+    for (std::int64_t m = 0; m < g.c_out; ++m) {
+      params.requantization_scales.push_back(
+          static_cast<float>(10.0 / (74.0 * 73.0 * std::sqrt(double(per_out))) * (1 + m % 3)));
+    }
+    if (!dnnl_conv_enabled()) {
+      EXPECT_EQ(DnnlQConv::create(params).value(), nullptr);
+      return;
+    }
+    std::vector<std::vector<std::int8_t>> outs;
+    for (int threads : {1, 2}) {
+      params.threads = threads;
+      auto conv = DnnlQConv::create(params);
+      ASSERT_TRUE(conv.is_ok()) << conv.status().message();
+      ASSERT_NE(conv.value(), nullptr) << "oneDNN has only its reference code for this case";
+      EXPECT_FALSE(conv.value()->implementation().starts_with("ref"))
+          << conv.value()->implementation();
+      std::vector<std::int8_t> y(static_cast<std::size_t>(g.n * g.oh * g.ow * g.c_out), 0);
+      ASSERT_TRUE(conv.value()->run(x.data<std::int8_t>(), y.data()).is_ok());
+      outs.push_back(y);
+    }
+    EXPECT_EQ(outs[0], outs[1]);
+    const std::int8_t* xs = x.data<std::int8_t>();
+    const std::int8_t* ws = w.data<std::int8_t>();
+    double worst_excess = -1e9;
+    int worst = 0;
+    for (std::int64_t oy = 0; oy < g.oh; ++oy) {
+      for (std::int64_t ox = 0; ox < g.ow; ++ox) {
+        for (std::int64_t m = 0; m < g.c_out; ++m) {
+          std::int64_t acc = b.data<std::int32_t>()[m];
+          std::int64_t odd_weight_input = 0;  // sum of |x - x_zp| over taps with odd weights
+          const std::int64_t gi = m / mg;
+          for (std::int64_t ci = 0; ci < cg; ++ci) {
+            for (std::int64_t ky = 0; ky < g.kh; ++ky) {
+              for (std::int64_t kx = 0; kx < g.kw; ++kx) {
+                const std::int64_t iy = oy * g.sh - g.pt + ky * g.dh;
+                const std::int64_t ix = ox * g.sw - g.pl + kx * g.dw;
+                if (iy < 0 || iy >= g.h || ix < 0 || ix >= g.w) continue;
+                const std::int64_t xv = xs[(iy * g.w + ix) * g.c_in + gi * cg + ci] - c.x_zp;
+                const std::int64_t wv = ws[((m * cg + ci) * g.kh + ky) * g.kw + kx];
+                acc += xv * wv;
+                if (wv % 2 != 0) odd_weight_input += std::abs(xv);
+              }
+            }
+          }
+          const double scale = params.requantization_scales[static_cast<std::size_t>(m)];
+          const double expected = std::clamp(std::nearbyint(double(acc) * scale) + c.y_zp,
+                                             double(c.out_min), double(c.out_max));
+          const int got = outs[0][static_cast<std::size_t>((oy * g.ow + ox) * g.c_out + m)];
+          const double diff = std::abs(got - expected);
+          worst = std::max(worst, static_cast<int>(diff));
+          const double allowed =
+              dnnl_qconv_exact() ? 1.0 : 1.0 + scale * static_cast<double>(odd_weight_input);
+          worst_excess = std::max(worst_excess, diff - allowed);
+        }
+      }
+    }
+    EXPECT_LE(worst_excess, 0.0) << "largest difference " << worst << " output steps";
+    if (dnnl_qconv_exact()) {
+      EXPECT_LE(worst, 1);
+    }
     seed += 10;
   }
 }
