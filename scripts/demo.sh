@@ -5,7 +5,7 @@
 # error analysis and a size / accuracy / latency table of the two.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh release
+bash scripts/setup.sh release edgebench  # the tool only; scripts/test.sh builds the tests
 EB=./build/release/edgebench
 DATA=fashion-mnist:/usr/share/datasets/fashion-mnist
 MODEL=models/fashion_mnist_cnn.onnx

@@ -3,7 +3,9 @@
 # the project's Python environment (.venv, versions pinned in python/requirements.txt: the
 # runtimes behind `--backend onnxruntime|tflite|openvino|tvm` and the Python test tools), then
 # configures and builds a CMake preset.
-#   bash scripts/setup.sh [PRESET]       PRESET: release (default), asan, fuzz, none (install only)
+#   bash scripts/setup.sh [PRESET [TARGET ...]]
+#     PRESET: release (default), asan, fuzz, none (install only); TARGETs: build only those (the
+#     main job builds just `edgebench`; default: everything, tests included)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PRESET="${1:-release}"
@@ -61,4 +63,9 @@ fi
 
 [ "$PRESET" = none ] && exit 0
 cmake --preset "$PRESET" > /dev/null
-cmake --build --preset "$PRESET"
+TARGETS=("${@:2}")
+if ((${#TARGETS[@]})); then
+  cmake --build --preset "$PRESET" --target "${TARGETS[@]}"
+else
+  cmake --build --preset "$PRESET"
+fi

@@ -69,10 +69,15 @@ Result<std::unique_ptr<Dataset>> open_npy(std::string_view spec, const fs::path&
           "dataset '{}': file '{}' does not name one of the model's inputs", spec, file.string()));
     }
     EB_ASSIGN_OR_RETURN(Tensor t, read_npy(file));
-    EB_RETURN_IF_ERROR(check_tensor(t, inputs[input], file.string()));
-    auto [it, inserted] = by_key.try_emplace(key, std::vector<Tensor>(inputs.size()));
-    if (inserted) order.push_back(key);
-    it->second[input] = std::move(t);
+    EB_ASSIGN_OR_RETURN(std::vector<Tensor> split,
+                        split_samples(std::move(t), inputs[input], file.string()));
+    // A file of N stacked samples gives samples KEY/0 .. KEY/N-1 (for every input alike).
+    for (std::size_t n = 0; n < split.size(); ++n) {
+      const std::string sample_key = split.size() == 1 ? key : fmt::format("{}/{}", key, n);
+      auto [it, inserted] = by_key.try_emplace(sample_key, std::vector<Tensor>(inputs.size()));
+      if (inserted) order.push_back(sample_key);
+      it->second[input] = std::move(split[n]);
+    }
   }
   std::vector<std::vector<Tensor>> samples;
   for (const std::string& key : order) {

@@ -291,8 +291,9 @@ Result<std::string> extract(ByteReader& r, const Member& m) {
 
 // Reads one archive: for each input the member named after it (NAME.npy), else the positional
 // arr_<i>.npy that np.savez writes for unnamed arrays, else (one input, one member) that member.
-Result<std::vector<Tensor>> read_sample(const fs::path& path,
-                                        const std::vector<InputSpec>& inputs) {
+// An archive holds one sample, or N stacked along axis 0 in every member (split_samples).
+Result<std::vector<std::vector<Tensor>>> read_samples(const fs::path& path,
+                                                      const std::vector<InputSpec>& inputs) {
   EB_ASSIGN_OR_RETURN(std::string bytes, read_whole_file(path, kMaxArchiveBytes));
   ByteReader reader(bytes, path.string());
   EB_ASSIGN_OR_RETURN(std::vector<Member> members, read_members(reader));
@@ -304,7 +305,7 @@ Result<std::vector<Tensor>> read_sample(const fs::path& path,
       return invalid_argument(fmt::format("'{}': holds array '{}' twice", path.string(), array));
     }
   }
-  std::vector<Tensor> sample;
+  std::vector<std::vector<Tensor>> samples;  // one file may hold N samples along axis 0
   for (std::size_t i = 0; i < inputs.size(); ++i) {
     auto it = by_array.find(inputs[i].name);
     if (it == by_array.end()) it = by_array.find(fmt::format("arr_{}", i));
@@ -321,10 +322,15 @@ Result<std::vector<Tensor>> read_sample(const fs::path& path,
     const std::string where = fmt::format("'{}': member '{}'", path.string(), it->second->name);
     EB_ASSIGN_OR_RETURN(Tensor t,
                         parse_npy(std::as_bytes(std::span(npy.data(), npy.size())), where));
-    EB_RETURN_IF_ERROR(check_tensor(t, inputs[i], where));
-    sample.push_back(std::move(t));
+    EB_ASSIGN_OR_RETURN(std::vector<Tensor> split, split_samples(std::move(t), inputs[i], where));
+    if (i > 0 && split.size() != samples.size()) {
+      return invalid_argument(fmt::format("{}: {} samples, input '{}' has {}", where, split.size(),
+                                          inputs[0].name, samples.size()));
+    }
+    samples.resize(split.size());
+    for (std::size_t n = 0; n < split.size(); ++n) samples[n].push_back(std::move(split[n]));
   }
-  return sample;
+  return samples;
 }
 
 }  // namespace
@@ -345,8 +351,8 @@ Result<std::unique_ptr<Dataset>> open_npz(std::string_view spec, const fs::path&
   if (files.empty()) return invalid_argument(fmt::format("dataset '{}': no .npz files", spec));
   std::vector<std::vector<Tensor>> samples;
   for (const fs::path& file : files) {
-    EB_ASSIGN_OR_RETURN(std::vector<Tensor> sample, read_sample(file, inputs));
-    samples.push_back(std::move(sample));
+    EB_ASSIGN_OR_RETURN(std::vector<std::vector<Tensor>> held, read_samples(file, inputs));
+    for (std::vector<Tensor>& sample : held) samples.push_back(std::move(sample));
   }
   EB_ASSIGN_OR_RETURN(auto labels, read_labels_file(dir, samples.size()));
   return std::unique_ptr<Dataset>(

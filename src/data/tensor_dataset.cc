@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstring>
 
 namespace edgebench::data {
 
@@ -42,6 +43,38 @@ Status check_tensor(const Tensor& t, const InputSpec& input, std::string_view wh
                                         shape_to_string(input.shape)));
   }
   return Status::ok();
+}
+
+Result<std::vector<Tensor>> split_samples(Tensor t, const InputSpec& input,
+                                          std::string_view where) {
+  std::vector<Tensor> samples;
+  const Status whole = check_tensor(t, input, where);
+  if (whole.is_ok()) {
+    samples.push_back(std::move(t));
+    return samples;
+  }
+  const Shape& shape = t.shape();
+  if (t.dtype() != input.dtype || shape.empty() || shape[0] < 1) return whole;
+  // The shape of one sample: the input's own rank, with a batch of 1 where it stacks along it.
+  Shape one(shape.begin() + 1, shape.end());
+  if (shape.size() == input.shape.size() && (input.shape[0] == 1 || input.shape[0] < 0)) {
+    one.insert(one.begin(), 1);
+  } else if (shape.size() != input.shape.size() + 1) {
+    return whole;
+  }
+  InputSpec fits = input;
+  fits.shape = one;
+  for (std::size_t i = 0; i < one.size(); ++i) {
+    if (input.shape[i] >= 0 && input.shape[i] != one[i]) return whole;
+  }
+  const std::size_t bytes = t.byte_size() / static_cast<std::size_t>(shape[0]);
+  const auto* src = static_cast<const std::byte*>(t.raw_data());
+  for (std::int64_t n = 0; n < shape[0]; ++n) {
+    EB_ASSIGN_OR_RETURN(Tensor sample, Tensor::allocate(t.dtype(), one));
+    std::memcpy(sample.raw_data(), src + static_cast<std::size_t>(n) * bytes, bytes);
+    samples.push_back(std::move(sample));
+  }
+  return samples;
 }
 
 }  // namespace edgebench::data

@@ -39,4 +39,9 @@ class TensorDataset final : public Dataset {
 // OK when `t` has the input's dtype and shape; else an error starting with `where`.
 Status check_tensor(const Tensor& t, const InputSpec& input, std::string_view where);
 
+// The samples an array holds for `input`, as NumPy users save them: one sample of the input's
+// shape, or N samples stacked along axis 0 - [N, ...] where the input is [1, ...], or one dim
+// more than the input ([N, C, H, W] for an input [C, H, W]). Otherwise check_tensor's error.
+Result<std::vector<Tensor>> split_samples(Tensor t, const InputSpec& input, std::string_view where);
+
 }  // namespace edgebench::data

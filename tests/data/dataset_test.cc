@@ -65,6 +65,29 @@ TEST_F(Datasets, NpyFilesNamedAfterInputsFeedThoseInputs) {
   EXPECT_NE(bad.status().message().find("'b'"), std::string::npos) << bad.status().message();
 }
 
+// An array of N samples stacked along axis 0, as NumPy users save them, is N samples: [N, 3] for
+// an input [1, 3] (batch of one) or for an input [3] (one dim more).
+TEST_F(Datasets, NpyFileOfStackedSamplesIsSplitAlongAxisZero) {
+  Tensor stacked = Tensor::zeros(DType::kFloat32, {4, 3});
+  for (int e = 0; e < 12; ++e) stacked.data<float>()[e] = static_cast<float>(e);
+  write("all.npy", stacked);
+  for (const Shape& input : {Shape{1, 3}, Shape{3}}) {
+    auto ds = open_dataset("npy:" + dir_.string(), {{"x", DType::kFloat32, input}});
+    ASSERT_TRUE(ds.is_ok()) << ds.status().to_string();
+    ASSERT_EQ((*ds)->size(), 4u);
+    for (std::size_t n = 0; n < 4; ++n) {
+      auto sample = (*ds)->sample(n);
+      ASSERT_TRUE(sample.is_ok());
+      EXPECT_EQ((*sample)[0].shape(), input);
+      EXPECT_EQ((*sample)[0].data<float>()[2], static_cast<float>(3 * n + 2));
+    }
+  }
+  // Stacked rows of the wrong width are still refused, naming the file.
+  auto wide = open_dataset("npy:" + dir_.string(), {{"x", DType::kFloat32, {1, 4}}});
+  ASSERT_FALSE(wide.is_ok());
+  EXPECT_NE(wide.status().message().find("all.npy"), std::string::npos);
+}
+
 TEST_F(Datasets, WrongShapeCorruptFileAndMissingFolderNameTheProblem) {
   write("s.npy", Tensor::zeros(DType::kFloat32, {1, 4}));
   auto shape = open_dataset("npy:" + dir_.string(), kOneInput);

@@ -234,6 +234,29 @@ TEST_F(Npz, PositionalArraysFeedInputsInOrder) {
   EXPECT_EQ((*(*one)->sample(0))[0].data<float>()[5], 12.0f);
 }
 
+// np.savez(f, image=X, ids=Y) with N samples along axis 0 of each array: N samples.
+TEST_F(Npz, ArchiveOfStackedSamplesIsSplitAlongAxisZero) {
+  Tensor ids = Tensor::zeros(DType::kInt64, {3, 1});
+  for (int k = 0; k < 3; ++k) ids.data<std::int64_t>()[k] = k * 10;
+  Tensor images = Tensor::zeros(DType::kFloat32, {3, 2, 3});
+  for (int k = 0; k < 3; ++k) {
+    for (int e = 0; e < 6; ++e) images.data<float>()[k * 6 + e] = static_cast<float>(k + e);
+  }
+  write("all.npz",
+        make_zip({{"image.npy", serialize_npy(images)}, {"ids.npy", serialize_npy(ids)}}, true));
+  auto ds = open_dataset(spec(), kTwoInputs);
+  ASSERT_TRUE(ds.is_ok()) << ds.status().to_string();
+  ASSERT_EQ((*ds)->size(), 3u);
+  for (int k = 0; k < 3; ++k) expect_sample(**ds, static_cast<std::size_t>(k), k);
+  // Members that disagree on N are refused.
+  write("all.npz", make_zip({{"image.npy", serialize_npy(images)},
+                             {"ids.npy", serialize_npy(Tensor::zeros(DType::kInt64, {2, 1}))}},
+                            true));
+  auto bad = open_dataset(spec(), kTwoInputs);
+  ASSERT_FALSE(bad.is_ok());
+  EXPECT_NE(bad.status().message().find("samples"), std::string::npos) << bad.status().message();
+}
+
 TEST_F(Npz, LabelsFileMakesAClassificationSet) {
   for (int k = 0; k < 3; ++k) write("s" + std::to_string(k) + ".npz", sample_zip(k, k % 2 == 0));
   write("labels.txt", "2\n0\n4\n");

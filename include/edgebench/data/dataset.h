@@ -11,7 +11,10 @@
 //                   the member NAME.npy, else the positional arr_<i>.npy of input i, else
 //                   (one input, one member) the only member; other members are ignored.
 //                   Optional DIR/labels.txt: one integer class index per line, one line per
-//                   sample in file order (classification, num_classes = largest + 1)
+//                   sample in file order (classification, num_classes = largest + 1).
+//                   For both, a file (every member of an .npz alike) may hold N samples
+//                   stacked along axis 0: [N, ...] for an input [1, ...], or one dim more than
+//                   the input; it is then N samples, in order
 //   onnx-test:DIR   ONNX backend-test data: each DIR/test_data_set_*/ is one sample, its
 //                   input_<k>.pb tensors named as stored (positional when unnamed)
 //   random:SEED     seeded random tensors for the model's inputs (uniform [0, 1) for floats)
