@@ -112,7 +112,7 @@ Result<Device> parse_device_json(std::string_view text, const std::string& origi
   Json root;
   try {
     root = Json::parse(text);
-  } catch (const Json::parse_error& e) {
+  } catch (const Json::exception& e) {  // parse_error, or out_of_range for a number like 1e999
     return invalid_argument(fmt::format("device file '{}': not valid JSON: {}", origin, e.what()));
   }
   if (!root.is_object()) {

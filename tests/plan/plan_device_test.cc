@@ -88,6 +88,21 @@ TEST(PlanDevice, BadFilesNameTheFileAndTheField) {
   }
 }
 
+TEST(PlanDevice, NumberOutOfRangeIsAnErrorNotACrash) {
+  // Found by device_json_fuzz: nlohmann reports a number beyond double's range as out_of_range,
+  // not parse_error, and the reader let it escape (std::terminate).
+  for (const std::string& text : {std::string("7e77777[{"), replaced(kValid, "5e11", "5e999"),
+                                  replaced(kValid, "8388608", "-1e400")}) {
+    Result<Device> d = parse_device_json(text, "big.json");
+    ASSERT_FALSE(d.is_ok()) << text;
+    EXPECT_NE(d.status().message().find("device file 'big.json': not valid JSON"),
+              std::string::npos)
+        << d.status().message();
+    EXPECT_NE(d.status().message().find("number overflow"), std::string::npos)
+        << d.status().message();
+  }
+}
+
 TEST(PlanDevice, ShippedDevicesLoad) {
   const std::vector<std::string> dirs = {std::string(EDGEBENCH_SOURCE_DIR) + "/devices"};
   const std::vector<std::string> names = list_devices(dirs);
