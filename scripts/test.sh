@@ -2,7 +2,8 @@
 # Installs, builds and runs every test: unit tests, the Python package's tests (pytest, in the
 # project's .venv), ONNX conformance (regression guard), differential checks against ONNX
 # Runtime, formatting, an ASan+UBSan build of the tests, and
-# bounded fuzzing runs of the ONNX importer, the remote protocol parser and the TFLite reader.
+# bounded fuzzing runs of the ONNX importer, the remote protocol parser, the TFLite reader and the
+# data-file readers (.npy, .npz, PNG/JPEG images, device JSON, run-experiment JSON).
 #   bash scripts/test.sh            everything
 #   FAST=1 bash scripts/test.sh     skip the sanitizer build and the fuzzing run
 set -euo pipefail
@@ -57,5 +58,20 @@ if [ "${FAST:-0}" != 1 ]; then
 
   step "fuzzing the TFLite reader (30 s)"
   bash tests/fuzz/run_fuzz.sh 30 tflite_reader_fuzz
+
+  step "fuzzing the .npy reader (10 s)"
+  bash tests/fuzz/run_fuzz.sh 10 npy_reader_fuzz
+
+  step "fuzzing the .npz reader: zip directory, deflate, members (10 s)"
+  bash tests/fuzz/run_fuzz.sh 10 npz_reader_fuzz
+
+  step "fuzzing the image dataset's PNG and JPEG decoding (10 s)"
+  bash tests/fuzz/run_fuzz.sh 10 image_reader_fuzz
+
+  step "fuzzing the device JSON reader (10 s)"
+  bash tests/fuzz/run_fuzz.sh 10 device_json_fuzz
+
+  step "fuzzing the run-experiment file parser (10 s)"
+  bash tests/fuzz/run_fuzz.sh 10 experiment_json_fuzz
 fi
 step "all tests passed"

@@ -3,7 +3,10 @@
 #   bash tests/fuzz/run_fuzz.sh [SECONDS] [TARGET]
 # TARGET is onnx_import_fuzz (default; seeds: small models from Debian's ONNX backend test
 # data), remote_frame_fuzz (seeds: protocol frames written by make_remote_seeds.py) or
-# tflite_reader_fuzz (seeds: the .tflite fixtures in tests/tflite/ and models/).
+# tflite_reader_fuzz (seeds: the .tflite fixtures in tests/tflite/ and models/), or one of the
+# data-file readers, seeded from tests/fuzz/seeds/ (tests/fuzz/make_data_seeds.py):
+# npy_reader_fuzz, npz_reader_fuzz, image_reader_fuzz (PNG and JPEG), device_json_fuzz (seeds:
+# devices/*.json) and experiment_json_fuzz (seeds: also examples/*.json).
 # Exits non-zero when the fuzzer finds a crash, leak, sanitizer report or broken invariant;
 # the reproducer is left in build/fuzz/TARGET_work/artifacts/.
 set -euo pipefail
@@ -37,9 +40,32 @@ if [[ "$target" == tflite_reader_fuzz ]]; then
     "$work/corpus" "$work/seeds"
   exit 0
 fi
+data_seeds=""
+max_len=65536
+case "$target" in
+  npy_reader_fuzz) data_seeds="tests/fuzz/seeds/npy" ;;
+  npz_reader_fuzz) data_seeds="tests/fuzz/seeds/npz" ;;
+  image_reader_fuzz) data_seeds="tests/fuzz/seeds/image" ;;
+  device_json_fuzz) cp devices/*.json "$work/seeds/"; max_len=16384 ;;
+  experiment_json_fuzz)
+    data_seeds="tests/fuzz/seeds/experiment"
+    cp examples/*.json "$work/seeds/"
+    max_len=16384
+    ;;
+  onnx_import_fuzz) ;;
+  *)
+    echo "unknown fuzz target '$target' (onnx_import_fuzz, remote_frame_fuzz, tflite_reader_fuzz," \
+      "npy_reader_fuzz, npz_reader_fuzz, image_reader_fuzz, device_json_fuzz," \
+      "experiment_json_fuzz)" >&2
+    exit 2
+    ;;
+esac
 if [[ "$target" != onnx_import_fuzz ]]; then
-  echo "unknown fuzz target '$target' (onnx_import_fuzz, remote_frame_fuzz, tflite_reader_fuzz)" >&2
-  exit 2
+  if [[ -n "$data_seeds" ]]; then cp "$data_seeds"/* "$work/seeds/"; fi
+  "./build/fuzz/$target" -max_total_time="$seconds" -rss_limit_mb=2048 -max_len="$max_len" \
+    -timeout=10 -print_final_stats=1 -artifact_prefix="$work/artifacts/" \
+    "$work/corpus" "$work/seeds"
+  exit 0
 fi
 # Small models covering initializers, Constant tensors, every attribute kind we import,
 # several dtypes, optional inputs and a few refusals (strings, subgraphs, old opsets).
