@@ -13,6 +13,8 @@
 
 namespace edgebench::kernels {
 
+struct DnnlConvState;  // dnnl_state.h
+
 // Whether oneDNN convolutions are used: built with oneDNN, the CPU has AVX2 (oneDNN's own ISA
 // detection), and EDGEBENCH_CONV is not "xnnpack" (which keeps every convolution on XNNPACK).
 bool dnnl_conv_enabled();
@@ -43,9 +45,8 @@ class DnnlConv {
   const std::string& implementation() const;
 
  private:
-  struct Impl;
-  explicit DnnlConv(std::unique_ptr<Impl> impl);
-  std::unique_ptr<Impl> impl_;
+  explicit DnnlConv(std::unique_ptr<DnnlConvState> state);
+  std::unique_ptr<DnnlConvState> state_;
 };
 
 }  // namespace edgebench::kernels

@@ -56,9 +56,8 @@ class DnnlQConv {
   const std::string& implementation() const;
 
  private:
-  struct Impl;
-  explicit DnnlQConv(std::unique_ptr<Impl> impl);
-  std::unique_ptr<Impl> impl_;
+  explicit DnnlQConv(std::unique_ptr<DnnlConvState> state);
+  std::unique_ptr<DnnlConvState> state_;
 };
 
 }  // namespace edgebench::kernels
