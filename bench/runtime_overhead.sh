@@ -14,8 +14,7 @@
 #     onnxruntime?cpu=CORE --threads 1` (the host starts the target as its child, on --host-cpu);
 #     the record's target p50 (timings.target_latency_ms.p50), round-trip p50
 #     (timings.round_trip_ms.p50) and per-query transport overhead p50
-#     (timings.transport_overhead_ms.p50: round trip - target time, query by query), next to a
-#     whole-process in-process run, alternating rounds.
+#     (timings.transport_overhead_ms.p50: round trip - target time, query by query).
 # Percentiles: nearest rank on the sorted latencies.
 #   bash bench/runtime_overhead.sh [--models "FILES"] [--queries N] [--warmup N] [--rounds R]
 #                                  [--cpu CORE] [--host-cpu CORE] [--busy-poll-us US] [--seed S]
@@ -23,10 +22,10 @@
 # Defaults: models/fashion_mnist_cnn_keras.onnx and models/mobilenetv2_keras.onnx, 1000 queries
 # and 3 rounds for part 2, 100 warm-up queries, the last core, the target's own busy polling
 # (2000 us), seed 0, scratch in out/runtime_overhead.
-# Both measured sides run on core CORE: the in-process loop under `taskset -c CORE`, the target
-# pinned by `--backend onnxruntime?cpu=CORE`. The host runs on --host-cpu (default: the other
-# core), so that it neither shares the target's core nor takes its caches between queries
-# (with --host-cpu CORE too, everything shares one core, as a one-core board would). EB=PATH picks the edgebench binary (default
+# The target and the in-process loop run on core CORE; the host (the driver in part 1,
+# edgebench in part 2) on --host-cpu (default: the other core), so that it neither shares the
+# target's core nor takes its caches between queries (with --host-cpu CORE too, everything shares
+# one core, as a one-core board would). EB=PATH picks the edgebench binary (default
 # build/release/edgebench, built when missing); EDGEBENCH_PYTHON the Python (default
 # .venv/bin/python, as the host). Exit 0 when every measurement completed (whatever the ratio),
 # 1 when one failed, 2 on bad usage.
@@ -82,47 +81,11 @@ EB="${EB:-build/release/edgebench}"
 [ -x "$EB" ] || { echo "bench/runtime_overhead.sh: EB=$EB is not an executable" >&2; exit 2; }
 mkdir -p "$work"
 
-# The in-process loop: MODEL INPUT.npy QUERIES WARMUP -> JSON with p50_ms, mean_ms, count.
-inprocess='
-import json, math, sys, time
-import numpy as np
-import onnxruntime as ort
-model, npy, queries, warmup = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
-so = ort.SessionOptions()
-so.intra_op_num_threads = 1
-so.inter_op_num_threads = 1
-so.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-so.log_severity_level = 3
-sess = ort.InferenceSession(model, so, providers=["CPUExecutionProvider"])
-x = np.load(npy)
-binding = sess.io_binding()
-binding.bind_cpu_input(sess.get_inputs()[0].name, x)
-for o in sess.get_outputs():
-    binding.bind_output(o.name, "cpu")
-for _ in range(warmup):
-    sess.run_with_iobinding(binding)
-ns = []
-clock = time.perf_counter_ns
-run = sess.run_with_iobinding
-for _ in range(queries):
-    t0 = clock()
-    run(binding)
-    ns.append(clock() - t0)
-ns.sort()
-p50 = ns[max(math.ceil(0.5 * len(ns)), 1) - 1]
-print(json.dumps({"p50_ms": p50 / 1e6, "mean_ms": sum(ns) / len(ns) / 1e6, "count": len(ns),
-                  "onnxruntime": ort.__version__}))
-'
-
 run_target() {  # MODEL INPUT OUT.json ERR
   taskset -c "$host_cpu" "$EB" bench "$1" --backend "$backend" --threads 1 \
     --warmup "$warmup" \
     --min-queries "$queries" --min-duration 0 --input "$input_name=$2" --no-db --quiet \
     --json "$3" > /dev/null 2> "$4" || [ -s "$3" ]
-}
-run_inprocess() {  # MODEL INPUT OUT.json ERR
-  taskset -c "$cpu" "$py" -c "$inprocess" "$1" "$2" "$queries" "$warmup" > "$3" 2> "$4"
 }
 
 failed=0
@@ -130,8 +93,8 @@ rows="$work/rows.tsv"
 : > "$rows"
 echo "ONNX Runtime, 1 thread, core $cpu (host on core $host_cpu), $queries queries after" \
   "$warmup warm-up per measurement; target busy polling ${busy_poll:-at its default} us"
-printf '%-30s %5s %12s %12s %8s %12s %14s\n' model round "target p50" "in-proc p50" ratio \
-  "round trip" "transport/q"
+echo "through edgebench (the host starts the target; whole runs of $queries queries):"
+printf '%-30s %5s %12s %12s %14s\n' model round "target p50" "round trip" "transport/q"
 for m in $models; do
   name="$(basename "$m" .onnx)"
   dir="$work/$name"
@@ -160,48 +123,38 @@ EOF
   done
   for ((r = 1; r <= rounds; r++)); do
     t="$dir/target_$r.json"
-    p="$dir/inprocess_$r.json"
-    rm -f "$t" "$p"
-    if ((r % 2 == 1)); then
-      run_target "$m" "$dir/input.npy" "$t" "$dir/target_$r.err" || true
-      run_inprocess "$m" "$dir/input.npy" "$p" "$dir/inprocess_$r.err" || true
-    else
-      run_inprocess "$m" "$dir/input.npy" "$p" "$dir/inprocess_$r.err" || true
-      run_target "$m" "$dir/input.npy" "$t" "$dir/target_$r.err" || true
-    fi
-    "$py" - "$t" "$p" "$name" "$r" "$rows" << 'EOF' || failed=1
+    rm -f "$t"
+    run_target "$m" "$dir/input.npy" "$t" "$dir/target_$r.err" || true
+    "$py" - "$t" "$name" "$r" "$rows" << 'EOF' || failed=1
 import json, math, sys
-tfile, pfile, name, rnd, rows = sys.argv[1:]
-def read(path, get):
+tfile, name, rnd, rows = sys.argv[1:]
+def read(get):
     try:
-        with open(path) as f:
-            return float(get(json.load(f)))
+        with open(tfile) as f:
+            return float(get(json.load(f)["timings"]))
     except Exception:
         return math.nan
-target = read(tfile, lambda j: j["timings"]["target_latency_ms"]["p50"])
-host = read(tfile, lambda j: j["timings"]["round_trip_ms"]["p50"])
-transport = read(tfile, lambda j: j["timings"]["transport_overhead_ms"]["p50"])
-inproc = read(pfile, lambda j: j["p50_ms"])
-ratio = target / inproc
+target = read(lambda t: t["target_latency_ms"]["p50"])
+host = read(lambda t: t["round_trip_ms"]["p50"])
+transport = read(lambda t: t["transport_overhead_ms"]["p50"])
 show = lambda x, d: f"{x:.{d}f}" if math.isfinite(x) else "failed"
-print(f"{name:<30} {rnd:>5} {show(target, 4):>12} {show(inproc, 4):>12} {show(ratio, 3):>8} "
-      f"{show(host, 4):>12} {show(transport * 1000, 1) + ' us':>14}")
+print(f"{name:<30} {rnd:>5} {show(target, 4):>12} {show(host, 4):>12} "
+      f"{show(transport * 1000, 1) + ' us':>14}")
 with open(rows, "a") as f:
-    f.write(f"{name}\t{rnd}\t{target}\t{inproc}\t{ratio}\t{host}\t{transport}\n")
-sys.exit(0 if all(map(math.isfinite, (target, host, transport, inproc))) else 1)
+    f.write(f"{name}\t{rnd}\t{target}\t{host}\t{transport}\n")
+sys.exit(0 if all(map(math.isfinite, (target, host, transport))) else 1)
 EOF
-    # Say why a side failed (first lines of its messages).
+    # Say why it failed (first lines of its messages).
     grep -q '"target_latency_ms"' "$t" 2> /dev/null ||
       head -n 3 "$dir/target_$r.err" | sed 's/^/    edgebench: /'
-    [ -s "$p" ] || head -n 3 "$dir/inprocess_$r.err" | sed 's/^/    in-process: /'
   done
 done
 "$py" - "$rows" "$work" << 'EOF'
 import json, math, os, statistics, sys
 per = {}
 for line in open(sys.argv[1]):
-    name, rnd, target, inproc, ratio, host, transport = line.rstrip("\n").split("\t")
-    per.setdefault(name, []).append((float(ratio), float(transport), float(target)))
+    name, rnd, target, host, transport = line.rstrip("\n").split("\t")
+    per.setdefault(name, []).append((float(target), float(transport)))
 print("\ninterleaved (bench/runtime_overhead.py), 20 blocks x 100 queries a side:")
 for name, rs in per.items():
     for warm, what in (("", "as served"), ("--warm-run", "--warm-run")):
@@ -220,9 +173,8 @@ for name, rs in per.items():
     if not ok:
         print(f"{name} through edgebench: no complete round")
         continue
-    transport = statistics.median(r[1] for r in ok)
-    print(f"{name} through edgebench (whole runs, alternating): median ratio "
-          f"{statistics.median(r[0] for r in ok):.3f}, transport overhead p50 "
-          f"{transport * 1000:.1f} us per query (round trip - target time)")
+    print(f"{name} through edgebench: target p50 {statistics.median(r[0] for r in ok):.4f} ms, "
+          f"transport overhead p50 {statistics.median(r[1] for r in ok) * 1000:.1f} us per "
+          "query (round trip - target time; median over the rounds)")
 EOF
 exit "$failed"
