@@ -244,6 +244,14 @@ Result<std::string> extract(ByteReader& r, const Member& m) {
         fmt::format("{}: {} bytes at offset {} run past the end of the file ({} bytes)", what,
                     m.compressed_size, data, r.bytes().size()));
   }
+  // Deflate expands at most 1032:1 (a 258-byte match in under 2 bits), so a member that claims
+  // more is corrupt; checked before the output is allocated, so that a 200-byte archive cannot
+  // make us allocate and clear a gigabyte.
+  constexpr std::uint64_t kMaxDeflateRatio = 1032;
+  if (m.method == kMethodDeflate && m.size > (m.compressed_size + 1) * kMaxDeflateRatio) {
+    return data_loss(fmt::format("{}: {} bytes cannot inflate from {} deflated bytes", what, m.size,
+                                 m.compressed_size));
+  }
   const std::string_view stored = r.bytes().substr(data, m.compressed_size);
   std::string out;
   if (m.method == kMethodStored) {
