@@ -30,11 +30,19 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
     return 0;
   }
+  // An empty array may have huge other dimensions ((0, 2^60) is valid), so the product is only
+  // formed when no dimension is zero, and then it must fit.
   std::int64_t elements = 1;
+  bool empty = false;
   for (std::int64_t d : tensor->shape()) {
     if (d < 0) broken("negative dimension accepted");
-    elements *= d;
+    empty = empty || d == 0;
   }
+  for (std::int64_t d : tensor->shape()) {
+    if (empty) break;
+    if (__builtin_mul_overflow(elements, d, &elements)) broken("element count overflows");
+  }
+  if (empty) elements = 0;
   if (elements != tensor->element_count()) broken("element count differs from the shape's");
   const std::string again = edgebench::serialize_npy(*tensor);
   edgebench::Result<edgebench::Tensor> back =
