@@ -144,7 +144,7 @@ Result<Record> parse_record(std::string_view text, std::string_view source) {
   nlohmann::json j;
   try {
     j = nlohmann::json::parse(text);
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {  // parse_error, or out_of_range (1e999)
     // e.what() starts with "[json.exception.parse_error.101] "; the rest says where and why.
     std::string_view what = e.what();
     if (const std::size_t pos = what.find("] "); pos != std::string_view::npos) {

@@ -65,6 +65,12 @@ TEST(ResultsJsonFile, ErrorsNameTheFile) {
   ASSERT_FALSE(r.is_ok());
   EXPECT_THAT(r.status().message(), HasSubstr("bad.json': not valid JSON"));
 
+  // A number beyond double's range is JSON the parser refuses, not an uncaught exception.
+  write_text(dir.path() / "huge.json", "{\"schema\": \"edgebench.result/1\", \"x\": 1e999}");
+  r = read_json_file(dir.path() / "huge.json");
+  ASSERT_FALSE(r.is_ok());
+  EXPECT_THAT(r.status().message(), HasSubstr("huge.json': not valid JSON"));
+
   write_text(dir.path() / "other.json", "{\"schema\": \"something/1\"}");
   r = read_json_file(dir.path() / "other.json");
   ASSERT_FALSE(r.is_ok());
