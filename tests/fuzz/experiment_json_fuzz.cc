@@ -10,16 +10,10 @@
 #include <string_view>
 
 #include "experiment_file.h"
+#include "invariant.h"
 #include "scratch_dir.h"
 
-namespace {
-
-[[noreturn]] void broken(const char* what) {
-  std::fprintf(stderr, "invariant broken: %s\n", what);
-  std::abort();
-}
-
-}  // namespace
+using edgebench::fuzz::broken;
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view text(reinterpret_cast<const char*>(data), size);

@@ -14,16 +14,10 @@
 #include <vector>
 
 #include "edgebench/data/dataset.h"
+#include "invariant.h"
 #include "scratch_dir.h"
 
-namespace {
-
-[[noreturn]] void broken(const char* what) {
-  std::fprintf(stderr, "invariant broken: %s\n", what);
-  std::abort();
-}
-
-}  // namespace
+using edgebench::fuzz::broken;
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   static const edgebench::fuzz::ScratchDir dir;
