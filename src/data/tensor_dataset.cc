@@ -31,13 +31,22 @@ Result<std::int64_t> TensorDataset::label(std::size_t i) const {
   return (*labels_)[i];
 }
 
-Status check_tensor(const Tensor& t, const InputSpec& input, std::string_view where) {
-  // A negative dim in the spec is a symbolic dim of the model: any size fits it.
-  bool shape_fits = t.shape().size() == input.shape.size();
-  for (std::size_t i = 0; shape_fits && i < input.shape.size(); ++i) {
-    shape_fits = input.shape[i] < 0 || input.shape[i] == t.shape()[i];
+namespace {
+
+// Whether `shape` is one the input takes. A negative dim in the spec is a symbolic dim of the
+// model: any size fits it.
+bool fits_input_shape(const Shape& shape, const InputSpec& input) {
+  if (shape.size() != input.shape.size()) return false;
+  for (std::size_t i = 0; i < shape.size(); ++i) {
+    if (input.shape[i] >= 0 && input.shape[i] != shape[i]) return false;
   }
-  if (t.dtype() != input.dtype || !shape_fits) {
+  return true;
+}
+
+}  // namespace
+
+Status check_tensor(const Tensor& t, const InputSpec& input, std::string_view where) {
+  if (t.dtype() != input.dtype || !fits_input_shape(t.shape(), input)) {
     return invalid_argument(fmt::format("{}: holds {}, input '{}' expects {}{}", where,
                                         t.describe(), input.name, dtype_name(input.dtype),
                                         shape_to_string(input.shape)));
@@ -62,11 +71,7 @@ Result<std::vector<Tensor>> split_samples(Tensor t, const InputSpec& input,
   } else if (shape.size() != input.shape.size() + 1) {
     return whole;
   }
-  InputSpec fits = input;
-  fits.shape = one;
-  for (std::size_t i = 0; i < one.size(); ++i) {
-    if (input.shape[i] >= 0 && input.shape[i] != one[i]) return whole;
-  }
+  if (!fits_input_shape(one, input)) return whole;
   const std::size_t bytes = t.byte_size() / static_cast<std::size_t>(shape[0]);
   const auto* src = static_cast<const std::byte*>(t.raw_data());
   for (std::int64_t n = 0; n < shape[0]; ++n) {
