@@ -248,7 +248,7 @@ class ConvNhwc final : public XnnKernel {
   Status run(engine::KernelContext& ctx) override {
     const float* in = ctx.input(0).data<float>();
     float* out = ctx.output(0).data<float>();
-    if (dnnl_ != nullptr) return dnnl_->run(in, out);
+    if (dnnl_ != nullptr) return dnnl_->run(in, out, ctx.thread_pool());
     return run_op(in, nullptr, out, "convolution", [&] {
       return transpose_
                  ? xnn_setup_deconvolution2d_nhwc_f32(
@@ -376,7 +376,8 @@ class QConvNhwc final : public XnnKernel {
     const void* in = ctx.input(0).raw_data();
     void* out = ctx.output(0).raw_data();
     if (dnnl_ != nullptr) {
-      return dnnl_->run(static_cast<const std::int8_t*>(in), static_cast<std::int8_t*>(out));
+      return dnnl_->run(static_cast<const std::int8_t*>(in), static_cast<std::int8_t*>(out),
+                        ctx.thread_pool());
     }
     return run_op(in, nullptr, out, "quantized convolution", [&] {
       return signed_ ? xnn_setup_convolution2d_nhwc_qc8(op_.get(), batch_, height_, width_,

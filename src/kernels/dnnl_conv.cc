@@ -3,10 +3,13 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "dnnl_state.h"
 #include "edgebench/kernels/fast.h"
@@ -46,52 +49,161 @@ bool dnnl_conv_enabled() {
   return enabled;
 }
 
+namespace {
+
+// A part of a convolution's output and what it reads: its own geometry, and where its input,
+// output, weights and bias start (in elements of the whole convolution's arrays).
+struct ConvSlice {
+  DnnlConvGeometry g;
+  std::int64_t in_offset = 0, out_offset = 0, weight_offset = 0, bias_offset = 0;
+};
+
+// Below this many multiply-adds a part is not worth a thread's wake-up.
+constexpr std::int64_t kMinPartMacs = 1 << 17;
+
+// Splits `g` into at most `parts` slices: bands of images when the batch has enough, else bands
+// of output rows (each reading the input rows its window covers, with the padding that falls to
+// it), else, for a 1x1 output of an ungrouped convolution, bands of output channels (when
+// `channel_split`). One slice, the whole, when none applies or the work is too small.
+std::vector<ConvSlice> split_conv(const DnnlConvGeometry& g, int parts, bool channel_split) {
+  const std::int64_t macs = g.n * g.oh * g.ow * g.c_out * (g.c_in / g.group) * g.kh * g.kw;
+  std::int64_t want = std::min<std::int64_t>(parts, std::max<std::int64_t>(macs / kMinPartMacs, 1));
+  std::vector<ConvSlice> out;
+  auto band = [&](std::int64_t i, std::int64_t total) {
+    return std::pair{total * i / want, total * (i + 1) / want};
+  };
+  if (want >= 2 && g.n >= want) {
+    for (std::int64_t i = 0; i < want; ++i) {
+      const auto [b0, b1] = band(i, g.n);
+      ConvSlice s{g};
+      s.g.n = b1 - b0;
+      s.in_offset = b0 * g.h * g.w * g.c_in;
+      s.out_offset = b0 * g.oh * g.ow * g.c_out;
+      out.push_back(s);
+    }
+    return out;
+  }
+  if (want >= 2 && g.n == 1 && g.oh >= want) {
+    const std::int64_t window = (g.kh - 1) * g.dh + 1;
+    for (std::int64_t i = 0; i < want; ++i) {
+      const auto [r0, r1] = band(i, g.oh);
+      const std::int64_t first = r0 * g.sh - g.pt;               // first input row read
+      const std::int64_t end = (r1 - 1) * g.sh - g.pt + window;  // one past the last
+      const std::int64_t lo = std::max<std::int64_t>(first, 0);
+      const std::int64_t hi = std::min(end, g.h);
+      if (hi <= lo) return {ConvSlice{g}};  // a band that reads only padding: keep it whole
+      ConvSlice s{g};
+      s.g.h = hi - lo;
+      s.g.oh = r1 - r0;
+      s.g.pt = lo - first;
+      s.g.pb = end - hi;
+      s.in_offset = lo * g.w * g.c_in;
+      s.out_offset = r0 * g.ow * g.c_out;
+      out.push_back(s);
+    }
+    return out;
+  }
+  // Channel bands in multiples of 16 (whole vector blocks of both ISAs' layouts).
+  if (want >= 2 && channel_split && g.n == 1 && g.oh * g.ow == 1 && g.group == 1 &&
+      g.c_out >= 32 * want) {
+    const std::int64_t blocks = g.c_out / 16;
+    for (std::int64_t i = 0; i < want; ++i) {
+      std::int64_t c0 = blocks * i / want * 16, c1 = blocks * (i + 1) / want * 16;
+      if (i == want - 1) c1 = g.c_out;
+      ConvSlice s{g};
+      s.g.c_out = c1 - c0;
+      s.out_offset = c0;
+      s.weight_offset = c0 * g.c_in * g.kh * g.kw;
+      s.bias_offset = c0;
+      out.push_back(s);
+    }
+    return out;
+  }
+  return {ConvSlice{g}};
+}
+
+std::size_t element_bytes(dnnl::memory::data_type type) {
+  return dnnl::memory::desc({1}, type, dnnl::memory::format_tag::a).get_size();
+}
+
+}  // namespace
+
 Result<std::unique_ptr<DnnlConvState>> make_dnnl_conv(const DnnlConvRequest& request,
                                                       std::string_view what) {
   using dnnl::memory;
   using tag = memory::format_tag;
-  const DnnlConvGeometry& g = request.geometry;
   if (!dnnl_conv_enabled()) return std::unique_ptr<DnnlConvState>();
   try {
     auto state = std::make_unique<DnnlConvState>();
-    state->threads = request.threads < 1 ? 1 : request.threads;
-    // oneDNN sizes its blocking for the thread count it sees when the primitive is made.
-    omp_set_num_threads(state->threads);
+    // oneDNN sizes its blocking for the thread count it sees when a primitive is made: one.
+    omp_set_num_threads(1);
     dnnl::engine& engine = dnnl_cpu_engine();
-    // Logical dimensions are N, C, H, W whatever the memory order; nhwc is our layout.
-    const memory::desc src_desc({g.n, g.c_in, g.h, g.w}, request.data, tag::nhwc);
-    const memory::desc dst_desc({g.n, g.c_out, g.oh, g.ow}, request.data, tag::nhwc);
-    const memory::dims weight_dims =
-        g.group == 1 ? memory::dims{g.c_out, g.c_in, g.kh, g.kw}
-                     : memory::dims{g.group, g.c_out / g.group, g.c_in / g.group, g.kh, g.kw};
-    const memory::desc bias_desc({g.c_out}, request.bias_type, tag::a);
+    dnnl::stream setup(engine);
     const bool has_bias = request.bias != nullptr;
-    // oneDNN counts dilation from 0 (no dilation), ONNX from 1.
-    const dnnl::convolution_forward::desc desc(
-        dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct, src_desc,
-        memory::desc(weight_dims, request.data, tag::any), has_bias ? bias_desc : memory::desc(),
-        dst_desc, {g.sh, g.sw}, {g.dh - 1, g.dw - 1}, {g.pt, g.pl}, {g.pb, g.pr});
-    const dnnl::convolution_forward::primitive_desc pd(desc, request.attr, engine);
-    state->implementation = pd.impl_info_str();
-    if (state->implementation.starts_with("ref")) return std::unique_ptr<DnnlConvState>();
-
-    state->stream = dnnl::stream(engine);
-    memory given({weight_dims, request.data, g.group == 1 ? tag::oihw : tag::goihw}, engine,
-                 const_cast<void*>(request.weights));
-    state->weights = memory(pd.weights_desc(), engine);
-    dnnl::reorder(given, state->weights).execute(state->stream, given, state->weights);
+    const std::size_t data_bytes = element_bytes(request.data);
+    const std::size_t bias_bytes = element_bytes(request.bias_type);
     if (has_bias) {
-      state->bias_copy.resize(bias_desc.get_size());
-      std::memcpy(state->bias_copy.data(), request.bias, state->bias_copy.size());
-      state->bias = memory(bias_desc, engine, state->bias_copy.data());
+      const auto bytes = static_cast<std::size_t>(request.geometry.c_out) * bias_bytes;
+      state->bias_copy.resize(bytes);
+      std::memcpy(state->bias_copy.data(), request.bias, bytes);
     }
-    state->stream.wait();
-    state->src = memory(pd.src_desc(), engine, DNNL_MEMORY_NONE);
-    state->dst = memory(pd.dst_desc(), engine, DNNL_MEMORY_NONE);
-    state->primitive = dnnl::convolution_forward(pd);
-    state->args = {
-        {DNNL_ARG_SRC, state->src}, {DNNL_ARG_WEIGHTS, state->weights}, {DNNL_ARG_DST, state->dst}};
-    if (has_bias) state->args.emplace(DNNL_ARG_BIAS, state->bias);
+    dnnl::primitive_attr attr = request.attr;
+    attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);  // a scratchpad per part
+    memory shared_weights;  // the first part's packed weights, reused by parts of its layout
+    for (const ConvSlice& slice : split_conv(request.geometry, request.threads,
+                                             request.channel_split)) {
+      const DnnlConvGeometry& g = slice.g;
+      // Logical dimensions are N, C, H, W whatever the memory order; nhwc is our layout.
+      const memory::desc src_desc({g.n, g.c_in, g.h, g.w}, request.data, tag::nhwc);
+      const memory::desc dst_desc({g.n, g.c_out, g.oh, g.ow}, request.data, tag::nhwc);
+      const memory::dims weight_dims =
+          g.group == 1 ? memory::dims{g.c_out, g.c_in, g.kh, g.kw}
+                       : memory::dims{g.group, g.c_out / g.group, g.c_in / g.group, g.kh, g.kw};
+      const memory::desc bias_desc({g.c_out}, request.bias_type, tag::a);
+      // oneDNN counts dilation from 0 (no dilation), ONNX from 1.
+      const dnnl::convolution_forward::desc desc(
+          dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct, src_desc,
+          memory::desc(weight_dims, request.data, tag::any), has_bias ? bias_desc : memory::desc(),
+          dst_desc, {g.sh, g.sw}, {g.dh - 1, g.dw - 1}, {g.pt, g.pl}, {g.pb, g.pr});
+      const dnnl::convolution_forward::primitive_desc pd(desc, attr, engine);
+      const std::string implementation = pd.impl_info_str();
+      if (implementation.starts_with("ref")) return std::unique_ptr<DnnlConvState>();
+      if (state->parts.empty()) state->implementation = implementation;
+
+      DnnlConvPart part;
+      part.stream = dnnl::stream(engine);
+      memory weights;
+      if (slice.weight_offset == 0 && shared_weights && shared_weights.get_desc() == pd.weights_desc()) {
+        weights = shared_weights;
+      } else {
+        const auto* first = static_cast<const std::byte*>(request.weights) +
+                            static_cast<std::size_t>(slice.weight_offset) * data_bytes;
+        memory given({weight_dims, request.data, g.group == 1 ? tag::oihw : tag::goihw}, engine,
+                     const_cast<std::byte*>(first));
+        weights = memory(pd.weights_desc(), engine);
+        dnnl::reorder(given, weights).execute(setup, given, weights);
+        if (!shared_weights) shared_weights = weights;
+      }
+      part.src = memory(pd.src_desc(), engine, DNNL_MEMORY_NONE);
+      part.dst = memory(pd.dst_desc(), engine, DNNL_MEMORY_NONE);
+      part.scratchpad.resize(pd.scratchpad_desc().get_size());
+      part.primitive = dnnl::convolution_forward(pd);
+      part.args = {{DNNL_ARG_SRC, part.src},
+                   {DNNL_ARG_WEIGHTS, weights},
+                   {DNNL_ARG_DST, part.dst},
+                   {DNNL_ARG_SCRATCHPAD,
+                    memory(pd.scratchpad_desc(), engine, part.scratchpad.data())}};
+      if (has_bias) {
+        part.args.emplace(DNNL_ARG_BIAS,
+                          memory(bias_desc, engine,
+                                 state->bias_copy.data() +
+                                     static_cast<std::size_t>(slice.bias_offset) * bias_bytes));
+      }
+      part.in_offset = static_cast<std::ptrdiff_t>(slice.in_offset * data_bytes);
+      part.out_offset = static_cast<std::ptrdiff_t>(slice.out_offset * data_bytes);
+      state->parts.push_back(std::move(part));
+    }
+    setup.wait();
     return state;
   } catch (const dnnl::error& e) {
     // unimplemented: no implementation at all for this geometry; the caller keeps XNNPACK.
@@ -100,17 +212,31 @@ Result<std::unique_ptr<DnnlConvState>> make_dnnl_conv(const DnnlConvRequest& req
   }
 }
 
-Status DnnlConvState::run(const void* in, void* out, std::string_view what) {
-  try {
-    omp_set_num_threads(threads);
-    src.set_data_handle(const_cast<void*>(in));
-    dst.set_data_handle(out);
-    primitive.execute(stream, args);
-    stream.wait();
-    return Status::ok();
-  } catch (const dnnl::error& e) {
-    return internal_error(fmt::format("{}: {}", what, e.what()));
+Status DnnlConvState::run(const void* in, void* out, ThreadPool* pool, std::string_view what) {
+  const auto* src = static_cast<const std::byte*>(in);
+  auto* dst = static_cast<std::byte*>(out);
+  std::vector<std::string> failures(parts.size());  // a part's oneDNN error, if any
+  auto run_part = [&](std::size_t i) {
+    DnnlConvPart& part = parts[i];
+    try {
+      omp_set_num_threads(1);  // this thread's OpenMP setting: no OpenMP team
+      part.src.set_data_handle(const_cast<std::byte*>(src + part.in_offset));
+      part.dst.set_data_handle(dst + part.out_offset);
+      part.primitive.execute(part.stream, part.args);
+      part.stream.wait();
+    } catch (const dnnl::error& e) {
+      failures[i] = e.what();
+    }
+  };
+  if (pool != nullptr && parts.size() > 1) {
+    pool->parallel_for(parts.size(), run_part);
+  } else {
+    for (std::size_t i = 0; i < parts.size(); ++i) run_part(i);
   }
+  for (const std::string& failure : failures) {
+    if (!failure.empty()) return internal_error(fmt::format("{}: {}", what, failure));
+  }
+  return Status::ok();
 }
 
 Result<std::unique_ptr<DnnlConv>> DnnlConv::create(const DnnlConvGeometry& g, const float* weights,
@@ -135,14 +261,17 @@ Result<std::unique_ptr<DnnlConv>> DnnlConv::create(const DnnlConvGeometry& g, co
   const auto f32 = dnnl::memory::data_type::f32;
   EB_ASSIGN_OR_RETURN(
       std::unique_ptr<DnnlConvState> state,
-      make_dnnl_conv({g, f32, f32, weights, bias, attr, threads}, "oneDNN convolution"));
+      make_dnnl_conv({g, f32, f32, weights, bias, attr, threads, /*channel_split=*/true},
+                     "oneDNN convolution"));
   if (state == nullptr) return std::unique_ptr<DnnlConv>();
   return std::unique_ptr<DnnlConv>(new DnnlConv(std::move(state)));
 }
 
-Status DnnlConv::run(const float* in, float* out) {
-  return state_->run(in, out, "oneDNN convolution");
+Status DnnlConv::run(const float* in, float* out, ThreadPool* pool) {
+  return state_->run(in, out, pool, "oneDNN convolution");
 }
+
+int DnnlConv::parts() const { return static_cast<int>(state_->parts.size()); }
 
 #else  // built without oneDNN
 
@@ -153,9 +282,11 @@ Result<std::unique_ptr<DnnlConv>> DnnlConv::create(const DnnlConvGeometry&, cons
   return std::unique_ptr<DnnlConv>();
 }
 
-Status DnnlConv::run(const float*, float*) {
+Status DnnlConv::run(const float*, float*, ThreadPool*) {
   return internal_error("oneDNN convolution: built without oneDNN");
 }
+
+int DnnlConv::parts() const { return 1; }
 
 #endif
 

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "edgebench/core/status.h"
+#include "edgebench/core/thread_pool.h"
 
 namespace edgebench::kernels {
 
@@ -31,8 +32,8 @@ class DnnlConv {
  public:
   // Packs the weights for oneDNN once. Null (no error) when oneDNN is not enabled or has only
   // its reference implementation for this geometry, so that the caller keeps its own kernel.
-  // `threads`: the threads every run uses (the plan's pool size). The output is clamped to
-  // [clamp_min, clamp_max] (a fused Relu/Clip; infinities: no clamp).
+  // `threads`: the plan's pool size, which the work is split for (dnnl_state.h). The output is
+  // clamped to [clamp_min, clamp_max] (a fused Relu/Clip; infinities: no clamp).
   static Result<std::unique_ptr<DnnlConv>> create(const DnnlConvGeometry& g, const float* weights,
                                                   const float* bias, float clamp_min,
                                                   float clamp_max, int threads);
@@ -40,9 +41,12 @@ class DnnlConv {
   DnnlConv(const DnnlConv&) = delete;
   DnnlConv& operator=(const DnnlConv&) = delete;
 
-  Status run(const float* in, float* out);
+  // The parts run on `pool` (the plan's, of the size given to create()); null: on this thread.
+  Status run(const float* in, float* out, ThreadPool* pool = nullptr);
   // oneDNN's name for the implementation it picked ("jit:avx2", "jit_dw:avx2", ...).
   const std::string& implementation() const;
+  // How many parts the work is split into (1 for small convolutions; see dnnl_state.h).
+  int parts() const;
 
  private:
   explicit DnnlConv(std::unique_ptr<DnnlConvState> state);

@@ -80,8 +80,8 @@ Result<std::unique_ptr<DnnlQConv>> DnnlQConv::create(const DnnlQConvParams& para
   return std::unique_ptr<DnnlQConv>(new DnnlQConv(std::move(state)));
 }
 
-Status DnnlQConv::run(const std::int8_t* in, std::int8_t* out) {
-  return state_->run(in, out, "oneDNN int8 convolution");
+Status DnnlQConv::run(const std::int8_t* in, std::int8_t* out, ThreadPool* pool) {
+  return state_->run(in, out, pool, "oneDNN int8 convolution");
 }
 
 #else  // built without oneDNN
@@ -93,7 +93,7 @@ Result<std::unique_ptr<DnnlQConv>> DnnlQConv::create(const DnnlQConvParams&) {
   return std::unique_ptr<DnnlQConv>();
 }
 
-Status DnnlQConv::run(const std::int8_t*, std::int8_t*) {
+Status DnnlQConv::run(const std::int8_t*, std::int8_t*, ThreadPool*) {
   return internal_error("oneDNN int8 convolution: built without oneDNN");
 }
 

@@ -51,7 +51,8 @@ class DnnlQConv {
   DnnlQConv& operator=(const DnnlQConv&) = delete;
 
   // in: [n, h, w, c_in] int8; out: [n, oh, ow, c_out] int8.
-  Status run(const std::int8_t* in, std::int8_t* out);
+  // The parts run on `pool` (the plan's, of the size given to create()); null: on this thread.
+  Status run(const std::int8_t* in, std::int8_t* out, ThreadPool* pool = nullptr);
   // oneDNN's name for the implementation it picked ("jit_uni_int8:avx2", ...).
   const std::string& implementation() const;
 

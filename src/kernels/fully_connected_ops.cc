@@ -93,7 +93,7 @@ class FullyConnected final : public XnnKernel {
   Status run(engine::KernelContext& ctx) override {
     const float* in = ctx.input(0).data<float>();
     float* out = ctx.output(0).data<float>();
-    if (dnnl_ != nullptr) return dnnl_->run(in, out);
+    if (dnnl_ != nullptr) return dnnl_->run(in, out, ctx.thread_pool());
     return run_op(in, nullptr, out, "fully connected", [&] {
       return xnn_setup_fully_connected_nc_f32(op_.get(), batch_, in, out, pool_);
     });

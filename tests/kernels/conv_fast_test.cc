@@ -61,7 +61,9 @@ TEST(FastConv, MatchesReferenceOnAwkwardShapes) {
 }
 
 // Where oneDNN is on, it really takes the common convolutions (a JIT kernel, not its reference
-// code), clamps like a fused Relu6, and gives the same results at 1 and 2 threads.
+// code), clamps like a fused Relu6, and gives the same results at 1, 2 and 3 threads, whichever
+// way the work is split: bands of rows (stride 2, padding falling to the first and last bands),
+// images of a batch, or output channels of a 1x1 output (a fully connected layer).
 TEST(FastConv, OneDnnRunsCommonConvolutionsWhereEnabled) {
   const char* choice = std::getenv("EDGEBENCH_CONV");
 #if defined(__x86_64__)
@@ -77,30 +79,38 @@ TEST(FastConv, OneDnnRunsCommonConvolutionsWhereEnabled) {
   }
   // A 3x3 conv (16 -> 32 channels, stride 2, pads 1) and a depthwise one, with a Relu6 clamp.
   const std::vector<DnnlConvGeometry> geometries = {
-      {1, 15, 13, 16, 32, 1, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 8, 7},
-      {1, 15, 13, 16, 16, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 15, 13}};
+      {1, 15, 13, 32, 64, 1, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 8, 7},
+      {1, 31, 29, 64, 64, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 31, 29},
+      {3, 14, 14, 16, 32, 1, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 14, 14},
+      {1, 1, 1, 1024, 400, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1}};
   for (const DnnlConvGeometry& g : geometries) {
     const std::int64_t per_out = g.c_in / g.group * g.kh * g.kw;
     Tensor w = random_tensor(DType::kFloat32, {g.c_out * per_out}, 3, kSigned).value();
     Tensor b = random_tensor(DType::kFloat32, {g.c_out}, 4, kSigned).value();
     Tensor x = random_tensor(DType::kFloat32, {g.n * g.h * g.w * g.c_in}, 5, kSigned).value();
     std::vector<std::vector<float>> outs;
-    for (int threads : {1, 2}) {
+    for (int threads : {1, 2, 3}) {
+      auto pool = ThreadPool::create(threads);
+      ASSERT_TRUE(pool.is_ok()) << pool.status().message();
       auto conv = DnnlConv::create(g, w.data<float>(), b.data<float>(), 0.0f, 6.0f, threads);
       ASSERT_TRUE(conv.is_ok()) << conv.status().message();
       ASSERT_NE(conv.value(), nullptr) << "oneDNN has only its reference code for this case";
       EXPECT_FALSE(conv.value()->implementation().starts_with("ref"));
+      EXPECT_EQ(conv.value()->parts(), threads) << "each thread takes a part";
       std::vector<float> y(static_cast<std::size_t>(g.n * g.oh * g.ow * g.c_out), -1.0f);
-      ASSERT_TRUE(conv.value()->run(x.data<float>(), y.data()).is_ok());
+      ASSERT_TRUE(conv.value()->run(x.data<float>(), y.data(), pool.value().get()).is_ok());
       outs.push_back(y);
     }
     EXPECT_EQ(outs[0], outs[1]);
+    EXPECT_EQ(outs[0], outs[2]);
     // Direct NHWC convolution with the clamp, in double.
     const float* xs = x.data<float>();
     const float* ws = w.data<float>();
     const std::int64_t cg = g.c_in / g.group, mg = g.c_out / g.group;
     double worst = 0;
-    for (std::int64_t oy = 0; oy < g.oh; ++oy) {
+    for (std::int64_t i = 0; i < g.n * g.oh; ++i) {
+      const std::int64_t image = i / g.oh, oy = i % g.oh;
+      const float* xi = xs + image * g.h * g.w * g.c_in;
       for (std::int64_t ox = 0; ox < g.ow; ++ox) {
         for (std::int64_t m = 0; m < g.c_out; ++m) {
           double acc = b.data<float>()[m];
@@ -111,13 +121,13 @@ TEST(FastConv, OneDnnRunsCommonConvolutionsWhereEnabled) {
                 const std::int64_t iy = oy * g.sh - g.pt + ky * g.dh;
                 const std::int64_t ix = ox * g.sw - g.pl + kx * g.dw;
                 if (iy < 0 || iy >= g.h || ix < 0 || ix >= g.w) continue;
-                acc += double(xs[(iy * g.w + ix) * g.c_in + gi * cg + c]) *
+                acc += double(xi[(iy * g.w + ix) * g.c_in + gi * cg + c]) *
                        ws[((m * cg + c) * g.kh + ky) * g.kw + kx];
               }
             }
           }
           const double want = std::min(6.0, std::max(0.0, acc));
-          const double got = outs[0][static_cast<std::size_t>((oy * g.ow + ox) * g.c_out + m)];
+          const double got = outs[0][static_cast<std::size_t>((i * g.ow + ox) * g.c_out + m)];
           worst = std::max(worst, std::abs(got - want));
         }
       }

@@ -200,13 +200,15 @@ TEST(FastQuantized, OneDnnRunsInt8ConvolutionsWhereEnabled) {
     std::vector<std::vector<std::int8_t>> outs;
     for (int threads : {1, 2}) {
       params.threads = threads;
+      auto pool = ThreadPool::create(threads);
+      ASSERT_TRUE(pool.is_ok()) << pool.status().message();
       auto conv = DnnlQConv::create(params);
       ASSERT_TRUE(conv.is_ok()) << conv.status().message();
       ASSERT_NE(conv.value(), nullptr) << "oneDNN has only its reference code for this case";
       EXPECT_FALSE(conv.value()->implementation().starts_with("ref"))
           << conv.value()->implementation();
       std::vector<std::int8_t> y(static_cast<std::size_t>(g.n * g.oh * g.ow * g.c_out), 0);
-      ASSERT_TRUE(conv.value()->run(x.data<std::int8_t>(), y.data()).is_ok());
+      ASSERT_TRUE(conv.value()->run(x.data<std::int8_t>(), y.data(), pool.value().get()).is_ok());
       outs.push_back(y);
     }
     EXPECT_EQ(outs[0], outs[1]);
