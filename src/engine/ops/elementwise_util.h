@@ -262,7 +262,8 @@ using unary_result_t =
 
 // y = op(x) elementwise. Op provides `using Types = TypeList<...>` (accepted dtypes) and
 // `template <typename C> C-or-bool operator()(C x) const`; optionally
-// `static Result<Op> create(const KernelCreateContext&)` to parse attributes.
+// `static Result<Op> create(const KernelCreateContext&)` to parse attributes, and
+// `static void floats(const float* x, float* y, std::int64_t n)`, a vectorized loop for float32.
 template <typename Op>
 class UnaryKernel final : public OpKernel {
  public:
@@ -288,6 +289,14 @@ class UnaryKernel final : public OpKernel {
       using R = unary_result_t<Op, T>;
       const auto* in = x.data<storage_t<T>>();
       auto* out = y.data<storage_t<R>>();
+      if constexpr (std::is_same_v<T, float> && std::is_same_v<R, float> &&
+                    requires { Op::floats(in, out, std::int64_t{0}); }) {
+        parallel_elements(ctx.thread_pool(), x.element_count(),
+                          [&](std::int64_t begin, std::int64_t end) {
+                            Op::floats(in + begin, out + begin, end - begin);
+                          });
+        return;
+      }
       parallel_elements(ctx.thread_pool(), x.element_count(),
                         [&](std::int64_t begin, std::int64_t end) {
                           for (std::int64_t i = begin; i < end; ++i) {
