@@ -1,7 +1,6 @@
 #include "dnnl_conv.h"
 
 #include <fmt/format.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
@@ -15,16 +14,6 @@
 #include "edgebench/kernels/fast.h"
 
 namespace edgebench::kernels {
-
-void use_passive_openmp_waits(char** argv) {
-#if EDGEBENCH_HAVE_DNNL
-  if (argv == nullptr || std::getenv("OMP_WAIT_POLICY") != nullptr) return;
-  if (setenv("OMP_WAIT_POLICY", "PASSIVE", 1) != 0) return;
-  execv("/proc/self/exe", argv);  // returns only on failure: carry on as we are
-#else
-  (void)argv;
-#endif
-}
 
 #if EDGEBENCH_HAVE_DNNL
 

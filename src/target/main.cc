@@ -16,7 +16,6 @@
 #include <fstream>
 #include <sstream>
 
-#include "edgebench/kernels/fast.h"
 #include "edgebench/remote/protocol.h"
 #include "edgebench/target/server.h"
 
@@ -56,7 +55,6 @@ int fail(const edgebench::Status& status) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  edgebench::kernels::use_passive_openmp_waits(argv);
   CLI::App app{"edgebench-target: runs models sent by `edgebench --backend tcp://HOST:PORT`"};
   std::string listen = "127.0.0.1:7878";
   std::string token_file;

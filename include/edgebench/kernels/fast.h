@@ -25,15 +25,6 @@ namespace edgebench::kernels {
 
 inline constexpr std::string_view kFastDomain = "edgebench.fast";
 
-// Call first thing in main(). Debian's oneDNN runs on libgomp, whose workers keep spinning for a
-// while after each parallel region unless OMP_WAIT_POLICY says otherwise; beside the engine's
-// own pthreadpool, whose workers spin too, that makes three busy threads at --threads 2 on a
-// two-core board (MobileNetV3-Small: 596 ms p50 instead of 24 ms on a loaded 2-vCPU machine).
-// libgomp reads the policy once, when it is loaded, so when OMP_WAIT_POLICY is unset the process
-// re-executes itself (same PID, same arguments) with OMP_WAIT_POLICY=PASSIVE. No-op in builds
-// without oneDNN, when the variable is set, or when the re-execution fails.
-void use_passive_openmp_waits(char** argv);
-
 // The builtin reference ops plus the fast ops of kFastDomain.
 const engine::Registry& fast_registry();
 
