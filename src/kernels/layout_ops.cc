@@ -2,6 +2,7 @@
 // Blocked transposes over any element size, split over the pool's threads by image and block.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "fast_ops.h"
@@ -11,18 +12,32 @@ namespace edgebench::kernels {
 namespace {
 
 constexpr std::int64_t kBlock = 32;
+// Elements of a block of whole rows in the few-columns case: 16 KiB of floats, within L1.
+constexpr std::int64_t kRowsBlockElements = 4096;
 
 // Transposes each of `batch` [rows x cols] matrices of T into [cols x rows].
 template <typename T>
 void transpose_batched(const T* in, T* out, std::int64_t batch, std::int64_t rows,
                        std::int64_t cols, ThreadPool* pool) {
-  const std::int64_t row_blocks = (rows + kBlock - 1) / kBlock;
+  // Few columns (NHWC -> NCHW of a map with few channels, such as a segmentation head's 21
+  // classes at full resolution): blocks of whole rows, each output row written in one run
+  // while the block is read from L1. Otherwise square blocks, read in input order.
+  const bool few_columns = cols < kBlock && rows >= cols;
+  const std::int64_t block_rows =
+      few_columns ? std::max(kBlock, kRowsBlockElements / std::max<std::int64_t>(cols, 1)) : kBlock;
+  const std::int64_t row_blocks = (rows + block_rows - 1) / block_rows;
   auto task = [&](std::size_t t) {
     const std::int64_t b = static_cast<std::int64_t>(t) / row_blocks;
-    const std::int64_t r0 = static_cast<std::int64_t>(t) % row_blocks * kBlock;
-    const std::int64_t r1 = std::min(rows, r0 + kBlock);
+    const std::int64_t r0 = static_cast<std::int64_t>(t) % row_blocks * block_rows;
+    const std::int64_t r1 = std::min(rows, r0 + block_rows);
     const T* src = in + b * rows * cols;
     T* dst = out + b * rows * cols;
+    if (few_columns) {
+      for (std::int64_t c = 0; c < cols; ++c) {
+        for (std::int64_t r = r0; r < r1; ++r) dst[c * rows + r] = src[r * cols + c];
+      }
+      return;
+    }
     for (std::int64_t c0 = 0; c0 < cols; c0 += kBlock) {
       const std::int64_t c1 = std::min(cols, c0 + kBlock);
       for (std::int64_t r = r0; r < r1; ++r) {
