@@ -228,9 +228,134 @@ Status DnnlConvState::run(const void* in, void* out, ThreadPool* pool, std::stri
   return Status::ok();
 }
 
+// A stride-1, ungrouped convolution of one image computed tap by tap: out = clamp(bias +
+// sum over taps of W[:, :, ky, kx] x (the input window that tap reads)), each tap a 1x1
+// convolution over the rectangle of outputs whose input for that tap lies inside the input.
+struct DnnlTapConv {
+  struct Tap {
+    std::int64_t oy0, oy1, ox0, ox1;  // the outputs it reaches
+    std::int64_t iy0, ix0;            // the input they read, at (oy0, ox0)
+    std::unique_ptr<DnnlConvState> conv;
+  };
+  DnnlConvGeometry g;
+  std::vector<Tap> taps;
+  std::vector<float> bias;  // c_out (zeros without a bias)
+  float clamp_min, clamp_max;
+  std::vector<float> window, product;  // scratch, sized for the largest tap
+
+  Status run(const float* in, float* out, ThreadPool* pool);
+};
+
+namespace {
+
+// Below this share of live multiply-adds (taps times the outputs they reach, over taps times
+// outputs) a convolution runs tap by tap.
+constexpr double kMaxLiveShareForTaps = 0.6;
+
+// The outputs [lo, hi) along one axis whose input for kernel offset k lies inside [0, size).
+std::pair<std::int64_t, std::int64_t> live_range(std::int64_t size, std::int64_t out,
+                                                 std::int64_t pad, std::int64_t k,
+                                                 std::int64_t dilation) {
+  const std::int64_t shift = k * dilation - pad;  // input index = output index + shift
+  return {std::clamp<std::int64_t>(-shift, 0, out), std::clamp<std::int64_t>(size - shift, 0, out)};
+}
+
+Result<std::unique_ptr<DnnlTapConv>> make_tap_conv(const DnnlConvGeometry& g, const float* weights,
+                                                   const float* bias, float clamp_min,
+                                                   float clamp_max, int threads) {
+  if (g.n != 1 || g.group != 1 || g.sh != 1 || g.sw != 1 || g.kh * g.kw < 2) {
+    return std::unique_ptr<DnnlTapConv>();
+  }
+  std::int64_t live = 0;
+  for (std::int64_t ky = 0; ky < g.kh; ++ky) {
+    for (std::int64_t kx = 0; kx < g.kw; ++kx) {
+      const auto [y0, y1] = live_range(g.h, g.oh, g.pt, ky, g.dh);
+      const auto [x0, x1] = live_range(g.w, g.ow, g.pl, kx, g.dw);
+      live += (y1 - y0) * (x1 - x0);
+    }
+  }
+  if (static_cast<double>(live) >= kMaxLiveShareForTaps * double(g.kh * g.kw * g.oh * g.ow)) {
+    return std::unique_ptr<DnnlTapConv>();
+  }
+  auto conv = std::make_unique<DnnlTapConv>();
+  conv->g = g;
+  conv->clamp_min = clamp_min;
+  conv->clamp_max = clamp_max;
+  conv->bias.assign(static_cast<std::size_t>(g.c_out), 0.0f);
+  if (bias != nullptr) std::copy(bias, bias + g.c_out, conv->bias.begin());
+  std::vector<float> tap_weights(static_cast<std::size_t>(g.c_out * g.c_in));
+  std::size_t largest_in = 0, largest_out = 0;
+  const dnnl::primitive_attr plain;
+  const auto f32 = dnnl::memory::data_type::f32;
+  for (std::int64_t ky = 0; ky < g.kh; ++ky) {
+    for (std::int64_t kx = 0; kx < g.kw; ++kx) {
+      const auto [y0, y1] = live_range(g.h, g.oh, g.pt, ky, g.dh);
+      const auto [x0, x1] = live_range(g.w, g.ow, g.pl, kx, g.dw);
+      if (y1 <= y0 || x1 <= x0) continue;
+      for (std::int64_t m = 0; m < g.c_out; ++m) {
+        for (std::int64_t c = 0; c < g.c_in; ++c) {
+          tap_weights[static_cast<std::size_t>(m * g.c_in + c)] =
+              weights[((m * g.c_in + c) * g.kh + ky) * g.kw + kx];
+        }
+      }
+      const std::int64_t rows = y1 - y0, cols = x1 - x0;
+      const DnnlConvGeometry one{1, rows, cols, g.c_in, g.c_out, 1, 1, 1, 1, 1,
+                                 1, 1, 0,    0,    0,      0, rows, cols};
+      EB_ASSIGN_OR_RETURN(std::unique_ptr<DnnlConvState> state,
+                          make_dnnl_conv({one, f32, f32, tap_weights.data(), nullptr, plain,
+                                          threads, /*channel_split=*/true},
+                                         "oneDNN convolution (a tap)"));
+      if (state == nullptr) return std::unique_ptr<DnnlTapConv>();
+      conv->taps.push_back({y0, y1, x0, x1, y0 + ky * g.dh - g.pt, x0 + kx * g.dw - g.pl,
+                            std::move(state)});
+      largest_in = std::max(largest_in, static_cast<std::size_t>(rows * cols * g.c_in));
+      largest_out = std::max(largest_out, static_cast<std::size_t>(rows * cols * g.c_out));
+    }
+  }
+  conv->window.resize(largest_in);
+  conv->product.resize(largest_out);
+  return conv;
+}
+
+}  // namespace
+
+Status DnnlTapConv::run(const float* in, float* out, ThreadPool* pool) {
+  const auto c_in = static_cast<std::size_t>(g.c_in);
+  const auto c_out = static_cast<std::size_t>(g.c_out);
+  const auto pixels = static_cast<std::size_t>(g.oh * g.ow);
+  for (std::size_t p = 0; p < pixels; ++p) std::copy(bias.begin(), bias.end(), out + p * c_out);
+  for (Tap& tap : taps) {
+    const auto cols = static_cast<std::size_t>(tap.ox1 - tap.ox0);
+    const float* reads = in + (tap.iy0 * g.w + tap.ix0) * g.c_in;
+    if (cols != static_cast<std::size_t>(g.w)) {  // gather the rows' runs into one block
+      for (std::int64_t r = 0; r < tap.oy1 - tap.oy0; ++r) {
+        std::copy_n(in + ((tap.iy0 + r) * g.w + tap.ix0) * g.c_in, cols * c_in,
+                    window.data() + static_cast<std::size_t>(r) * cols * c_in);
+      }
+      reads = window.data();
+    }
+    EB_RETURN_IF_ERROR(tap.conv->run(reads, product.data(), pool, "oneDNN convolution (a tap)"));
+    for (std::int64_t r = 0; r < tap.oy1 - tap.oy0; ++r) {
+      float* dst = out + ((tap.oy0 + r) * g.ow + tap.ox0) * g.c_out;
+      const float* src = product.data() + static_cast<std::size_t>(r) * cols * c_out;
+      for (std::size_t i = 0; i < cols * c_out; ++i) dst[i] += src[i];
+    }
+  }
+  if (std::isfinite(clamp_min) || std::isfinite(clamp_max)) {
+    for (std::size_t i = 0; i < pixels * c_out; ++i) {
+      out[i] = std::min(std::max(out[i], clamp_min), clamp_max);
+    }
+  }
+  return Status::ok();
+}
+
 Result<std::unique_ptr<DnnlConv>> DnnlConv::create(const DnnlConvGeometry& g, const float* weights,
                                                    const float* bias, float clamp_min,
                                                    float clamp_max, int threads) {
+  if (!dnnl_conv_enabled()) return std::unique_ptr<DnnlConv>();
+  EB_ASSIGN_OR_RETURN(std::unique_ptr<DnnlTapConv> taps,
+                      make_tap_conv(g, weights, bias, clamp_min, clamp_max, threads));
+  if (taps != nullptr) return std::unique_ptr<DnnlConv>(new DnnlConv(std::move(taps)));
   dnnl::primitive_attr attr;
   try {
     if (std::isfinite(clamp_min) || std::isfinite(clamp_max)) {
@@ -257,12 +382,21 @@ Result<std::unique_ptr<DnnlConv>> DnnlConv::create(const DnnlConvGeometry& g, co
 }
 
 Status DnnlConv::run(const float* in, float* out, ThreadPool* pool) {
+  if (taps_ != nullptr) return taps_->run(in, out, pool);
   return state_->run(in, out, pool, "oneDNN convolution");
 }
 
-int DnnlConv::parts() const { return static_cast<int>(state_->parts.size()); }
+int DnnlConv::parts() const {
+  return static_cast<int>((taps_ != nullptr ? *taps_->taps.front().conv : *state_).parts.size());
+}
+
+DnnlConv::DnnlConv(std::unique_ptr<DnnlTapConv> taps)
+    : taps_(std::move(taps)),
+      implementation_("taps of " + taps_->taps.front().conv->implementation) {}
 
 #else  // built without oneDNN
+
+struct DnnlTapConv {};
 
 bool dnnl_conv_enabled() { return false; }
 
@@ -279,8 +413,9 @@ int DnnlConv::parts() const { return 1; }
 
 #endif
 
-DnnlConv::DnnlConv(std::unique_ptr<DnnlConvState> state) : state_(std::move(state)) {}
+DnnlConv::DnnlConv(std::unique_ptr<DnnlConvState> state)
+    : state_(std::move(state)), implementation_(state_->implementation) {}
 DnnlConv::~DnnlConv() = default;
-const std::string& DnnlConv::implementation() const { return state_->implementation; }
+const std::string& DnnlConv::implementation() const { return implementation_; }
 
 }  // namespace edgebench::kernels

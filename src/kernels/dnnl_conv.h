@@ -15,6 +15,7 @@
 namespace edgebench::kernels {
 
 struct DnnlConvState;  // dnnl_state.h
+struct DnnlTapConv;    // dnnl_conv.cc
 
 // Whether oneDNN convolutions are used: built with oneDNN, the CPU has AVX2 (oneDNN's own ISA
 // detection), and EDGEBENCH_CONV is not "xnnpack" (which keeps every convolution on XNNPACK).
@@ -32,6 +33,9 @@ class DnnlConv {
  public:
   // Packs the weights for oneDNN once. Null (no error) when oneDNN is not enabled or has only
   // its reference implementation for this geometry, so that the caller keeps its own kernel.
+  // A stride-1 convolution whose taps mostly read padding (a large dilation on a small map, as
+  // in ASPP heads) runs tap by tap instead: each tap is a 1x1 convolution over the outputs it
+  // reaches inside the input, summed, so that no multiply-add is spent on padding.
   // `threads`: the plan's pool size, which the work is split for (dnnl_state.h). The output is
   // clamped to [clamp_min, clamp_max] (a fused Relu/Clip; infinities: no clamp).
   static Result<std::unique_ptr<DnnlConv>> create(const DnnlConvGeometry& g, const float* weights,
@@ -50,7 +54,10 @@ class DnnlConv {
 
  private:
   explicit DnnlConv(std::unique_ptr<DnnlConvState> state);
-  std::unique_ptr<DnnlConvState> state_;
+  explicit DnnlConv(std::unique_ptr<DnnlTapConv> taps);
+  std::unique_ptr<DnnlConvState> state_;  // one convolution, or
+  std::unique_ptr<DnnlTapConv> taps_;     // one 1x1 convolution per tap
+  std::string implementation_;
 };
 
 }  // namespace edgebench::kernels

@@ -60,50 +60,9 @@ TEST(FastConv, MatchesReferenceOnAwkwardShapes) {
   }
 }
 
-// Where oneDNN is on, it really takes the common convolutions (a JIT kernel, not its reference
-// code), clamps like a fused Relu6, and gives the same results at 1, 2 and 3 threads, whichever
-// way the work is split: bands of rows (stride 2, padding falling to the first and last bands),
-// images of a batch, or output channels of a 1x1 output (a fully connected layer).
-TEST(FastConv, OneDnnRunsCommonConvolutionsWhereEnabled) {
-  const char* choice = std::getenv("EDGEBENCH_CONV");
-#if defined(__x86_64__)
-  if (choice == nullptr || std::string_view(choice) != "xnnpack") {
-    EXPECT_TRUE(dnnl_conv_enabled()) << "an x86 build with oneDNN on an AVX2 machine";
-  }
-#endif
-  if (!dnnl_conv_enabled()) {
-    EXPECT_FALSE(DnnlConv::create({1, 8, 8, 8, 8, 1, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 8, 8}, nullptr,
-                                  nullptr, 0, 6, 1)
-                     .value());
-    return;
-  }
-  // A 3x3 conv (16 -> 32 channels, stride 2, pads 1) and a depthwise one, with a Relu6 clamp.
-  const std::vector<DnnlConvGeometry> geometries = {
-      {1, 15, 13, 32, 64, 1, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 8, 7},
-      {1, 31, 29, 64, 64, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 31, 29},
-      {3, 14, 14, 16, 32, 1, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 14, 14},
-      {1, 1, 1, 1024, 400, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1}};
-  for (const DnnlConvGeometry& g : geometries) {
-    const std::int64_t per_out = g.c_in / g.group * g.kh * g.kw;
-    Tensor w = random_tensor(DType::kFloat32, {g.c_out * per_out}, 3, kSigned).value();
-    Tensor b = random_tensor(DType::kFloat32, {g.c_out}, 4, kSigned).value();
-    Tensor x = random_tensor(DType::kFloat32, {g.n * g.h * g.w * g.c_in}, 5, kSigned).value();
-    std::vector<std::vector<float>> outs;
-    for (int threads : {1, 2, 3}) {
-      auto pool = ThreadPool::create(threads);
-      ASSERT_TRUE(pool.is_ok()) << pool.status().message();
-      auto conv = DnnlConv::create(g, w.data<float>(), b.data<float>(), 0.0f, 6.0f, threads);
-      ASSERT_TRUE(conv.is_ok()) << conv.status().message();
-      ASSERT_NE(conv.value(), nullptr) << "oneDNN has only its reference code for this case";
-      EXPECT_FALSE(conv.value()->implementation().starts_with("ref"));
-      EXPECT_EQ(conv.value()->parts(), threads) << "each thread takes a part";
-      std::vector<float> y(static_cast<std::size_t>(g.n * g.oh * g.ow * g.c_out), -1.0f);
-      ASSERT_TRUE(conv.value()->run(x.data<float>(), y.data(), pool.value().get()).is_ok());
-      outs.push_back(y);
-    }
-    EXPECT_EQ(outs[0], outs[1]);
-    EXPECT_EQ(outs[0], outs[2]);
-    // Direct NHWC convolution with the clamp, in double.
+// The largest |out - direct convolution in double, clamped to [0, 6]| over an NHWC output.
+double worst_vs_direct(const DnnlConvGeometry& g, const Tensor& x, const Tensor& w, const Tensor& b,
+                       const std::vector<float>& out) {
     const float* xs = x.data<float>();
     const float* ws = w.data<float>();
     const std::int64_t cg = g.c_in / g.group, mg = g.c_out / g.group;
@@ -127,12 +86,67 @@ TEST(FastConv, OneDnnRunsCommonConvolutionsWhereEnabled) {
             }
           }
           const double want = std::min(6.0, std::max(0.0, acc));
-          const double got = outs[0][static_cast<std::size_t>((i * g.ow + ox) * g.c_out + m)];
+          const double got = out[static_cast<std::size_t>((i * g.ow + ox) * g.c_out + m)];
           worst = std::max(worst, std::abs(got - want));
         }
       }
     }
-    EXPECT_LT(worst, 1e-4) << "group " << g.group;
+    return worst;
+}
+
+// Where oneDNN is on, it really takes the common convolutions (a JIT kernel, not its reference
+// code), clamps like a fused Relu6, and gives the same results at 1, 2 and 3 threads, whichever
+// way the work is split: bands of rows (stride 2, padding falling to the first and last bands),
+// images of a batch, or output channels of a 1x1 output (a fully connected layer). Dilated
+// convolutions whose taps mostly read padding (an ASPP branch at rate 12 on a 16x16 map; rate 3
+// on an odd-sized map, whose taps' windows need gathering) run tap by tap, as exactly.
+TEST(FastConv, OneDnnRunsCommonConvolutionsWhereEnabled) {
+  const char* choice = std::getenv("EDGEBENCH_CONV");
+#if defined(__x86_64__)
+  if (choice == nullptr || std::string_view(choice) != "xnnpack") {
+    EXPECT_TRUE(dnnl_conv_enabled()) << "an x86 build with oneDNN on an AVX2 machine";
+  }
+#endif
+  if (!dnnl_conv_enabled()) {
+    EXPECT_FALSE(DnnlConv::create({1, 8, 8, 8, 8, 1, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 8, 8}, nullptr,
+                                  nullptr, 0, 6, 1)
+                     .value());
+    return;
+  }
+  // With a Relu6 clamp: a 3x3 conv (32 -> 64 channels, stride 2, pads 1), a depthwise one, a
+  // batch of 3, a fully connected layer, and the two dilated ones (run tap by tap).
+  const std::vector<std::pair<DnnlConvGeometry, bool>> cases = {
+      {{1, 15, 13, 32, 64, 1, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 8, 7}, false},
+      {{1, 31, 29, 64, 64, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 31, 29}, false},
+      {{3, 14, 14, 16, 32, 1, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 14, 14}, false},
+      {{1, 1, 1, 1024, 400, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1}, false},
+      {{1, 16, 16, 96, 64, 1, 3, 3, 1, 1, 12, 12, 12, 12, 12, 12, 16, 16}, true},
+      {{1, 5, 7, 24, 40, 1, 3, 3, 1, 1, 3, 3, 3, 2, 3, 5, 5, 8}, true}};
+  for (const auto& [g, taps] : cases) {
+    const std::int64_t per_out = g.c_in / g.group * g.kh * g.kw;
+    Tensor w = random_tensor(DType::kFloat32, {g.c_out * per_out}, 3, kSigned).value();
+    Tensor b = random_tensor(DType::kFloat32, {g.c_out}, 4, kSigned).value();
+    Tensor x = random_tensor(DType::kFloat32, {g.n * g.h * g.w * g.c_in}, 5, kSigned).value();
+    std::vector<std::vector<float>> outs;
+    for (int threads : {1, 2, 3}) {
+      auto pool = ThreadPool::create(threads);
+      ASSERT_TRUE(pool.is_ok()) << pool.status().message();
+      auto conv = DnnlConv::create(g, w.data<float>(), b.data<float>(), 0.0f, 6.0f, threads);
+      ASSERT_TRUE(conv.is_ok()) << conv.status().message();
+      ASSERT_NE(conv.value(), nullptr) << "oneDNN has only its reference code for this case";
+      EXPECT_FALSE(conv.value()->implementation().starts_with("ref"));
+      EXPECT_EQ(conv.value()->implementation().starts_with("taps of"), taps)
+          << conv.value()->implementation();
+      if (!taps) {
+        EXPECT_EQ(conv.value()->parts(), threads) << "each thread takes a part";
+      }
+      std::vector<float> y(static_cast<std::size_t>(g.n * g.oh * g.ow * g.c_out), -1.0f);
+      ASSERT_TRUE(conv.value()->run(x.data<float>(), y.data(), pool.value().get()).is_ok());
+      outs.push_back(y);
+    }
+    EXPECT_EQ(outs[0], outs[1]);
+    EXPECT_EQ(outs[0], outs[2]);
+    EXPECT_LT(worst_vs_direct(g, x, w, b, outs[0]), 1e-4) << "group " << g.group;
   }
 }
 
