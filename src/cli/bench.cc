@@ -148,13 +148,13 @@ void print_summary(const results::Record& r) {
 
 }  // namespace
 
-int run_bench(const BenchOptions& options) {
+Result<results::Record> bench_and_store(const BenchOptions& options) {
   auto backend = backends::make_backend(options.backend);
-  if (!backend.is_ok()) return report_error(backend.status());
+  if (!backend.is_ok()) return backend.status();
   auto kind = measure::parse_scenario(options.scenario);
-  if (!kind.is_ok()) return report_error(kind.status());
-  if (options.threads < 1) return report_error(invalid_argument("--threads must be at least 1"));
-  if (options.samples < 1) return report_error(invalid_argument("--samples must be at least 1"));
+  if (!kind.is_ok()) return kind.status();
+  if (options.threads < 1) return invalid_argument("--threads must be at least 1");
+  if (options.samples < 1) return invalid_argument("--samples must be at least 1");
 
   measure::ScenarioSettings settings = measure::default_settings(*kind);
   if (options.warmup) settings.warmup_queries = *options.warmup;
@@ -166,31 +166,31 @@ int run_bench(const BenchOptions& options) {
   if (options.samples_per_query) settings.samples_per_query = *options.samples_per_query;
   settings.batch = options.batch;
   settings.seed = options.random_seed;
-  if (Status st = measure::validate(settings); !st.is_ok()) return report_error(st);
+  if (Status st = measure::validate(settings); !st.is_ok()) return st;
 
   // Read the .npy inputs before anything is timed.
   std::map<std::string, Tensor, std::less<>> given;
   for (const std::string& flag : options.inputs) {
     auto kv = split_assignment(flag, "--input");
-    if (!kv.is_ok()) return report_error(kv.status());
+    if (!kv.is_ok()) return kv.status();
     auto tensor = read_npy(kv->second);
-    if (!tensor.is_ok()) return report_error(tensor.status());
+    if (!tensor.is_ok()) return tensor.status();
     given[kv->first] = std::move(tensor).value();
   }
   auto shapes = parse_input_shapes(options.input_shapes);
-  if (!shapes.is_ok()) return report_error(shapes.status());
+  if (!shapes.is_ok()) return shapes.status();
   if (!options.dataset.empty() && !given.empty()) {
-    return report_error(invalid_argument("give inputs with --input or --dataset, not both"));
+    return invalid_argument("give inputs with --input or --dataset, not both");
   }
 
   // Open the store first: a bad --db path should fail before minutes of measurement.
   auto store = open_result_store(options.no_db, options.db_path);
-  if (!store.is_ok()) return report_error(store.status());
+  if (!store.is_ok()) return store.status();
 
   // Phase 1: load + compile.
   auto init_start = Clock::now();
   Result<ir::Graph> graph = load_model_file(options.model);
-  if (!graph.is_ok()) return report_error(graph.status());
+  if (!graph.is_ok()) return graph.status();
   // Symbolic input dims are never guessed: they come from --input-shape, the --input files or
   // the dataset's samples (which then must all have one shape: bench measures one plan).
   std::map<std::string, Shape, std::less<>> known_shapes = *shapes;
@@ -204,13 +204,12 @@ int run_bench(const BenchOptions& options) {
               ? "--input-shape NAME=DIMS or --input NAME=FILE.npy"
               : "--input-shape NAME=DIMS (or use a dataset whose files carry shapes: npy:, npz:, "
                 "onnx-test:)");
-      return report_error(st.with_context(fmt::format("model '{}'", options.model)));
+      return st.with_context(fmt::format("model '{}'", options.model));
     }
     auto loaded_samples =
         load_samples_with_shapes(*graph, known_shapes, options.dataset, options.limit);
     if (!loaded_samples.is_ok()) {
-      return report_error(
-          loaded_samples.status().with_context(fmt::format("--dataset {}", options.dataset)));
+      return loaded_samples.status().with_context(fmt::format("--dataset {}", options.dataset));
     }
     for (std::size_t i = 0; i < graph->inputs.size(); ++i) {
       known_shapes[graph->inputs[i]] = (*loaded_samples)[0][i].shape();
@@ -220,9 +219,9 @@ int run_bench(const BenchOptions& options) {
   }
   for (const auto& [name, tensor] : given) {
     if (std::find(graph->inputs.begin(), graph->inputs.end(), name) == graph->inputs.end()) {
-      return report_error(invalid_argument(
+      return invalid_argument(
           fmt::format("--input {}=...: the model has no input named '{}' (inputs: {})", name, name,
-                      fmt::join(graph->inputs, ", "))));
+                      fmt::join(graph->inputs, ", ")));
     }
   }
   backends::CompileOptions compile_options;
@@ -230,8 +229,8 @@ int run_bench(const BenchOptions& options) {
   compile_options.input_shapes = known_shapes;
   auto exe = (*backend)->compile(*graph, compile_options);
   if (!exe.is_ok()) {
-    return report_error(with_symbolic_dims_hint(exe.status(), *graph, known_shapes)
-                            .with_context(fmt::format("model '{}'", options.model)));
+    return with_symbolic_dims_hint(exe.status(), *graph, known_shapes)
+        .with_context(fmt::format("model '{}'", options.model));
   }
   const double init_ms = ms_since(init_start);
 
@@ -247,12 +246,12 @@ int run_bench(const BenchOptions& options) {
   } else {
     samples = make_samples(**exe, given, options.random_seed, options.samples);
   }
-  if (!samples.is_ok()) return report_error(samples.status());
+  if (!samples.is_ok()) return samples.status();
 
   // Phase 2: the cold first inference.
   std::vector<Tensor> outputs = measure::preallocate_outputs(**exe);
   auto first = measure::time_first_inference(**exe, (*samples)[0], outputs);
-  if (!first.is_ok()) return report_error(first.status().with_context("first inference"));
+  if (!first.is_ok()) return first.status().with_context("first inference");
   record.timings.first_inference_ms = *first;
 
   // Phases 3 and 4: warm-up and the measured phase.
@@ -271,7 +270,7 @@ int run_bench(const BenchOptions& options) {
   measure::Scenario scenario(settings);
   auto measured = scenario.run(**exe, *samples, hooks);
   if (show_progress) std::fprintf(stderr, "\r%60s\r", "");
-  if (!measured.is_ok()) return report_error(measured.status());
+  if (!measured.is_ok()) return measured.status();
   measure::fill_record(settings, *measured, record);
   record.scenario.inputs = !options.dataset.empty()
                                ? fmt::format("{} ({} samples)", options.dataset, samples->size())
@@ -284,11 +283,11 @@ int run_bench(const BenchOptions& options) {
   // Optional: the per-op profile, in its own pass after the headline figures.
   if (options.profile_ops) {
     auto profile = measure::profile_ops(**exe, *samples);
-    if (!profile.is_ok()) return report_error(profile.status().with_context("--profile-ops"));
+    if (!profile.is_ok()) return profile.status().with_context("--profile-ops");
     record.profile = std::move(profile).value();
   }
 
-  if (Status st = apply_params(options.params_json, record); !st.is_ok()) return report_error(st);
+  if (Status st = apply_params(options.params_json, record); !st.is_ok()) return st;
   if (options.brief) {
     print_brief(record);
   } else {
@@ -297,9 +296,15 @@ int run_bench(const BenchOptions& options) {
   if (Status st =
           save_result_record(record, options.json_path, *store, options.db_path, options.store_key);
       !st.is_ok()) {
-    return report_error(st);
+    return st;
   }
-  return record.valid ? kExitOk : kExitCheckFailed;
+  return record;
+}
+
+int run_bench(const BenchOptions& options) {
+  Result<results::Record> record = bench_and_store(options);
+  if (!record.is_ok()) return report_error(record.status());
+  return record->valid ? kExitOk : kExitCheckFailed;
 }
 
 }  // namespace edgebench::cli

@@ -6,6 +6,9 @@
 #include <string>
 #include <vector>
 
+#include "edgebench/core/status.h"
+#include "edgebench/results/result.h"
+
 namespace edgebench::cli {
 
 struct InspectOptions {
@@ -59,6 +62,10 @@ struct BenchOptions {
   std::string store_key;
   bool brief = false;
 };
+// Measures, prints (unless quiet) and stores the record, which it returns; an error otherwise.
+// A record below the scenario's minimums comes back with valid = false.
+Result<results::Record> bench_and_store(const BenchOptions& options);
+// The command: bench_and_store, then the exit code (1 for an invalid record).
 int run_bench(const BenchOptions& options);
 
 // edgebench eval MODEL --dataset SPEC: quality (and per-sample latency) on a dataset.
@@ -81,6 +88,8 @@ struct EvalOptions {
   std::string store_key;
   bool brief = false;
 };
+// Evaluates, prints (unless quiet) and stores the record, which it returns; an error otherwise.
+Result<results::Record> eval_and_store(const EvalOptions& options);
 int run_eval(const EvalOptions& options);
 
 struct ConformanceOptions {

@@ -23,22 +23,7 @@
 
 namespace edgebench::cli {
 
-namespace {
-thread_local std::string last_error;
-}  // namespace
-
-const std::string& last_error_message() { return last_error; }
-void clear_last_error_message() { last_error.clear(); }
-
-std::optional<std::string> command_failure(int exit_code) {
-  if (exit_code == kExitOk || (exit_code == kExitCheckFailed && last_error.empty())) {
-    return std::nullopt;
-  }
-  return last_error.empty() ? fmt::format("exit code {}", exit_code) : last_error;
-}
-
 int report_error(const Status& status) {
-  last_error = status.message();
   std::fprintf(stderr, "edgebench: error: %s\n", status.message().c_str());
   return status.code() == StatusCode::kInternal ? kExitCheckFailed : kExitBadInput;
 }

@@ -27,14 +27,6 @@ inline constexpr int kExitBadInput = 2;
 
 // Prints "edgebench: error: <message>" to stderr and returns the exit code for the status.
 int report_error(const Status& status);
-// The message of the last report_error() on this thread ("" before the first), so that a
-// command running others (sweep, experiment) can record why one of them failed.
-const std::string& last_error_message();
-void clear_last_error_message();
-// Whether a command that returned `exit_code` (with clear_last_error_message() called before
-// it) failed, rather than only storing a result below its minimums (exit 1 without an error):
-// the failure's message, or nothing.
-std::optional<std::string> command_failure(int exit_code);
 
 // Loads and validates a model file; errors name the file.
 Result<ir::Graph> load_model_file(const std::string& path);

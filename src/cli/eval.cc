@@ -214,73 +214,68 @@ void print_eval_summary(const results::Record& record, const EvalOptions& option
 
 }  // namespace
 
-int run_eval(const EvalOptions& options) {
-  if (options.threads < 1) return report_error(invalid_argument("--threads must be at least 1"));
+Result<results::Record> eval_and_store(const EvalOptions& options) {
+  if (options.threads < 1) return invalid_argument("--threads must be at least 1");
   if (options.limit && *options.limit == 0) {
-    return report_error(
-        invalid_argument("--limit must be at least 1 (leave it out to use every sample)"));
+    return invalid_argument("--limit must be at least 1 (leave it out to use every sample)");
   }
   auto backend = backends::make_backend(options.backend);
-  if (!backend.is_ok()) return report_error(backend.status());
+  if (!backend.is_ok()) return backend.status();
   auto reference_backend = backends::make_backend(options.reference_backend);
   if (!reference_backend.is_ok()) {
-    return report_error(reference_backend.status().with_context("--reference-backend"));
+    return reference_backend.status().with_context("--reference-backend");
   }
 
   // Open the store first: a bad --db path should fail before the evaluation.
   auto store = open_result_store(options.no_db, options.db_path);
-  if (!store.is_ok()) return report_error(store.status());
+  if (!store.is_ok()) return store.status();
 
   auto given_shapes = parse_input_shapes(options.input_shapes);
-  if (!given_shapes.is_ok()) return report_error(given_shapes.status());
+  if (!given_shapes.is_ok()) return given_shapes.status();
 
   const auto init_start = Clock::now();
   Result<ir::Graph> graph = load_model_file(options.model);
-  if (!graph.is_ok()) return report_error(graph.status());
+  if (!graph.is_ok()) return graph.status();
   // Symbolic input dims left by --input-shape come from each sample's own shape: the dataset
   // must then carry shapes (npy:, npz:, onnx-test:). Nothing is computed for a guessed dim.
   const bool shapes_from_samples =
       !graph->foreign && !ir::inputs_needing_shapes(*graph, *given_shapes).empty();
   if (shapes_from_samples && !dataset_has_shapes(options.dataset)) {
-    return report_error(
-        require_input_shapes(*graph, *given_shapes,
-                             "--input-shape NAME=DIMS (or use a dataset whose files carry shapes: "
-                             "npy:, npz:, onnx-test:)")
-            .with_context(fmt::format("model '{}'", options.model)));
+    return require_input_shapes(
+               *graph, *given_shapes,
+               "--input-shape NAME=DIMS (or use a dataset whose files carry shapes: "
+               "npy:, npz:, onnx-test:)")
+        .with_context(fmt::format("model '{}'", options.model));
   }
   PlanCache plans(**backend, *graph, options.model, options.threads, *given_shapes);
   std::vector<data::InputSpec> input_specs = graph_input_specs(*graph, *given_shapes);
   if (!shapes_from_samples) {
     auto entry = plans.plan_for({});
-    if (!entry.is_ok()) return report_error(entry.status());
+    if (!entry.is_ok()) return entry.status();
     input_specs = dataset_inputs(*(*entry)->exe);
     if ((*entry)->exe->outputs().empty()) {
-      return report_error(
-          invalid_argument(fmt::format("model '{}' has no outputs", options.model)));
+      return invalid_argument(fmt::format("model '{}' has no outputs", options.model));
     }
   }
 
   auto dataset = data::open_dataset(options.dataset, input_specs, options.limit.value_or(4));
   if (!dataset.is_ok()) {
-    return report_error(
-        dataset.status().with_context(fmt::format("--dataset {}", options.dataset)));
+    return dataset.status().with_context(fmt::format("--dataset {}", options.dataset));
   }
   std::size_t count = (*dataset)->size();
   if (options.limit) count = std::min<std::size_t>(count, *options.limit);
   if (count == 0) {
-    return report_error(
-        invalid_argument(fmt::format("dataset '{}' has no samples", options.dataset)));
+    return invalid_argument(fmt::format("dataset '{}' has no samples", options.dataset));
   }
   // With shapes from the samples, the first sample's plan is compiled as part of the set-up.
   std::map<std::string, Shape, std::less<>> record_shapes = *given_shapes;
   if (shapes_from_samples) {
     auto first_sample = (*dataset)->sample(0);
-    if (!first_sample.is_ok()) return report_error(first_sample.status());
+    if (!first_sample.is_ok()) return first_sample.status();
     auto entry = plans.plan_for_sample(*first_sample);
-    if (!entry.is_ok()) return report_error(entry.status());
+    if (!entry.is_ok()) return entry.status();
     if ((*entry)->exe->outputs().empty()) {
-      return report_error(
-          invalid_argument(fmt::format("model '{}' has no outputs", options.model)));
+      return invalid_argument(fmt::format("model '{}' has no outputs", options.model));
     }
     for (std::size_t i = 0; i < first_sample->size() && i < graph->inputs.size(); ++i) {
       record_shapes[graph->inputs[i]] = (*first_sample)[i].shape();
@@ -295,7 +290,7 @@ int run_eval(const EvalOptions& options) {
   std::optional<Reference> reference;
   if (!options.reference.empty()) {
     Result<ir::Graph> ref_graph = load_model_file(options.reference);
-    if (!ref_graph.is_ok()) return report_error(ref_graph.status().with_context("--reference"));
+    if (!ref_graph.is_ok()) return ref_graph.status().with_context("--reference");
     reference.emplace();
     reference->path = options.reference;
     reference->backend = (*reference_backend)->name();
@@ -334,17 +329,17 @@ int run_eval(const EvalOptions& options) {
   // Warm-up: untimed runs over the first samples; the first of them is the cold inference.
   for (std::uint64_t w = 0; w < options.warmup; ++w) {
     auto sample = (*dataset)->sample(static_cast<std::size_t>(w % count));
-    if (!sample.is_ok()) return report_error(sample.status());
+    if (!sample.is_ok()) return sample.status();
     auto entries = plans_for(*sample);
-    if (!entries.is_ok()) return report_error(entries.status());
+    if (!entries.is_ok()) return entries.status();
     PlanCache::Entry& entry = *entries->first;
     entry.fresh = false;
     if (w == 0) {
       auto first = measure::time_first_inference(*entry.exe, *sample, entry.outputs);
-      if (!first.is_ok()) return report_error(first.status().with_context("first inference"));
+      if (!first.is_ok()) return first.status().with_context("first inference");
       record.timings.first_inference_ms = *first;
     } else if (Status st = entry.exe->run(*sample, entry.outputs); !st.is_ok()) {
-      return report_error(st.with_context(fmt::format("warm-up run {}", w)));
+      return st.with_context(fmt::format("warm-up run {}", w));
     }
   }
 
@@ -362,23 +357,22 @@ int run_eval(const EvalOptions& options) {
   const auto loop_start = Clock::now();
   for (std::size_t i = 0; i < count; ++i) {
     auto sample = (*dataset)->sample(i);
-    if (!sample.is_ok()) return report_error(sample.status());
+    if (!sample.is_ok()) return sample.status();
     auto entries = plans_for(*sample);
-    if (!entries.is_ok())
-      return report_error(entries.status().with_context(fmt::format("sample {}", i)));
+    if (!entries.is_ok()) return entries.status().with_context(fmt::format("sample {}", i));
     backends::Executable& exe = *entries->first->exe;
     std::vector<Tensor>& outputs = entries->first->outputs;
     // A plan compiled for a new shape gets its cold run untimed, as the first plan does.
     if (entries->first->fresh && options.warmup > 0) {
       if (Status st = exe.run(*sample, outputs); !st.is_ok()) {
-        return report_error(st.with_context(fmt::format("warm-up run of sample {}", i)));
+        return st.with_context(fmt::format("warm-up run of sample {}", i));
       }
     }
     entries->first->fresh = false;
     const auto start = Clock::now();
     const Status run = exe.run(*sample, outputs);
     const auto end = Clock::now();
-    if (!run.is_ok()) return report_error(run.with_context(fmt::format("sample {}", i)));
+    if (!run.is_ok()) return run.with_context(fmt::format("sample {}", i));
     latencies_ms.push_back(ms_between(start, end));
     last_exe = &exe;
     if (const backends::RunInfo* info = exe.last_run_info(); info && info->device_ms) {
@@ -389,43 +383,43 @@ int run_eval(const EvalOptions& options) {
     if (i == 0 && options.warmup == 0) record.timings.first_inference_ms = latencies_ms.back();
 
     Status st = first_output_values(outputs, (*backend)->name(), values, exe.outputs()[0].quant);
-    if (!st.is_ok()) return report_error(st);
+    if (!st.is_ok()) return st;
     if (classification) {
       if (values.size() != classification->num_classes()) {
-        return report_error(invalid_argument(fmt::format(
+        return invalid_argument(fmt::format(
             "the model's first output '{}' is {} ({} values), but dataset '{}' has {} classes",
             exe.outputs()[0].name, outputs[0].describe(), values.size(), options.dataset,
-            classification->num_classes())));
+            classification->num_classes()));
       }
       auto label = (*dataset)->label(i);
-      if (!label.is_ok()) return report_error(label.status());
+      if (!label.is_ok()) return label.status();
       st = classification->add(values, *label);
     } else if (regression) {
       auto label = (*dataset)->label(i);
-      if (!label.is_ok()) return report_error(label.status());
+      if (!label.is_ok()) return label.status();
       const double target = static_cast<double>(*label);
       st = regression->add(values, std::span<const double>(&target, 1));
     }
-    if (!st.is_ok()) return report_error(st.with_context(fmt::format("sample {}", i)));
+    if (!st.is_ok()) return st.with_context(fmt::format("sample {}", i));
 
     if (reference) {
       PlanCache::Entry& ref = *entries->second;
       st = ref.exe->run(*sample, ref.outputs);
       if (!st.is_ok()) {
-        return report_error(st.with_context(fmt::format("reference, sample {}", i)));
+        return st.with_context(fmt::format("reference, sample {}", i));
       }
       st = first_output_values(ref.outputs, reference->backend, reference_values,
                                ref.exe->outputs()[0].quant);
-      if (!st.is_ok()) return report_error(st.with_context("--reference"));
+      if (!st.is_ok()) return st.with_context("--reference");
       if (ref.outputs[0].shape() != outputs[0].shape()) {
-        return report_error(invalid_argument(fmt::format(
+        return invalid_argument(fmt::format(
             "output shape mismatch: the model's first output '{}' is {}, the reference's '{}' "
             "('{}') is {}",
             exe.outputs()[0].name, outputs[0].describe(), ref.exe->outputs()[0].name,
-            reference->path, ref.outputs[0].describe())));
+            reference->path, ref.outputs[0].describe()));
       }
       st = relative.add(values, reference_values);
-      if (!st.is_ok()) return report_error(st.with_context(fmt::format("sample {}", i)));
+      if (!st.is_ok()) return st.with_context(fmt::format("sample {}", i));
     }
     if (show_progress && (i % 100 == 99 || i + 1 == count)) {
       std::fprintf(stderr, "\r  eval: %zu / %zu samples   ", i + 1, count);
@@ -492,7 +486,7 @@ int run_eval(const EvalOptions& options) {
   }
   record.quality = std::move(quality);
 
-  if (Status st = apply_params(options.params_json, record); !st.is_ok()) return report_error(st);
+  if (Status st = apply_params(options.params_json, record); !st.is_ok()) return st;
   if (options.brief) {
     print_brief(record);
   } else {
@@ -501,9 +495,14 @@ int run_eval(const EvalOptions& options) {
   if (Status st =
           save_result_record(record, options.json_path, *store, options.db_path, options.store_key);
       !st.is_ok()) {
-    return report_error(st);
+    return st;
   }
-  return kExitOk;
+  return record;
+}
+
+int run_eval(const EvalOptions& options) {
+  Result<results::Record> record = eval_and_store(options);
+  return record.is_ok() ? kExitOk : report_error(record.status());
 }
 
 }  // namespace edgebench::cli

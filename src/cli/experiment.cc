@@ -334,8 +334,7 @@ int run_experiment(const ExperimentOptions& options) {
     if (!model.is_ok()) {
       error = model.status().message();
     } else {
-      clear_last_error_message();
-      int code = kExitOk;
+      Status outcome;
       if (c.scenario == "eval") {
         EvalOptions eval;
         eval.model = model->string();
@@ -349,7 +348,7 @@ int run_experiment(const ExperimentOptions& options) {
         eval.store_key = c.key;
         eval.brief = true;
         eval.quiet = true;
-        code = run_eval(eval);
+        outcome = eval_and_store(eval).status();
       } else {
         BenchOptions bench = e.bench;
         bench.model = model->string();
@@ -361,10 +360,10 @@ int run_experiment(const ExperimentOptions& options) {
         bench.store_key = c.key;
         bench.brief = true;
         bench.quiet = true;
-        code = run_bench(bench);
+        outcome = bench_and_store(bench).status();
       }
       std::fflush(stdout);
-      if (std::optional<std::string> failure = command_failure(code)) error = *failure;
+      if (!outcome.is_ok()) error = outcome.message();
     }
     if (!error.empty()) {
       ++failures;

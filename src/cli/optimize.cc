@@ -103,7 +103,8 @@ Result<double> output_error(const ir::Graph& candidate,
 Result<std::vector<std::string>> choose_fallback_nodes(
     const ir::Graph& graph, const passes::StaticQuantizationPlan& plan,
     const std::map<std::string, passes::TensorRange>& ranges,
-    const std::vector<std::vector<Tensor>>& samples, const OptimizeOptions& options) {
+    const std::vector<std::vector<Tensor>>& samples, const OptimizeOptions& options,
+    const OptimizeLog& log) {
   const std::size_t n = std::min<std::size_t>(samples.size(), options.sensitivity_samples);
   const std::vector<std::vector<Tensor>> subset(samples.begin(), samples.begin() + n);
   EB_ASSIGN_OR_RETURN(ProbedModel float_model,
@@ -140,11 +141,12 @@ Result<std::vector<std::string>> choose_fallback_nodes(
   }
   std::stable_sort(table.begin(), table.end(),
                    [](const Sensitivity& a, const Sensitivity& b) { return a.error < b.error; });
-  fmt::print("sensitivity (output error with one node left float; all int8: {:.4f}, {} samples)\n",
-             full, n);
+  log(fmt::format(
+      "sensitivity (output error with one node left float; all int8: {:.4f}, {} samples)\n", full,
+      n));
   for (const Sensitivity& s : table) {
-    fmt::print("  {:<32} {:<8} {:.4f}  ({:+.1f}%)\n", s.node, s.op, s.error,
-               full > 0 ? 100.0 * (s.error - full) / full : 0.0);
+    log(fmt::format("  {:<32} {:<8} {:.4f}  ({:+.1f}%)\n", s.node, s.op, s.error,
+                    full > 0 ? 100.0 * (s.error - full) / full : 0.0));
   }
   std::vector<std::string> chosen;
   for (const Sensitivity& s : table) {
@@ -154,16 +156,16 @@ Result<std::vector<std::string>> choose_fallback_nodes(
   return chosen;
 }
 
-void print_report(const passes::QuantizeReport& report) {
-  fmt::print("quantized {} node(s), {} activation(s), {} weight tensor(s)\n",
-             report.quantized.size(), report.quantized_tensors, report.quantized_weights);
+void print_report(const passes::QuantizeReport& report, const OptimizeLog& log) {
+  log(fmt::format("quantized {} node(s), {} activation(s), {} weight tensor(s)\n",
+                  report.quantized.size(), report.quantized_tensors, report.quantized_weights));
   if (!report.kept_float.empty()) {
-    fmt::print("left in float32:\n");
-    for (const auto& [node, why] : report.kept_float) fmt::print("  {:<32} {}\n", node, why);
+    log(fmt::format("left in float32:\n"));
+    for (const auto& [node, why] : report.kept_float) log(fmt::format("  {:<32} {}\n", node, why));
   }
 }
 
-Status prune(ir::Graph& graph, const OptimizeOptions& options) {
+Status prune(ir::Graph& graph, const OptimizeOptions& options, const OptimizeLog& log) {
   passes::PruneOptions p;
   p.sparsity = *options.prune;
   if (options.prune_pattern == "2:4") {
@@ -174,44 +176,45 @@ Status prune(ir::Graph& graph, const OptimizeOptions& options) {
   }
   p.exclude = options.exclude;
   EB_ASSIGN_OR_RETURN(passes::PruneReport report, passes::prune_weights(graph, p));
-  fmt::print("pruned {} layer(s) ({}): {} of {} weights are zero ({:.1f}%)\n", report.layers.size(),
-             options.prune_pattern, report.total_zeros, report.total_elements,
-             report.total_elements
-                 ? 100.0 * double(report.total_zeros) / double(report.total_elements)
-                 : 0.0);
+  log(fmt::format(
+      "pruned {} layer(s) ({}): {} of {} weights are zero ({:.1f}%)\n", report.layers.size(),
+      options.prune_pattern, report.total_zeros, report.total_elements,
+      report.total_elements ? 100.0 * double(report.total_zeros) / double(report.total_elements)
+                            : 0.0));
   for (const auto& layer : report.layers) {
-    fmt::print("  {:<32} {:<14} {:>9} weights  {:5.1f}% -> {:5.1f}% zero{}{}\n", layer.node,
-               layer.op, layer.elements,
-               100.0 * double(layer.zeros_before) / double(layer.elements),
-               100.0 * double(layer.zeros_after) / double(layer.elements),
-               layer.note.empty() ? "" : "  ", layer.note);
+    log(fmt::format("  {:<32} {:<14} {:>9} weights  {:5.1f}% -> {:5.1f}% zero{}{}\n", layer.node,
+                    layer.op, layer.elements,
+                    100.0 * double(layer.zeros_before) / double(layer.elements),
+                    100.0 * double(layer.zeros_after) / double(layer.elements),
+                    layer.note.empty() ? "" : "  ", layer.note));
   }
   for (const auto& [weight, why] : report.skipped)
-    fmt::print("  not pruned: {}: {}\n", weight, why);
+    log(fmt::format("  not pruned: {}: {}\n", weight, why));
   return Status::ok();
 }
 
-Status to_float16(ir::Graph& graph) {
+Status to_float16(ir::Graph& graph, const OptimizeLog& log) {
   EB_ASSIGN_OR_RETURN(passes::Float16Report report, passes::convert_weights_to_float16(graph));
-  fmt::print("float16 weights: {} initializer(s) converted, weights {} -> {}\n",
-             report.converted.size(), human_bytes(double(report.bytes_before)),
-             human_bytes(double(report.bytes_after)));
+  log(fmt::format("float16 weights: {} initializer(s) converted, weights {} -> {}\n",
+                  report.converted.size(), human_bytes(double(report.bytes_before)),
+                  human_bytes(double(report.bytes_after))));
   if (!report.kept.empty()) {
-    fmt::print("left in float32:\n");
-    for (const auto& [name, why] : report.kept) fmt::print("  {:<32} {}\n", name, why);
+    log(fmt::format("left in float32:\n"));
+    for (const auto& [name, why] : report.kept) log(fmt::format("  {:<32} {}\n", name, why));
   }
-  for (const auto& [name, what] : report.warnings) fmt::print("  warning: {}: {}\n", name, what);
+  for (const auto& [name, what] : report.warnings)
+    log(fmt::format("  warning: {}: {}\n", name, what));
   return Status::ok();
 }
 
-Status quantize(ir::Graph& graph, const OptimizeOptions& options) {
-  if (options.quantize == "fp16") return to_float16(graph);
+Status quantize(ir::Graph& graph, const OptimizeOptions& options, const OptimizeLog& log) {
+  if (options.quantize == "fp16") return to_float16(graph, log);
   passes::QuantizeOptions q;
   q.per_channel = options.per_channel;
   q.exclude = options.exclude;
   if (options.quantize == "dynamic") {
     EB_ASSIGN_OR_RETURN(passes::QuantizeReport report, passes::quantize_dynamic(graph, q));
-    print_report(report);
+    print_report(report, log);
     return Status::ok();
   }
   // Static int8, with or without fallback.
@@ -227,75 +230,81 @@ Status quantize(ir::Graph& graph, const OptimizeOptions& options) {
                       load_samples(graph, options.calibration, options.calibration_limit));
   EB_ASSIGN_OR_RETURN(passes::StaticQuantizationPlan plan,
                       passes::plan_static_quantization(graph, q));
-  fmt::print("calibrating {} activation(s) on {} sample(s) of {} ({})\n", plan.activations.size(),
-             samples.size(), options.calibration, options.calibration_method);
+  log(fmt::format("calibrating {} activation(s) on {} sample(s) of {} ({})\n",
+                  plan.activations.size(), samples.size(), options.calibration,
+                  options.calibration_method));
   EB_ASSIGN_OR_RETURN(auto ranges, calibrate(graph, plan.activations, samples, options, method));
   if (options.quantize == "int8-fallback") {
     EB_ASSIGN_OR_RETURN(std::vector<std::string> fallback,
-                        choose_fallback_nodes(graph, plan, ranges, samples, options));
+                        choose_fallback_nodes(graph, plan, ranges, samples, options, log));
     for (const std::string& node : fallback) {
-      fmt::print("falling back to float32: {}\n", node);
+      log(fmt::format("falling back to float32: {}\n", node));
       q.exclude.push_back(node);
     }
   }
   EB_ASSIGN_OR_RETURN(passes::QuantizeReport report, passes::quantize_static(graph, ranges, q));
-  print_report(report);
+  print_report(report, log);
   return Status::ok();
 }
 
 }  // namespace
 
-int run_optimize(const OptimizeOptions& options) {
+Result<OptimizeSummary> optimize_model(const OptimizeOptions& options, const OptimizeLog& log) {
   static const char* kModes[] = {"", "dynamic", "int8", "int8-fallback", "fp16"};
   if (std::find(std::begin(kModes), std::end(kModes), options.quantize) == std::end(kModes)) {
-    return report_error(invalid_argument(fmt::format(
-        "--quantize '{}': expected dynamic, int8, int8-fallback or fp16", options.quantize)));
+    return invalid_argument(fmt::format(
+        "--quantize '{}': expected dynamic, int8, int8-fallback or fp16", options.quantize));
   }
   if (options.quantize.empty() && !options.prune) {
-    return report_error(
-        invalid_argument("nothing to do: give --quantize MODE and/or --prune SPARSITY"));
+    return invalid_argument("nothing to do: give --quantize MODE and/or --prune SPARSITY");
   }
-  if (options.threads < 1) return report_error(invalid_argument("--threads must be at least 1"));
+  if (options.threads < 1) return invalid_argument("--threads must be at least 1");
   Result<ir::Graph> loaded = load_model_file(options.model);
-  if (!loaded.is_ok()) return report_error(loaded.status());
+  if (!loaded.is_ok()) return loaded.status();
   ir::Graph graph = std::move(loaded).value();
   std::error_code ec;
   const std::uintmax_t size_before = std::filesystem::file_size(options.model, ec);
   const std::size_t nodes_before = graph.nodes.size();
 
   auto fail = [&](const Status& st) {
-    return report_error(st.with_context(fmt::format("optimize '{}'", options.model)));
+    return st.with_context(fmt::format("optimize '{}'", options.model));
   };
   if (Status st = clean_up(graph); !st.is_ok()) return fail(st);
   if (graph.nodes.size() != nodes_before) {
-    fmt::print("clean-up (BatchNorm folding, constant folding, dead nodes): {} -> {} nodes\n",
-               nodes_before, graph.nodes.size());
+    log(fmt::format("clean-up (BatchNorm folding, constant folding, dead nodes): {} -> {} nodes\n",
+                    nodes_before, graph.nodes.size()));
   }
   if (options.prune) {
-    if (Status st = prune(graph, options); !st.is_ok()) return fail(st);
+    if (Status st = prune(graph, options, log); !st.is_ok()) return fail(st);
   }
   if (!options.quantize.empty()) {
-    if (Status st = quantize(graph, options); !st.is_ok()) return fail(st);
+    if (Status st = quantize(graph, options, log); !st.is_ok()) return fail(st);
   }
 
   // What edgebench writes, it can run.
   auto backend = backends::make_backend("native");
-  if (!backend.is_ok()) return report_error(backend.status());
+  if (!backend.is_ok()) return backend.status();
   if (auto compiled = (*backend)->compile(graph, {}); !compiled.is_ok()) {
-    return report_error(compiled.status().with_context("the optimized model does not compile"));
+    return compiled.status().with_context("the optimized model does not compile");
   }
   graph.metadata["edgebench.optimize"] = fmt::format(
       "quantize={} per_channel={} calibration={} method={} prune={} pattern={}", options.quantize,
       options.per_channel, options.calibration, options.calibration_method,
       options.prune ? *options.prune : 0.0, options.prune_pattern);
-  if (Status st = onnx::save_model(graph, options.output); !st.is_ok()) return report_error(st);
+  if (Status st = onnx::save_model(graph, options.output); !st.is_ok()) return st;
   const std::uintmax_t size_after = std::filesystem::file_size(options.output, ec);
-  fmt::print("size {} -> {} ({:.2f}x smaller), weights {}\n", human_bytes(double(size_before)),
-             human_bytes(double(size_after)),
-             size_after ? double(size_before) / double(size_after) : 0.0,
-             human_bytes(double(initializer_bytes(graph))));
-  fmt::print("wrote {}\n", options.output);
-  return kExitOk;
+  log(fmt::format("size {} -> {} ({:.2f}x smaller), weights {}\n", human_bytes(double(size_before)),
+                  human_bytes(double(size_after)),
+                  size_after ? double(size_before) / double(size_after) : 0.0,
+                  human_bytes(double(initializer_bytes(graph)))));
+  log(fmt::format("wrote {}\n", options.output));
+  return OptimizeSummary{size_before, size_after, initializer_bytes(graph)};
+}
+
+int run_optimize(const OptimizeOptions& options) {
+  Result<OptimizeSummary> done =
+      optimize_model(options, [](const std::string& text) { std::fputs(text.c_str(), stdout); });
+  return done.is_ok() ? kExitOk : report_error(done.status());
 }
 
 }  // namespace edgebench::cli

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "edgebench/core/status.h"
+
 namespace edgebench::cli {
 
 struct OptimizeOptions {
@@ -25,6 +27,20 @@ struct OptimizeOptions {
   std::uint64_t sensitivity_samples = 100;
   int threads = 1;
 };
+
+// Where optimize_model's progress goes, text with its newlines: the command prints it.
+using OptimizeLog = std::function<void(const std::string&)>;
+struct OptimizeSummary {
+  std::uintmax_t bytes_before = 0, bytes_after = 0;  // the model files
+  std::uint64_t weight_bytes = 0;                    // initializers of the result
+};
+// Cleans up, prunes and/or quantizes options.model and writes options.output.
+Result<OptimizeSummary> optimize_model(const OptimizeOptions& options, const OptimizeLog& log);
+// The options `edgebench optimize MODEL -o OUTPUT FLAGS...` would run with (sweep --optimize and
+// experiment variants give their flags as text); a flag error names the flag.
+Result<OptimizeOptions> parse_optimize_flags(const std::string& model, const std::string& output,
+                                             const std::vector<std::string>& flags);
+// The command: optimize_model, printing its progress, then the exit code.
 int run_optimize(const OptimizeOptions& options);
 
 struct AnalyzeOptions {

@@ -16,6 +16,7 @@
 #include "edgebench/gen/generators.h"
 #include "edgebench/onnx/model_io.h"
 #include "edgebench/results/store.h"
+#include "optimize_commands.h"
 #include "sweep_commands.h"
 
 namespace edgebench::cli {
@@ -133,18 +134,15 @@ Result<std::vector<std::string>> split_words(const std::string& text) {
 Status optimize_with_flags(const std::string& in, const std::string& out,
                            const std::string& flags) {
   EB_ASSIGN_OR_RETURN(std::vector<std::string> words, split_words(flags));
-  std::vector<std::string> args = {"edgebench", "optimize", in, "-o", out};
-  args.insert(args.end(), words.begin(), words.end());
-  std::vector<char*> argv;
-  for (std::string& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  clear_last_error_message();
-  std::fflush(stdout);
-  const int code = main_entry(static_cast<int>(args.size()), argv.data());
-  if (code == kExitOk) return Status::ok();
-  return invalid_argument(fmt::format(
-      "optimize {}: {}", flags,
-      last_error_message().empty() ? fmt::format("exit code {}", code) : last_error_message()));
+  Result<OptimizeOptions> options = parse_optimize_flags(in, out, words);
+  Status done = options.status();
+  if (done.is_ok()) {
+    done = optimize_model(*options, [](const std::string& text) {
+             std::fputs(text.c_str(), stdout);
+           }).status();
+  }
+  if (done.is_ok()) return done;
+  return invalid_argument(fmt::format("optimize {}: {}", flags, done.message()));
 }
 
 std::string format_duration(double seconds) {
@@ -272,12 +270,8 @@ int run_sweep(const SweepOptions& options) {
       bench.brief = true;
       bench.quiet = true;
       bench.json_path.clear();
-      clear_last_error_message();
-      const int code = run_bench(bench);
+      st = bench_and_store(bench).status();
       std::fflush(stdout);
-      if (std::optional<std::string> failure = command_failure(code)) {
-        st = invalid_argument(*failure);
-      }
     }
     if (!st.is_ok()) {
       ++failures;

@@ -54,7 +54,8 @@ std::function<std::optional<int>()> add_sweep_commands(CLI::App& app);
 // no expansion). An unterminated quote is an error.
 Result<std::vector<std::string>> split_words(const std::string& text);
 
-// Runs `edgebench optimize IN -o OUT FLAGS...`; the error carries optimize's own message.
+// Optimizes IN into OUT as `edgebench optimize IN -o OUT FLAGS...` would (optimize_model, its
+// progress printed); the error carries optimize's own message.
 Status optimize_with_flags(const std::string& in, const std::string& out, const std::string& flags);
 
 // "1:23" or "1:02:03" for a number of seconds.

@@ -139,8 +139,8 @@ Result<std::unique_ptr<DnnlConvState>> make_dnnl_conv(const DnnlConvRequest& req
     dnnl::primitive_attr attr = request.attr;
     attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);  // a scratchpad per part
     memory shared_weights;  // the first part's packed weights, reused by parts of its layout
-    for (const ConvSlice& slice : split_conv(request.geometry, request.threads,
-                                             request.channel_split)) {
+    for (const ConvSlice& slice :
+         split_conv(request.geometry, request.threads, request.channel_split)) {
       const DnnlConvGeometry& g = slice.g;
       // Logical dimensions are N, C, H, W whatever the memory order; nhwc is our layout.
       const memory::desc src_desc({g.n, g.c_in, g.h, g.w}, request.data, tag::nhwc);
@@ -162,7 +162,8 @@ Result<std::unique_ptr<DnnlConvState>> make_dnnl_conv(const DnnlConvRequest& req
       DnnlConvPart part;
       part.stream = dnnl::stream(engine);
       memory weights;
-      if (slice.weight_offset == 0 && shared_weights && shared_weights.get_desc() == pd.weights_desc()) {
+      if (slice.weight_offset == 0 && shared_weights &&
+          shared_weights.get_desc() == pd.weights_desc()) {
         weights = shared_weights;
       } else {
         const auto* first = static_cast<const std::byte*>(request.weights) +
@@ -177,11 +178,11 @@ Result<std::unique_ptr<DnnlConvState>> make_dnnl_conv(const DnnlConvRequest& req
       part.dst = memory(pd.dst_desc(), engine, DNNL_MEMORY_NONE);
       part.scratchpad.resize(pd.scratchpad_desc().get_size());
       part.primitive = dnnl::convolution_forward(pd);
-      part.args = {{DNNL_ARG_SRC, part.src},
-                   {DNNL_ARG_WEIGHTS, weights},
-                   {DNNL_ARG_DST, part.dst},
-                   {DNNL_ARG_SCRATCHPAD,
-                    memory(pd.scratchpad_desc(), engine, part.scratchpad.data())}};
+      part.args = {
+          {DNNL_ARG_SRC, part.src},
+          {DNNL_ARG_WEIGHTS, weights},
+          {DNNL_ARG_DST, part.dst},
+          {DNNL_ARG_SCRATCHPAD, memory(pd.scratchpad_desc(), engine, part.scratchpad.data())}};
       if (has_bias) {
         part.args.emplace(DNNL_ARG_BIAS,
                           memory(bias_desc, engine,
@@ -299,15 +300,15 @@ Result<std::unique_ptr<DnnlTapConv>> make_tap_conv(const DnnlConvGeometry& g, co
         }
       }
       const std::int64_t rows = y1 - y0, cols = x1 - x0;
-      const DnnlConvGeometry one{1, rows, cols, g.c_in, g.c_out, 1, 1, 1, 1, 1,
-                                 1, 1, 0,    0,    0,      0, rows, cols};
+      const DnnlConvGeometry one{1, rows, cols, g.c_in, g.c_out, 1, 1, 1,    1,
+                                 1, 1,    1,    0,      0,       0, 0, rows, cols};
       EB_ASSIGN_OR_RETURN(std::unique_ptr<DnnlConvState> state,
                           make_dnnl_conv({one, f32, f32, tap_weights.data(), nullptr, plain,
                                           threads, /*channel_split=*/true},
                                          "oneDNN convolution (a tap)"));
       if (state == nullptr) return std::unique_ptr<DnnlTapConv>();
-      conv->taps.push_back({y0, y1, x0, x1, y0 + ky * g.dh - g.pt, x0 + kx * g.dw - g.pl,
-                            std::move(state)});
+      conv->taps.push_back(
+          {y0, y1, x0, x1, y0 + ky * g.dh - g.pt, x0 + kx * g.dw - g.pl, std::move(state)});
       largest_in = std::max(largest_in, static_cast<std::size_t>(rows * cols * g.c_in));
       largest_out = std::max(largest_out, static_cast<std::size_t>(rows * cols * g.c_out));
     }

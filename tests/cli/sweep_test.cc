@@ -94,6 +94,20 @@ TEST(SweepCli, DenseSweepWithOptimizeStoresTheVariant) {
   }
 }
 
+// Optimize flags are parsed as `edgebench optimize` parses them; a point whose flags are wrong
+// fails with optimize's own message, and the sweep goes on.
+TEST(SweepCli, AnUnknownOptimizeFlagFailsThePointNamingIt) {
+  const fs::path dir = fresh_dir("edgebench_sweep_flags");
+  auto r = edgebench("sweep conv --filters 4 --layers 1 --input 8 --min-duration 0 --db " +
+                     (dir / "x.db").string() + " --optimize \"--quantize fp16 --no-such-flag\"");
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_NE(r.output.find("optimize --quantize fp16 --no-such-flag: The following argument was "
+                          "not expected: --no-such-flag"),
+            std::string::npos)
+      << r.output;
+  EXPECT_NE(r.output.find("0 measured, 0 skipped, 1 failed"), std::string::npos) << r.output;
+}
+
 TEST(SweepCli, BadRangesAndBackendsExit2NamingTheFlag) {
   for (const auto& [args, needle] : std::vector<std::pair<std::string, std::string>>{
            {"sweep conv --filters 8:x:8", "--filters '8:x:8'"},

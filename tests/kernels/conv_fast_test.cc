@@ -63,35 +63,35 @@ TEST(FastConv, MatchesReferenceOnAwkwardShapes) {
 // The largest |out - direct convolution in double, clamped to [0, 6]| over an NHWC output.
 double worst_vs_direct(const DnnlConvGeometry& g, const Tensor& x, const Tensor& w, const Tensor& b,
                        const std::vector<float>& out) {
-    const float* xs = x.data<float>();
-    const float* ws = w.data<float>();
-    const std::int64_t cg = g.c_in / g.group, mg = g.c_out / g.group;
-    double worst = 0;
-    for (std::int64_t i = 0; i < g.n * g.oh; ++i) {
-      const std::int64_t image = i / g.oh, oy = i % g.oh;
-      const float* xi = xs + image * g.h * g.w * g.c_in;
-      for (std::int64_t ox = 0; ox < g.ow; ++ox) {
-        for (std::int64_t m = 0; m < g.c_out; ++m) {
-          double acc = b.data<float>()[m];
-          const std::int64_t gi = m / mg;
-          for (std::int64_t c = 0; c < cg; ++c) {
-            for (std::int64_t ky = 0; ky < g.kh; ++ky) {
-              for (std::int64_t kx = 0; kx < g.kw; ++kx) {
-                const std::int64_t iy = oy * g.sh - g.pt + ky * g.dh;
-                const std::int64_t ix = ox * g.sw - g.pl + kx * g.dw;
-                if (iy < 0 || iy >= g.h || ix < 0 || ix >= g.w) continue;
-                acc += double(xi[(iy * g.w + ix) * g.c_in + gi * cg + c]) *
-                       ws[((m * cg + c) * g.kh + ky) * g.kw + kx];
-              }
+  const float* xs = x.data<float>();
+  const float* ws = w.data<float>();
+  const std::int64_t cg = g.c_in / g.group, mg = g.c_out / g.group;
+  double worst = 0;
+  for (std::int64_t i = 0; i < g.n * g.oh; ++i) {
+    const std::int64_t image = i / g.oh, oy = i % g.oh;
+    const float* xi = xs + image * g.h * g.w * g.c_in;
+    for (std::int64_t ox = 0; ox < g.ow; ++ox) {
+      for (std::int64_t m = 0; m < g.c_out; ++m) {
+        double acc = b.data<float>()[m];
+        const std::int64_t gi = m / mg;
+        for (std::int64_t c = 0; c < cg; ++c) {
+          for (std::int64_t ky = 0; ky < g.kh; ++ky) {
+            for (std::int64_t kx = 0; kx < g.kw; ++kx) {
+              const std::int64_t iy = oy * g.sh - g.pt + ky * g.dh;
+              const std::int64_t ix = ox * g.sw - g.pl + kx * g.dw;
+              if (iy < 0 || iy >= g.h || ix < 0 || ix >= g.w) continue;
+              acc += double(xi[(iy * g.w + ix) * g.c_in + gi * cg + c]) *
+                     ws[((m * cg + c) * g.kh + ky) * g.kw + kx];
             }
           }
-          const double want = std::min(6.0, std::max(0.0, acc));
-          const double got = out[static_cast<std::size_t>((i * g.ow + ox) * g.c_out + m)];
-          worst = std::max(worst, std::abs(got - want));
         }
+        const double want = std::min(6.0, std::max(0.0, acc));
+        const double got = out[static_cast<std::size_t>((i * g.ow + ox) * g.c_out + m)];
+        worst = std::max(worst, std::abs(got - want));
       }
     }
-    return worst;
+  }
+  return worst;
 }
 
 // Where oneDNN is on, it really takes the common convolutions (a JIT kernel, not its reference

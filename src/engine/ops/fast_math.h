@@ -1,8 +1,8 @@
 // Float math written so that the compiler vectorizes loops over it: no library calls, no
 // branches (both sides of a choice are computed and one is selected), always inlined (also into
 // loops compiled for another instruction set: target_clones). GCC vectorizes the selects only
-// with -fno-trapping-math, which CMakeLists.txt sets on the files that use this header. For kernels whose
-// per-element std:: call dominates a model's time (Erf in GELU: a quarter of ConvNeXt-Tiny).
+// with -fno-trapping-math, which CMakeLists.txt sets on the files that use this header. For kernels
+// whose per-element std:: call dominates a model's time (Erf in GELU: a quarter of ConvNeXt-Tiny).
 // Accuracy is stated per function and checked against the C library in
 // tests/engine/fast_math_test.cc.
 #pragma once
@@ -23,10 +23,9 @@ namespace edgebench::engine::ops {
   const float r = (y - k * 0.693145751953125f) - k * 1.42860682030941723e-6f;
   const float p =
       1.0f +
-      r * (1.0f +
-           r * (0.5f +
-                r * (1.0f / 6 +
-                     r * (1.0f / 24 + r * (1.0f / 120 + r * (1.0f / 720 + r * (1.0f / 5040)))))));
+      r * (1.0f + r * (0.5f + r * (1.0f / 6 +
+                                   r * (1.0f / 24 +
+                                        r * (1.0f / 120 + r * (1.0f / 720 + r * (1.0f / 5040)))))));
   // (__builtin_bit_cast, not std::bit_cast: a call that a target_clones loop would not inline)
   const float scale = __builtin_bit_cast(float, (static_cast<std::int32_t>(k) + 127) << 23);
   return p * scale;
@@ -39,18 +38,19 @@ namespace edgebench::engine::ops {
 [[gnu::always_inline]] inline float erf_approx(float x) {
   const float z = x * x;
   const float series =
-      x * (1.1283791670955126f +
-           z * (-0.37612638903183754f +
-                z * (0.11283791670955126f +
-                     z * (-0.026866170645131252f +
-                          z * (0.005223977625442188f +
-                               z * (-0.0008548327023450852f +
-                                    z * (0.00012055332981789664f +
-                                         z * (-1.492565035840625e-05f +
-                                              z * (1.6462114365889246e-06f +
-                                                   z * (-1.6365844691234924e-07f +
-                                                        z * (1.4807192815879218e-08f +
-                                                             z * -1.2290555301717926e-09f)))))))))));
+      x *
+      (1.1283791670955126f +
+       z * (-0.37612638903183754f +
+            z * (0.11283791670955126f +
+                 z * (-0.026866170645131252f +
+                      z * (0.005223977625442188f +
+                           z * (-0.0008548327023450852f +
+                                z * (0.00012055332981789664f +
+                                     z * (-1.492565035840625e-05f +
+                                          z * (1.6462114365889246e-06f +
+                                               z * (-1.6365844691234924e-07f +
+                                                    z * (1.4807192815879218e-08f +
+                                                         z * -1.2290555301717926e-09f)))))))))));
   const float a = x < 0 ? -x : x;
   const float t = 1.0f / (1.0f + 0.3275911f * a);
   const float poly =
