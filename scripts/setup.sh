@@ -4,8 +4,11 @@
 # runtimes behind `--backend onnxruntime|tflite|openvino|tvm` and the Python test tools), then
 # configures and builds a CMake preset.
 #   bash scripts/setup.sh [PRESET [TARGET ...]]
-#     PRESET: release (default), asan, fuzz, none (install only); TARGETs: build only those (the
-#     main job builds just `edgebench`; default: everything, tests included)
+#     PRESET: release (default), asan, fuzz, arm64, none (install only); TARGETs: build only
+#     those (the main job builds just `edgebench`; default: everything, tests included).
+#     arm64 cross-builds edgebench and edgebench-target for AArch64 boards: it adds Debian's
+#     cross compiler and qemu-user-static, and unpacks the arm64 libraries into
+#     build/arm64-sysroot (scripts/arm64_sysroot.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PRESET="${1:-release}"
@@ -24,6 +27,7 @@ PACKAGES=(
 [ "$(dpkg --print-architecture)" != amd64 ] || PACKAGES+=(libdnnl-dev)
 # Node.js (for the ONNX Runtime anchor) may come from another source; only add it when absent.
 command -v node > /dev/null || PACKAGES+=(nodejs npm)
+[ "$PRESET" != arm64 ] || PACKAGES+=(crossbuild-essential-arm64 qemu-user-static)
 
 missing=()
 for p in "${PACKAGES[@]}"; do
@@ -62,6 +66,15 @@ if [ ! -x "$VENV/bin/python" ] || [ "$(cat "$VENV/.requirements.sha256" 2> /dev/
 fi
 
 [ "$PRESET" = none ] && exit 0
+if [ "$PRESET" = arm64 ]; then
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+    $SUDO dpkg --add-architecture arm64
+    $SUDO apt-get update -qq
+  fi
+  bash scripts/arm64_sysroot.sh
+fi
 cmake --preset "$PRESET" > /dev/null
 TARGETS=("${@:2}")
 if ((${#TARGETS[@]})); then

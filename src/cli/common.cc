@@ -267,6 +267,13 @@ void record_accelerator(const backends::Executable& exe, results::Record& record
   if (const nlohmann::json* target = exe.target_info(); target && target->is_object()) {
     record.backend.runtime = target->value("runtime", nlohmann::json());
     record.backend.target = target->value("host", nlohmann::json());
+    if (record.backend.target.is_object() && record.backend.target.value("emulated", false)) {
+      record.valid = false;
+      record.invalid_reasons.push_back(fmt::format(
+          "the target runs under emulation ({} on another CPU): its latencies are not the "
+          "board's",
+          record.backend.target.value("arch", std::string("another architecture"))));
+    }
   }
   const backends::RunInfo* info = exe.last_run_info();
   if (info == nullptr || info->accelerator.empty()) return;

@@ -1,5 +1,7 @@
 #include "edgebench/core/host.h"
 
+#include <sys/utsname.h>
+
 #include <fstream>
 
 namespace edgebench {
@@ -18,6 +20,27 @@ std::string cpu_model() {
     }
   }
   return "unknown";
+}
+
+std::string machine_architecture() {
+  struct utsname name {};
+  if (uname(&name) != 0) return "unknown";
+  return name.machine;
+}
+
+bool running_under_emulation() {
+  // x86's /proc/cpuinfo has "vendor_id" lines (GenuineIntel, AuthenticAMD); Arm's has
+  // "CPU implementer". Either one under the other architecture's kernel name is the host's.
+  const std::string arch = machine_architecture();
+  const bool arm = arch == "aarch64" || arch.rfind("arm", 0) == 0;
+  const bool x86 = arch == "x86_64" || arch == "i686" || arch == "i386";
+  std::ifstream in("/proc/cpuinfo");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (arm && line.rfind("vendor_id", 0) == 0) return true;
+    if (x86 && line.rfind("CPU implementer", 0) == 0) return true;
+  }
+  return false;
 }
 
 }  // namespace edgebench

@@ -223,6 +223,8 @@ struct Server::Session {
                             {"dtypes", dtypes},
                             {"max_threads", max_threads_},
                             {"cpu", cpu_model()},
+                            {"arch", machine_architecture()},
+                            {"emulated", running_under_emulation()},
                             {"cores", std::thread::hardware_concurrency()},
                             {"limits",
                              {{"max_frame_payload", l.max_frame_payload},

@@ -17,6 +17,25 @@
 
 namespace edgebench::remote {
 
+// The words EDGEBENCH_TARGET_COMMAND holds (split at spaces), or this build's edgebench-target:
+// bench/arm64_emulated.sh runs the target tests against the arm64 build under qemu this way.
+inline std::vector<std::string> target_command() {
+  const char* given = std::getenv("EDGEBENCH_TARGET_COMMAND");
+  if (given == nullptr || *given == '\0') return {EDGEBENCH_TARGET_BINARY};
+  std::vector<std::string> words;
+  std::string word;
+  for (const char* c = given;; ++c) {
+    if (*c == ' ' || *c == '\0') {
+      if (!word.empty()) words.push_back(word);
+      word.clear();
+      if (*c == '\0') break;
+    } else {
+      word += *c;
+    }
+  }
+  return words;
+}
+
 // The daemon as a child process. Its session folders go to `tmp` (TMPDIR).
 class Target {
  public:
@@ -29,12 +48,13 @@ class Target {
       ::close(out[0]);
       ::close(out[1]);
       ::setenv("TMPDIR", tmp.c_str(), 1);
-      std::vector<std::string> all = {EDGEBENCH_TARGET_BINARY, "--listen", "127.0.0.1:0"};
+      std::vector<std::string> all = target_command();
+      all.insert(all.end(), {"--listen", "127.0.0.1:0"});
       all.insert(all.end(), args.begin(), args.end());
       std::vector<char*> argv;
       for (auto& a : all) argv.push_back(a.data());
       argv.push_back(nullptr);
-      ::execv(argv[0], argv.data());
+      ::execvp(argv[0], argv.data());
       ::_exit(127);
     }
     ::close(out[1]);

@@ -9,4 +9,12 @@ namespace edgebench {
 // "unknown".
 std::string cpu_model();
 
+// The machine's architecture as the kernel reports it to this process ("x86_64", "aarch64").
+std::string machine_architecture();
+
+// Whether this process runs under user-mode emulation (qemu-aarch64 on an x86 host): the kernel
+// says one architecture and /proc/cpuinfo, which qemu passes through, describes another.
+// Latencies measured so mean nothing for a board.
+bool running_under_emulation();
+
 }  // namespace edgebench
