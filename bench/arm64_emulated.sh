@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The arm64 build under emulation: edgebench-target and edgebench cross-built for AArch64
 # (`bash scripts/setup.sh arm64`, preset arm64) run under qemu-aarch64-static on this x86 host,
-# and the x86 edgebench drives the target through tcp://, as it would drive a board.
+# and the x86 edgebench drives the target through tcp://, as it would drive a board. The target
+# runs from the bundle (scripts/arm64_bundle.sh) on a root that holds only what a stock arm64
+# Debian has of its needs (C library, C++ runtime, zlib): the bundle must bring the rest.
 #   bash bench/arm64_emulated.sh [--skip-conformance] [--work DIR]
 # Checks, each printed with its figure:
 #  1. run: the outputs of the arm64 target (native backend: XNNPACK's Arm kernels) against the
@@ -53,7 +55,17 @@ check() {  # NAME OK(0/1) TEXT
 }
 
 echo "arm64 build: $(file -b build/arm64/edgebench-target | cut -d, -f1-2)"
-"${emu[@]}" build/arm64/edgebench-target --listen 127.0.0.1:0 > "$work/target.log" 2>&1 &
+# The bundle, unpacked on a stock root.
+bash scripts/arm64_bundle.sh "$work/edgebench-arm64.tar.gz" | sed 's/^/  /'
+tar -C "$work" -xzf "$work/edgebench-arm64.tar.gz"
+bundle="$work/edgebench-arm64"
+stock="$work/stock-root"
+mkdir -p "$stock"
+for deb in "$sysroot".debs/{libc6,libstdc++6,libgcc-s1,zlib1g}_*_arm64.deb; do
+  dpkg-deb -x "$deb" "$stock"
+done
+"${emu[0]}" -L "$stock" -E LD_LIBRARY_PATH="$bundle/lib" "$bundle/bin/edgebench-target" \
+  --listen 127.0.0.1:0 > "$work/target.log" 2>&1 &
 target_pid=$!
 trap 'kill $target_pid 2> /dev/null || true' EXIT
 port=""
