@@ -13,7 +13,8 @@
 #     the x86 native (integer kernels) outputs: the reference kernels compute QDQ models in float
 #     between the quantizations, and ties rounding the other way there add up over a deep
 #     network (MobileNetV2 int8: 3.6% on x86 itself), which is the engine's, not the board's;
-#     the native-ref figure is printed beside it;
+#     the native-ref figure is printed beside it, and a second emulated target running the
+#     reference kernels (--backend native-ref) is held to x86 native-ref for them;
 #  2. eval: accuracy on 200 Fashion-MNIST test images equal on both;
 #  3. the C++ target tests (hostile clients, limits, timeouts: test_remote TargetTest.*) against
 #     the emulated target (EDGEBENCH_TARGET_COMMAND);
@@ -67,6 +68,7 @@ done
 "${emu[0]}" -L "$stock" -E LD_LIBRARY_PATH="$bundle/lib" "$bundle/bin/edgebench-target" \
   --listen 127.0.0.1:0 > "$work/target.log" 2>&1 &
 target_pid=$!
+ref_pid=""
 trap 'kill $target_pid 2> /dev/null || true' EXIT
 port=""
 for _ in $(seq 100); do
@@ -76,6 +78,18 @@ for _ in $(seq 100); do
 done
 [ -n "$port" ] || { echo "the emulated target did not start:"; cat "$work/target.log"; exit 1; }
 remote="tcp://127.0.0.1:$port"
+# The same bundle serving the reference kernels.
+"${emu[0]}" -L "$stock" -E LD_LIBRARY_PATH="$bundle/lib" "$bundle/bin/edgebench-target" \
+  --listen 127.0.0.1:0 --backend native-ref > "$work/target_ref.log" 2>&1 &
+ref_pid=$!
+trap 'kill $target_pid $ref_pid 2> /dev/null || true' EXIT
+ref_port=""
+for _ in $(seq 100); do
+  ref_port=$(sed -n 's/.*listening on 127.0.0.1:\([0-9]*\).*/\1/p' "$work/target_ref.log")
+  [ -n "$ref_port" ] && break
+  sleep 0.1
+done
+[ -n "$ref_port" ] || { echo "the emulated native-ref target did not start"; exit 1; }
 echo "emulated target: $(head -n1 "$work/target.log")"
 
 # 1. run: outputs against x86 native-ref.
@@ -109,6 +123,21 @@ EOF
   if [[ "$name" == *_int8 ]]; then
     ok=$("$py" -c "print(0 if float('$x86_err') <= 1e-5 else 1)")
     check "run $name" "$ok" "$x86_err against x86 native (bound 1e-5); $ref_err against native-ref"
+    $EB run "$m" --backend "tcp://127.0.0.1:$ref_port" --random-seed 1 \
+      --output-dir "$work/$name.armref" > /dev/null
+    rr=$("$py" - "$work/$name.ref" "$work/$name.armref" << 'EOF'
+import pathlib, sys
+import numpy as np
+ref, arm = map(pathlib.Path, sys.argv[1:])
+w = 0.0
+for f in sorted(ref.glob("*.npy")):
+    a, b = np.load(f).astype(np.float64), np.load(arm / f.name).astype(np.float64)
+    w = max(w, float(np.max(np.abs(a - b)) / max(np.max(np.abs(a)), 1e-30)))
+print(f"{w:.3g}")
+EOF
+    )
+    ok=$("$py" -c "print(0 if float('$rr') <= 1e-5 else 1)")
+    check "run $name (reference kernels)" "$ok" "arm64 native-ref $rr against x86 native-ref"
   else
     ok=$("$py" -c "print(0 if float('$ref_err') <= 1e-5 else 1)")
     check "run $name" "$ok" "$ref_err against x86 native-ref (bound 1e-5); $x86_err against native"
