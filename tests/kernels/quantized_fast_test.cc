@@ -325,6 +325,48 @@ namespace {
 
 // Two quantized branches added in int8: DequantizeLinear x2 -> Add [-> Relu] -> QuantizeLinear
 // becomes one integer addition, and the DequantizeLinear nodes disappear.
+// A same-shape QDQ addition over the whole int8 range gives exactly the reference's result
+// (dequantize, add in float, quantize with round half to even), not only within a step: an
+// off-by-one in a residual addition grows through a deep int8 network.
+TEST(FastQuantized, QdqAddMatchesTheReferenceExactly) {
+  for (bool relu : {false, true}) {
+    GraphBuilder b;
+    b.input("x", {1, 32, 32, 64});
+    b.input("x2", {1, 32, 32, 64});
+    // The scales of MobileNetV2's block_2_add as `edgebench optimize --quantize int8` writes it.
+    b.constant("s1", scalar(DType::kFloat32, 0.01934172));
+    b.constant("z1", scalar(DType::kInt8, -1));
+    b.constant("s2", scalar(DType::kFloat32, 0.0185911));
+    b.constant("z2", scalar(DType::kInt8, 0));
+    b.constant("sy", scalar(DType::kFloat32, 0.02634233));
+    b.constant("zy", scalar(DType::kInt8, -1));
+    // Inputs spread over [-3, 3): every int8 value on both sides, saturated ends included.
+    b.constant("six", scalar(DType::kFloat32, 6.0));
+    b.constant("three", scalar(DType::kFloat32, 3.0));
+    for (const char* in : {"x", "x2"}) {
+      b.node("Mul", {in, "six"}, std::string(in) + "_wide");
+      b.node("Sub", {std::string(in) + "_wide", "three"}, std::string(in) + "_centered");
+    }
+    b.node("QuantizeLinear", {"x_centered", "s1", "z1"}, "q1");
+    b.node("QuantizeLinear", {"x2_centered", "s2", "z2"}, "q2");
+    b.node("DequantizeLinear", {"q1", "s1", "z1"}, "d1");
+    b.node("DequantizeLinear", {"q2", "s2", "z2"}, "d2");
+    b.node("Add", {"d1", "d2"}, "sum");
+    if (relu) b.node("Relu", {"sum"}, "pre");
+    b.node("QuantizeLinear", {relu ? "pre" : "sum", "sy", "zy"}, "y");
+    b.output("y");
+    for (std::uint64_t seed : {1, 2, 3}) {
+      FastRun r = run_fast_and_reference(b.graph(), 1, seed);
+      int adds = 0;
+      for (const ir::Node& n : r.lowered.graph.nodes) adds += n.op_type == "QAdd";
+      EXPECT_EQ(adds, 1);
+      ASSERT_EQ(r.fast.size(), 1u);
+      EXPECT_EQ(max_int_difference(r.fast[0], r.reference[0]), 0)
+          << "relu " << relu << " seed " << seed;
+    }
+  }
+}
+
 TEST(FastQuantized, QdqAddBecomesAnIntegerAdd) {
   for (bool relu : {false, true}) {
     for (bool behind_conv : {false, true}) {
