@@ -65,31 +65,34 @@ mkdir -p "$stock"
 for deb in "$sysroot".debs/{libc6,libstdc++6,libgcc-s1,zlib1g}_*_arm64.deb; do
   dpkg-deb -x "$deb" "$stock"
 done
-"${emu[0]}" -L "$stock" -E LD_LIBRARY_PATH="$bundle/lib" "$bundle/bin/edgebench-target" \
-  --listen 127.0.0.1:0 > "$work/target.log" 2>&1 &
-target_pid=$!
-ref_pid=""
-trap 'kill $target_pid 2> /dev/null || true' EXIT
-port=""
-for _ in $(seq 100); do
-  port=$(sed -n 's/.*listening on 127.0.0.1:\([0-9]*\).*/\1/p' "$work/target.log")
-  [ -n "$port" ] && break
-  sleep 0.1
-done
-[ -n "$port" ] || { echo "the emulated target did not start:"; cat "$work/target.log"; exit 1; }
-remote="tcp://127.0.0.1:$port"
+# start_target LOG [ARGS...]: the bundled target under emulation, in the background (its PID
+# joins `pids`, which the exit trap stops); listening_port LOG: the port it listens on, or its
+# log and a failure.
+pids=()
+trap 'kill "${pids[@]}" 2> /dev/null || true' EXIT
+start_target() {
+  local log="$1"
+  shift
+  "${emu[0]}" -L "$stock" -E LD_LIBRARY_PATH="$bundle/lib" "$bundle/bin/edgebench-target" \
+    --listen 127.0.0.1:0 "$@" > "$log" 2>&1 &
+  pids+=($!)
+}
+listening_port() {
+  local port=""
+  for _ in $(seq 100); do
+    port=$(sed -n 's/.*listening on 127.0.0.1:\([0-9]*\).*/\1/p' "$1")
+    [ -n "$port" ] && { echo "$port"; return 0; }
+    sleep 0.1
+  done
+  { echo "the emulated target did not start:"; cat "$1"; } >&2
+  return 1
+}
+start_target "$work/target.log"
 # The same bundle serving the reference kernels.
-"${emu[0]}" -L "$stock" -E LD_LIBRARY_PATH="$bundle/lib" "$bundle/bin/edgebench-target" \
-  --listen 127.0.0.1:0 --backend native-ref > "$work/target_ref.log" 2>&1 &
-ref_pid=$!
-trap 'kill $target_pid $ref_pid 2> /dev/null || true' EXIT
-ref_port=""
-for _ in $(seq 100); do
-  ref_port=$(sed -n 's/.*listening on 127.0.0.1:\([0-9]*\).*/\1/p' "$work/target_ref.log")
-  [ -n "$ref_port" ] && break
-  sleep 0.1
-done
-[ -n "$ref_port" ] || { echo "the emulated native-ref target did not start"; exit 1; }
+start_target "$work/target_ref.log" --backend native-ref
+port=$(listening_port "$work/target.log") || exit 1
+ref_port=$(listening_port "$work/target_ref.log") || exit 1
+remote="tcp://127.0.0.1:$port"
 echo "emulated target: $(head -n1 "$work/target.log")"
 
 # 1. run: outputs against x86 native-ref.
