@@ -12,8 +12,10 @@
 // inputs of the ONNX node.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
 
+#include "edgebench/core/quantize.h"
 #include "engine/ops/op_util.h"
 #include "fast_ops.h"
 #include "xnn_util.h"
@@ -94,6 +96,29 @@ class QFullyConnected final : public XnnKernel {
 };
 
 // Elementwise conversions and the integer clamp: a contiguous [1, count] view.
+// With GCC on x86, also compiled for x86-64-v3 and picked at load time (see engine/ops/erf.cc).
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define EB_QUANTIZE_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
+#else
+#define EB_QUANTIZE_CLONES
+#endif
+
+// y = saturate(round_half_even(x / scale) + zero_point), NaN to 0: the reference QuantizeLinear
+// (core/quantize.h) bit for bit, branch-free so that it vectorizes. |x / scale| is first held to
+// 256, beyond any 8-bit range, so that adding 1.5 * 2^23 rounds it half to even in float.
+template <typename Q>
+EB_QUANTIZE_CLONES void quantize_floats(const float* x, Q* y, std::int64_t n, float scale,
+                                        float zero_point, float lo, float hi) {
+  constexpr float kRound = 12582912.0f;
+  for (std::int64_t i = 0; i < n; ++i) {
+    float q = x[i] / scale;
+    q = q < -256.0f ? -256.0f : (q > 256.0f ? 256.0f : q);
+    float r = (q + kRound) - kRound + zero_point;
+    r = r < lo ? lo : (r > hi ? hi : r);
+    y[i] = static_cast<Q>(r != r ? 0.0f : r);
+  }
+}
+
 class QuantElementwise final : public XnnKernel {
  public:
   enum class Kind { kQuantize, kDequantize, kClamp };
@@ -143,11 +168,10 @@ class QuantElementwise final : public XnnKernel {
     const auto u8 = [](std::int64_t v) { return static_cast<std::uint8_t>(v); };
     switch (kind_) {
       case Kind::kQuantize:
-        st =
-            signed_
-                ? xnn_create_convert_nc_f32_qs8(c, c, c, scale_, s8(zero_point_), -128, 127, 0, &op)
-                : xnn_create_convert_nc_f32_qu8(c, c, c, scale_, u8(zero_point_), 0, 255, 0, &op);
-        break;
+        // Our own loop (run below): XNNPACK multiplies by the reciprocal of the scale, which
+        // puts some values one step from QuantizeLinear's x / scale.
+        pool_for_quantize_ = ctx.thread_pool;
+        return Status::ok();
       case Kind::kDequantize:
         st = signed_ ? xnn_create_convert_nc_qs8_f32(c, c, c, scale_, s8(zero_point_), 0, &op)
                      : xnn_create_convert_nc_qu8_f32(c, c, c, scale_, u8(zero_point_), 0, &op);
@@ -163,15 +187,14 @@ class QuantElementwise final : public XnnKernel {
   Status run(engine::KernelContext& ctx) override {
     const void* in = ctx.input(0).raw_data();
     void* out = ctx.output(0).raw_data();
+    if (kind_ == Kind::kQuantize) {
+      quantize(static_cast<const float*>(in), out, ctx.input(0).element_count());
+      return Status::ok();
+    }
     return run_op(in, nullptr, out, "quantized elementwise", [&] {
       using I8 = std::int8_t;
       using U8 = std::uint8_t;
       switch (kind_) {
-        case Kind::kQuantize:
-          return signed_ ? xnn_setup_convert_nc_f32_qs8(op_.get(), 1, static_cast<const float*>(in),
-                                                        static_cast<I8*>(out), pool_)
-                         : xnn_setup_convert_nc_f32_qu8(op_.get(), 1, static_cast<const float*>(in),
-                                                        static_cast<U8*>(out), pool_);
         case Kind::kDequantize:
           return signed_ ? xnn_setup_convert_nc_qs8_f32(op_.get(), 1, static_cast<const I8*>(in),
                                                         static_cast<float*>(out), pool_)
@@ -187,7 +210,32 @@ class QuantElementwise final : public XnnKernel {
   }
 
  private:
+  // QuantizeLinear exactly as the reference computes it (x / scale in float, round half to
+  // even, plus the zero point, saturated; NaN gives 0), split over the pool.
+  void quantize(const float* x, void* out, std::int64_t n) const {
+    constexpr std::int64_t kChunk = 16384;
+    const auto chunks = static_cast<std::size_t>((n + kChunk - 1) / kChunk);
+    const float zp = static_cast<float>(zero_point_);
+    auto chunk = [&](std::size_t c) {
+      const std::int64_t begin = static_cast<std::int64_t>(c) * kChunk;
+      const std::int64_t count = std::min(n, begin + kChunk) - begin;
+      if (signed_) {
+        quantize_floats(x + begin, static_cast<std::int8_t*>(out) + begin, count, scale_, zp,
+                        -128.0f, 127.0f);
+      } else {
+        quantize_floats(x + begin, static_cast<std::uint8_t*>(out) + begin, count, scale_, zp, 0.0f,
+                        255.0f);
+      }
+    };
+    if (pool_for_quantize_ != nullptr) {
+      pool_for_quantize_->parallel_for(chunks, chunk);
+    } else {
+      for (std::size_t c = 0; c < chunks; ++c) chunk(c);
+    }
+  }
+
   Kind kind_;
+  ThreadPool* pool_for_quantize_ = nullptr;
   float scale_;
   std::int64_t zero_point_, min_, max_;
   DType quantized_type_;
