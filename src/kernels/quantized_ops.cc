@@ -16,6 +16,7 @@
 #include <array>
 
 #include "edgebench/core/quantize.h"
+#include "engine/ops/fast_math.h"
 #include "engine/ops/op_util.h"
 #include "fast_ops.h"
 #include "xnn_util.h"
@@ -96,19 +97,12 @@ class QFullyConnected final : public XnnKernel {
 };
 
 // Elementwise conversions and the integer clamp: a contiguous [1, count] view.
-// With GCC on x86, also compiled for x86-64-v3 and picked at load time (see engine/ops/erf.cc).
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define EB_QUANTIZE_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
-#else
-#define EB_QUANTIZE_CLONES
-#endif
-
 // y = saturate(round_half_even(x / scale) + zero_point), NaN to 0: the reference QuantizeLinear
 // (core/quantize.h) bit for bit, branch-free so that it vectorizes. |x / scale| is first held to
 // 256, beyond any 8-bit range, so that adding 1.5 * 2^23 rounds it half to even in float.
 template <typename Q>
-EB_QUANTIZE_CLONES void quantize_floats(const float* x, Q* y, std::int64_t n, float scale,
-                                        float zero_point, float lo, float hi) {
+EB_VECTOR_CLONES void quantize_floats(const float* x, Q* y, std::int64_t n, float scale,
+                                      float zero_point, float lo, float hi) {
   constexpr float kRound = 12582912.0f;
   for (std::int64_t i = 0; i < n; ++i) {
     float q = x[i] / scale;

@@ -5,15 +5,6 @@
 namespace edgebench::engine::ops {
 namespace {
 
-// With GCC on x86 the float loop is also compiled for x86-64-v3 (AVX2, FMA), picked at load time
-// where the CPU has it: 4x faster than the baseline SSE2 loop. Elsewhere (Arm: NEON is the
-// baseline) it is compiled once.
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define EB_VECTOR_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
-#else
-#define EB_VECTOR_CLONES
-#endif
-
 struct ErfOp {
   using Types = NumericTypes;
   template <typename C>
