@@ -267,11 +267,18 @@ Result<std::unique_ptr<DnnlTapConv>> make_tap_conv(const DnnlConvGeometry& g, co
   if (g.n != 1 || g.group != 1 || g.sh != 1 || g.sw != 1 || g.kh * g.kw < 2) {
     return std::unique_ptr<DnnlTapConv>();
   }
+  // The taps that reach any output, with the rectangle of outputs each reaches.
+  struct LiveTap {
+    std::int64_t ky, kx, y0, y1, x0, x1;
+  };
+  std::vector<LiveTap> live_taps;
   std::int64_t live = 0;
   for (std::int64_t ky = 0; ky < g.kh; ++ky) {
     for (std::int64_t kx = 0; kx < g.kw; ++kx) {
       const auto [y0, y1] = live_range(g.h, g.oh, g.pt, ky, g.dh);
       const auto [x0, x1] = live_range(g.w, g.ow, g.pl, kx, g.dw);
+      if (y1 <= y0 || x1 <= x0) continue;
+      live_taps.push_back({ky, kx, y0, y1, x0, x1});
       live += (y1 - y0) * (x1 - x0);
     }
   }
@@ -288,30 +295,25 @@ Result<std::unique_ptr<DnnlTapConv>> make_tap_conv(const DnnlConvGeometry& g, co
   std::size_t largest_in = 0, largest_out = 0;
   const dnnl::primitive_attr plain;
   const auto f32 = dnnl::memory::data_type::f32;
-  for (std::int64_t ky = 0; ky < g.kh; ++ky) {
-    for (std::int64_t kx = 0; kx < g.kw; ++kx) {
-      const auto [y0, y1] = live_range(g.h, g.oh, g.pt, ky, g.dh);
-      const auto [x0, x1] = live_range(g.w, g.ow, g.pl, kx, g.dw);
-      if (y1 <= y0 || x1 <= x0) continue;
-      for (std::int64_t m = 0; m < g.c_out; ++m) {
-        for (std::int64_t c = 0; c < g.c_in; ++c) {
-          tap_weights[static_cast<std::size_t>(m * g.c_in + c)] =
-              weights[((m * g.c_in + c) * g.kh + ky) * g.kw + kx];
-        }
+  for (const auto& [ky, kx, y0, y1, x0, x1] : live_taps) {
+    for (std::int64_t m = 0; m < g.c_out; ++m) {
+      for (std::int64_t c = 0; c < g.c_in; ++c) {
+        tap_weights[static_cast<std::size_t>(m * g.c_in + c)] =
+            weights[((m * g.c_in + c) * g.kh + ky) * g.kw + kx];
       }
-      const std::int64_t rows = y1 - y0, cols = x1 - x0;
-      const DnnlConvGeometry one{1, rows, cols, g.c_in, g.c_out, 1, 1, 1,    1,
-                                 1, 1,    1,    0,      0,       0, 0, rows, cols};
-      EB_ASSIGN_OR_RETURN(std::unique_ptr<DnnlConvState> state,
-                          make_dnnl_conv({one, f32, f32, tap_weights.data(), nullptr, plain,
-                                          threads, /*channel_split=*/true},
-                                         "oneDNN convolution (a tap)"));
-      if (state == nullptr) return std::unique_ptr<DnnlTapConv>();
-      conv->taps.push_back(
-          {y0, y1, x0, x1, y0 + ky * g.dh - g.pt, x0 + kx * g.dw - g.pl, std::move(state)});
-      largest_in = std::max(largest_in, static_cast<std::size_t>(rows * cols * g.c_in));
-      largest_out = std::max(largest_out, static_cast<std::size_t>(rows * cols * g.c_out));
     }
+    const std::int64_t rows = y1 - y0, cols = x1 - x0;
+    const DnnlConvGeometry one{1, rows, cols, g.c_in, g.c_out, 1, 1, 1,    1,
+                               1, 1,    1,    0,      0,       0, 0, rows, cols};
+    EB_ASSIGN_OR_RETURN(std::unique_ptr<DnnlConvState> state,
+                        make_dnnl_conv({one, f32, f32, tap_weights.data(), nullptr, plain, threads,
+                                        /*channel_split=*/true},
+                                       "oneDNN convolution (a tap)"));
+    if (state == nullptr) return std::unique_ptr<DnnlTapConv>();
+    conv->taps.push_back(
+        {y0, y1, x0, x1, y0 + ky * g.dh - g.pt, x0 + kx * g.dw - g.pl, std::move(state)});
+    largest_in = std::max(largest_in, static_cast<std::size_t>(rows * cols * g.c_in));
+    largest_out = std::max(largest_out, static_cast<std::size_t>(rows * cols * g.c_out));
   }
   conv->window.resize(largest_in);
   conv->product.resize(largest_out);
