@@ -301,9 +301,10 @@ Result<OptimizeSummary> optimize_model(const OptimizeOptions& options, const Opt
   return OptimizeSummary{size_before, size_after, initializer_bytes(graph)};
 }
 
+void print_optimize_progress(const std::string& text) { std::fputs(text.c_str(), stdout); }
+
 int run_optimize(const OptimizeOptions& options) {
-  Result<OptimizeSummary> done =
-      optimize_model(options, [](const std::string& text) { std::fputs(text.c_str(), stdout); });
+  Result<OptimizeSummary> done = optimize_model(options, print_optimize_progress);
   return done.is_ok() ? kExitOk : report_error(done.status());
 }
 

@@ -30,6 +30,8 @@ struct OptimizeOptions {
 
 // Where optimize_model's progress goes, text with its newlines: the command prints it.
 using OptimizeLog = std::function<void(const std::string&)>;
+// The OptimizeLog of `edgebench optimize`: the text to standard output.
+void print_optimize_progress(const std::string& text);
 struct OptimizeSummary {
   std::uintmax_t bytes_before = 0, bytes_after = 0;  // the model files
   std::uint64_t weight_bytes = 0;                    // initializers of the result

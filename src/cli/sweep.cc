@@ -137,9 +137,7 @@ Status optimize_with_flags(const std::string& in, const std::string& out,
   Result<OptimizeOptions> options = parse_optimize_flags(in, out, words);
   Status done = options.status();
   if (done.is_ok()) {
-    done = optimize_model(*options, [](const std::string& text) {
-             std::fputs(text.c_str(), stdout);
-           }).status();
+    done = optimize_model(*options, print_optimize_progress).status();
   }
   if (done.is_ok()) return done;
   return invalid_argument(fmt::format("optimize {}: {}", flags, done.message()));
