@@ -103,47 +103,39 @@ for m in "$cnn" "$mnv2"; do
   $EB optimize "$m" -o "$work/${name}_int8.onnx" --quantize int8 --calibration random:0 \
     --calibration-limit 16 > "$work/${name}_int8.log"
 done
+# rel_err REF_DIR OTHER_DIR: max|other - ref| / max|ref| over the .npy outputs in REF_DIR.
+rel_err() {
+  "$py" - "$1" "$2" << 'EOF'
+import pathlib, sys
+import numpy as np
+ref, other = map(pathlib.Path, sys.argv[1:])
+w = 0.0
+for f in sorted(ref.glob("*.npy")):
+    a, b = np.load(f).astype(np.float64), np.load(other / f.name).astype(np.float64)
+    w = max(w, float(np.max(np.abs(a - b)) / max(np.max(np.abs(a)), 1e-30)))
+print(f"{w:.3g}")
+EOF
+}
+within() { "$py" -c "print(0 if float('$1') <= 1e-5 else 1)"; }  # 0 when ERR <= 1e-5
 echo "run (seed 1): max|arm64 - x86 native-ref| / max|x86 native-ref| over the outputs"
 for m in "$cnn" "$mnv2" "$work/fashion_mnist_cnn_int8.onnx" "$work/mobilenetv2_keras_int8.onnx"; do
   name=$(basename "$m" .onnx)
   $EB run "$m" --backend native-ref --random-seed 1 --output-dir "$work/$name.ref" > /dev/null
   $EB run "$m" --backend native --random-seed 1 --output-dir "$work/$name.x86" > /dev/null
   $EB run "$m" --backend "$remote" --random-seed 1 --output-dir "$work/$name.arm" > /dev/null
-  read -r ref_err x86_err <<< "$("$py" - "$work/$name" << 'EOF'
-import pathlib, sys
-import numpy as np
-base = sys.argv[1]
-def worst(against):
-    w = 0.0
-    for f in sorted(pathlib.Path(base + against).glob("*.npy")):
-        a = np.load(f).astype(np.float64)
-        b = np.load(pathlib.Path(base + ".arm") / f.name).astype(np.float64)
-        w = max(w, float(np.max(np.abs(a - b)) / max(np.max(np.abs(a)), 1e-30)))
-    return f"{w:.3g}"
-print(worst(".ref"), worst(".x86"))
-EOF
-  )"
+  ref_err=$(rel_err "$work/$name.ref" "$work/$name.arm")
+  x86_err=$(rel_err "$work/$name.x86" "$work/$name.arm")
   if [[ "$name" == *_int8 ]]; then
-    ok=$("$py" -c "print(0 if float('$x86_err') <= 1e-5 else 1)")
-    check "run $name" "$ok" "$x86_err against x86 native (bound 1e-5); $ref_err against native-ref"
+    check "run $name" "$(within "$x86_err")" \
+      "$x86_err against x86 native (bound 1e-5); $ref_err against native-ref"
     $EB run "$m" --backend "tcp://127.0.0.1:$ref_port" --random-seed 1 \
       --output-dir "$work/$name.armref" > /dev/null
-    rr=$("$py" - "$work/$name.ref" "$work/$name.armref" << 'EOF'
-import pathlib, sys
-import numpy as np
-ref, arm = map(pathlib.Path, sys.argv[1:])
-w = 0.0
-for f in sorted(ref.glob("*.npy")):
-    a, b = np.load(f).astype(np.float64), np.load(arm / f.name).astype(np.float64)
-    w = max(w, float(np.max(np.abs(a - b)) / max(np.max(np.abs(a)), 1e-30)))
-print(f"{w:.3g}")
-EOF
-    )
-    ok=$("$py" -c "print(0 if float('$rr') <= 1e-5 else 1)")
-    check "run $name (reference kernels)" "$ok" "arm64 native-ref $rr against x86 native-ref"
+    rr=$(rel_err "$work/$name.ref" "$work/$name.armref")
+    check "run $name (reference kernels)" "$(within "$rr")" \
+      "arm64 native-ref $rr against x86 native-ref"
   else
-    ok=$("$py" -c "print(0 if float('$ref_err') <= 1e-5 else 1)")
-    check "run $name" "$ok" "$ref_err against x86 native-ref (bound 1e-5); $x86_err against native"
+    check "run $name" "$(within "$ref_err")" \
+      "$ref_err against x86 native-ref (bound 1e-5); $x86_err against native"
   fi
 done
 
