@@ -50,28 +50,19 @@ if [ "${FAST:-0}" != 1 ]; then
   ctest --preset asan -j2 --timeout 1800
   bash tests/conformance/run.sh build/asan/edgebench
 
-  step "fuzzing the ONNX importer (60 s)"
-  bash tests/fuzz/run_fuzz.sh 60
-
-  step "fuzzing the remote protocol's frame and message parser (30 s)"
-  bash tests/fuzz/run_fuzz.sh 30 remote_frame_fuzz
-
-  step "fuzzing the TFLite reader (30 s)"
-  bash tests/fuzz/run_fuzz.sh 30 tflite_reader_fuzz
-
-  step "fuzzing the .npy reader (10 s)"
-  bash tests/fuzz/run_fuzz.sh 10 npy_reader_fuzz
-
-  step "fuzzing the .npz reader: zip directory, deflate, members (10 s)"
-  bash tests/fuzz/run_fuzz.sh 10 npz_reader_fuzz
-
-  step "fuzzing the image dataset's PNG and JPEG decoding (10 s)"
-  bash tests/fuzz/run_fuzz.sh 10 image_reader_fuzz
-
-  step "fuzzing the device JSON reader (10 s)"
-  bash tests/fuzz/run_fuzz.sh 10 device_json_fuzz
-
-  step "fuzzing the run-experiment file parser (10 s)"
-  bash tests/fuzz/run_fuzz.sh 10 experiment_json_fuzz
+  # Seconds, libFuzzer target (tests/fuzz/run_fuzz.sh), what it parses.
+  while read -r seconds target what; do
+    step "fuzzing $what ($seconds s)"
+    bash tests/fuzz/run_fuzz.sh "$seconds" "$target" < /dev/null
+  done << 'EOF'
+60 onnx_import_fuzz the ONNX importer
+30 remote_frame_fuzz the remote protocol's frame and message parser
+30 tflite_reader_fuzz the TFLite reader
+10 npy_reader_fuzz the .npy reader
+10 npz_reader_fuzz the .npz reader: zip directory, deflate, members
+10 image_reader_fuzz the image dataset's PNG and JPEG decoding
+10 device_json_fuzz the device JSON reader
+10 experiment_json_fuzz the run-experiment file parser
+EOF
 fi
 step "all tests passed"
