@@ -1,4 +1,5 @@
-// Integer kernels besides convolution, through XNNPACK:
+// Integer kernels besides convolution, through XNNPACK or, where its fixed-point arithmetic would
+// round differently from the ONNX reference, our own loops:
 //   QFullyConnected  QLinearMatMul with constant [K, N] weights: qs8 (int8) or qu8 (uint8),
 //                    per-tensor scales; attributes a_scale, a_zero_point, b_scale,
 //                    b_zero_point, y_scale, y_zero_point, out_min, out_max
@@ -6,8 +7,9 @@
 //   Dequantize       DequantizeLinear per tensor (int8/uint8 -> float32): scale, zero_point
 //   IntClamp         Clip on int8/uint8: min, max
 //   QAdd             int8 addition with broadcasting (DequantizeLinear -> Add [-> Relu] ->
-//                    QuantizeLinear): a_scale, a_zero_point, b_scale, b_zero_point, y_scale,
-//                    y_zero_point, out_min, out_max
+//                    QuantizeLinear, computed in float32 as those are): a_scale,
+//                    a_zero_point, b_scale, b_zero_point, y_scale, y_zero_point, out_min,
+//                    out_max
 // Quantization parameters arrive as attributes: the lowering reads them from the constant
 // inputs of the ONNX node.
 #include <fmt/format.h>
@@ -236,7 +238,37 @@ class QuantElementwise final : public XnnKernel {
   bool signed_ = true;
 };
 
-class QAdd final : public XnnKernel {
+// y = clamp(saturate(round_half_even((dq(a) + dq(b)) / y_scale) + y_zero_point)), with
+// dq(q) = float(q - zero_point) * scale: DequantizeLinear, Add and QuantizeLinear as the reference
+// runs them, every step in float32 (separate statements, so nothing is contracted into an FMA).
+// kStepA / kStepB are 1 for an input that runs along the row and 0 for one broadcast across it.
+template <int kStepA, int kStepB>
+EB_VECTOR_CLONES void qadd_row(const std::int8_t* a, const std::int8_t* b, std::int8_t* y,
+                               std::int64_t n, const TwoInputQuant& q) {
+  constexpr float kRound = 12582912.0f;
+  const float a_zp = static_cast<float>(q.a_zero_point);
+  const float b_zp = static_cast<float>(q.b_zero_point);
+  const float y_zp = static_cast<float>(q.y_zero_point);
+  const float lo = static_cast<float>(q.out_min);
+  const float hi = static_cast<float>(q.out_max);
+  for (std::int64_t i = 0; i < n; ++i) {
+    const float da = (static_cast<float>(a[i * kStepA]) - a_zp) * q.a_scale;
+    const float db = (static_cast<float>(b[i * kStepB]) - b_zp) * q.b_scale;
+    const float sum = da + db;
+    float v = sum / q.y_scale;
+    v = v < -256.0f ? -256.0f : (v > 256.0f ? 256.0f : v);
+    float r = (v + kRound) - kRound + y_zp;
+    r = r < lo ? lo : (r > hi ? hi : r);
+    y[i] = static_cast<std::int8_t>(r != r ? 0.0f : r);
+  }
+}
+
+// int8 addition with numpy broadcasting, bit for bit the reference's
+// DequantizeLinear -> Add [-> Relu] -> QuantizeLinear. (XNNPACK's integer addition works in fixed
+// point and rounds some sums that fall on a half step the other way: one step off, which a deep
+// network grows into percent-level output differences.) The output is walked as rows of its last
+// dimension, split over the plan's pool.
+class QAdd final : public engine::OpKernel {
  public:
   explicit QAdd(const engine::KernelCreateContext& ctx) : q_(TwoInputQuant::from(ctx.node)) {}
 
@@ -245,29 +277,90 @@ class QAdd final : public XnnKernel {
   }
 
   Status prepare(const engine::PrepareContext& ctx) override {
-    EB_RETURN_IF_ERROR(start_prepare(ctx));
-    dims_ = broadcast_dims(ctx);
-    const auto s8 = [](std::int64_t v) { return static_cast<std::int8_t>(v); };
-    xnn_operator_t op = nullptr;
-    const xnn_status st = xnn_create_add_nd_qs8(
-        s8(q_.a_zero_point), q_.a_scale, s8(q_.b_zero_point), q_.b_scale, s8(q_.y_zero_point),
-        q_.y_scale, s8(q_.out_min), s8(q_.out_max), 0, &op);
-    return adopt(st, op, "create quantized add");
+    pool_ = ctx.thread_pool;
+    const Shape& sa = ctx.input_types[0]->shape;
+    const Shape& sb = ctx.input_types[1]->shape;
+    const std::size_t rank = std::max<std::size_t>({sa.size(), sb.size(), 1});
+    // Both shapes right-aligned to the output's rank; strides in elements, 0 where broadcast.
+    std::vector<std::int64_t> da(rank, 1), db(rank, 1);
+    std::copy(sa.begin(), sa.end(), da.end() - static_cast<std::ptrdiff_t>(sa.size()));
+    std::copy(sb.begin(), sb.end(), db.end() - static_cast<std::ptrdiff_t>(sb.size()));
+    dims_.assign(rank, 1);
+    stride_a_.assign(rank, 0);
+    stride_b_.assign(rank, 0);
+    std::int64_t step_a = 1, step_b = 1;
+    for (std::size_t d = rank; d-- > 0;) {
+      dims_[d] = std::max(da[d], db[d]);
+      stride_a_[d] = da[d] == 1 ? 0 : step_a;
+      stride_b_[d] = db[d] == 1 ? 0 : step_b;
+      step_a *= da[d];
+      step_b *= db[d];
+    }
+    // Same shapes: one row over the whole tensor.
+    if (sa == sb) {
+      const std::int64_t n = step_a;
+      dims_.assign(1, n);
+      stride_a_.assign(1, 1);
+      stride_b_.assign(1, 1);
+    }
+    return Status::ok();
   }
 
   Status run(engine::KernelContext& ctx) override {
     const auto* a = static_cast<const std::int8_t*>(ctx.input(0).raw_data());
     const auto* b = static_cast<const std::int8_t*>(ctx.input(1).raw_data());
-    auto* out = static_cast<std::int8_t*>(ctx.output(0).raw_data());
-    return run_op(a, b, out, "quantized add", [&] {
-      return xnn_setup_add_nd_qs8(op_.get(), dims_[0].size(), dims_[0].data(), dims_[1].size(),
-                                  dims_[1].data(), a, b, out, pool_);
-    });
+    auto* y = static_cast<std::int8_t*>(ctx.output(0).raw_data());
+    const std::size_t last = dims_.size() - 1;
+    const std::int64_t width = dims_[last];
+    std::int64_t rows = 1;
+    for (std::size_t d = 0; d < last; ++d) rows *= dims_[d];
+    if (rows == 0 || width == 0) return Status::ok();
+    // Pieces of about kChunk outputs: whole rows, or parts of one long row.
+    constexpr std::int64_t kChunk = 16384;
+    const std::int64_t rows_per = std::max<std::int64_t>(1, kChunk / width);
+    const std::int64_t parts_per_row = rows_per > 1 ? 1 : (width + kChunk - 1) / kChunk;
+    const std::int64_t row_groups = (rows + rows_per - 1) / rows_per;
+    const auto pieces = static_cast<std::size_t>(row_groups * parts_per_row);
+    auto piece = [&](std::size_t p) {
+      const std::int64_t group = static_cast<std::int64_t>(p) / parts_per_row;
+      const std::int64_t part = static_cast<std::int64_t>(p) % parts_per_row;
+      const std::int64_t begin = part * kChunk;
+      const std::int64_t count =
+          parts_per_row == 1 ? width : std::min(width, begin + kChunk) - begin;
+      for (std::int64_t r = group * rows_per; r < std::min(rows, (group + 1) * rows_per); ++r) {
+        std::int64_t off_a = 0, off_b = 0, rest = r;
+        for (std::size_t d = last; d-- > 0;) {
+          const std::int64_t i = rest % dims_[d];
+          rest /= dims_[d];
+          off_a += i * stride_a_[d];
+          off_b += i * stride_b_[d];
+        }
+        const std::int8_t* ra = a + off_a + begin * stride_a_[last];
+        const std::int8_t* rb = b + off_b + begin * stride_b_[last];
+        std::int8_t* ry = y + r * width + begin;
+        if (stride_a_[last] != 0 && stride_b_[last] != 0) {
+          qadd_row<1, 1>(ra, rb, ry, count, q_);
+        } else if (stride_b_[last] != 0) {
+          qadd_row<0, 1>(ra, rb, ry, count, q_);
+        } else if (stride_a_[last] != 0) {
+          qadd_row<1, 0>(ra, rb, ry, count, q_);
+        } else {
+          qadd_row<0, 0>(ra, rb, ry, count, q_);
+        }
+      }
+    };
+    if (pool_ != nullptr && pieces > 1) {
+      pool_->parallel_for(pieces, piece);
+    } else {
+      for (std::size_t p = 0; p < pieces; ++p) piece(p);
+    }
+    return Status::ok();
   }
 
  private:
   TwoInputQuant q_;
-  BroadcastDims dims_;
+  ThreadPool* pool_ = nullptr;
+  std::vector<std::int64_t> dims_, stride_a_, stride_b_;
 };
 
 }  // namespace

@@ -65,7 +65,11 @@ struct FastRun {
   std::vector<Tensor> reference;
 };
 
-inline FastRun run_fast_and_reference(const ir::Graph& graph, int threads, std::uint64_t seed) {
+// Runs `graph` on the fast plan (twice: the second run reuses the bound pointers) and on the
+// reference plan, with `given` inputs or, when it is null, seeded random ones (input i from
+// seed + i, values in [-1, 1)).
+inline FastRun run_fast_and_reference_on(const ir::Graph& graph, int threads,
+                                         const std::vector<Tensor>* given, std::uint64_t seed) {
   FastRun r;
   engine::PlanOptions options;
   auto types = engine::infer_types(graph, engine::builtin_registry(), options);
@@ -82,13 +86,16 @@ inline FastRun run_fast_and_reference(const ir::Graph& graph, int threads, std::
   EXPECT_TRUE(ref.is_ok()) << ref.status().message();
   if (!fast.is_ok() || !ref.is_ok()) return r;
   std::vector<Tensor> inputs;
-  for (std::size_t i = 0; i < ref.value()->inputs().size(); ++i) {
-    const auto& spec = ref.value()->inputs()[i];
-    inputs.push_back(random_tensor(spec.dtype, spec.shape, seed + i, kSigned).value());
+  if (given != nullptr) {
+    inputs = *given;
+  } else {
+    for (std::size_t i = 0; i < ref.value()->inputs().size(); ++i) {
+      const auto& spec = ref.value()->inputs()[i];
+      inputs.push_back(random_tensor(spec.dtype, spec.shape, seed + i, kSigned).value());
+    }
   }
   r.fast.resize(ref.value()->outputs().size());
   r.reference.resize(ref.value()->outputs().size());
-  // Twice: the second run reuses the bound pointers.
   for (int k = 0; k < 2; ++k) {
     Status st = fast.value()->run(inputs, r.fast);
     EXPECT_TRUE(st.is_ok()) << st.message();
@@ -96,6 +103,14 @@ inline FastRun run_fast_and_reference(const ir::Graph& graph, int threads, std::
   Status st = ref.value()->run(inputs, r.reference);
   EXPECT_TRUE(st.is_ok()) << st.message();
   return r;
+}
+
+inline FastRun run_fast_and_reference(const ir::Graph& graph, int threads, std::uint64_t seed) {
+  return run_fast_and_reference_on(graph, threads, nullptr, seed);
+}
+inline FastRun run_fast_and_reference(const ir::Graph& graph, int threads,
+                                      const std::vector<Tensor>& inputs) {
+  return run_fast_and_reference_on(graph, threads, &inputs, 0);
 }
 
 // max |a - b| / max |b|

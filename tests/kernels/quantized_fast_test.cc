@@ -334,11 +334,11 @@ TEST(FastQuantized, QdqAddMatchesTheReferenceExactly) {
     b.input("x", {1, 32, 32, 64});
     b.input("x2", {1, 32, 32, 64});
     // The scales of MobileNetV2's block_2_add as `edgebench optimize --quantize int8` writes it.
-    b.constant("s1", scalar(DType::kFloat32, 0.01934172));
+    b.constant("s1", scalar(DType::kFloat32, 0x1.3ce50ap-6));
     b.constant("z1", scalar(DType::kInt8, -1));
-    b.constant("s2", scalar(DType::kFloat32, 0.0185911));
+    b.constant("s2", scalar(DType::kFloat32, 0x1.3098bcp-6));
     b.constant("z2", scalar(DType::kInt8, 0));
-    b.constant("sy", scalar(DType::kFloat32, 0.02634233));
+    b.constant("sy", scalar(DType::kFloat32, 0x1.af97bcp-6));
     b.constant("zy", scalar(DType::kInt8, -1));
     // Inputs spread over [-3, 3): every int8 value on both sides, saturated ends included.
     b.constant("six", scalar(DType::kFloat32, 6.0));
@@ -363,6 +363,53 @@ TEST(FastQuantized, QdqAddMatchesTheReferenceExactly) {
       ASSERT_EQ(r.fast.size(), 1u);
       EXPECT_EQ(max_int_difference(r.fast[0], r.reference[0]), 0)
           << "relu " << relu << " seed " << seed;
+    }
+  }
+}
+
+// Every pair of int8 inputs, with the scales of MobileNetV2's block_2_add, where some sums fall
+// exactly on a half step (-50 and -56: -75.5 before the zero point). XNNPACK's fixed-point
+// addition rounded that one the other way. Three layouts: [256, 1] + [1, 256] (broadcast rows),
+// the same pairs flat (one row split over two threads), and [256, 256] + [256] (a broadcast row).
+TEST(FastQuantized, QAddMatchesTheReferenceOnEveryPairOfInputs) {
+  struct Layout {
+    Shape a, b;
+  };
+  const Layout layouts[] = {{{256, 1}, {1, 256}}, {{65536}, {65536}}, {{256, 256}, {256}}};
+  for (bool relu : {false, true}) {
+    for (const Layout& layout : layouts) {
+      GraphBuilder b;
+      b.input("qa", layout.a, DType::kInt8);
+      b.input("qb", layout.b, DType::kInt8);
+      b.constant("s1", scalar(DType::kFloat32, 0x1.3ce50ap-6));
+      b.constant("z1", scalar(DType::kInt8, -1));
+      b.constant("s2", scalar(DType::kFloat32, 0x1.3098bcp-6));
+      b.constant("z2", scalar(DType::kInt8, 0));
+      b.constant("sy", scalar(DType::kFloat32, 0x1.af97bcp-6));
+      b.constant("zy", scalar(DType::kInt8, -1));
+      b.node("DequantizeLinear", {"qa", "s1", "z1"}, "d1");
+      b.node("DequantizeLinear", {"qb", "s2", "z2"}, "d2");
+      b.node("Add", {"d1", "d2"}, "sum");
+      if (relu) b.node("Relu", {"sum"}, "pre");
+      b.node("QuantizeLinear", {relu ? "pre" : "sum", "sy", "zy"}, "y");
+      b.output("y");
+      // 256 elements: every int8 value. 65536: every pair, a's value in the high byte.
+      std::vector<Tensor> inputs{Tensor::allocate(DType::kInt8, layout.a).value(),
+                                 Tensor::allocate(DType::kInt8, layout.b).value()};
+      for (int k = 0; k < 2; ++k) {
+        std::int8_t* v = inputs[k].data<std::int8_t>();
+        const std::int64_t n = inputs[k].element_count();
+        for (std::int64_t i = 0; i < n; ++i) {
+          v[i] = static_cast<std::int8_t>((n > 256 && k == 0 ? i / 256 : i % 256) - 128);
+        }
+      }
+      FastRun r = run_fast_and_reference(b.graph(), 2, inputs);
+      int adds = 0;
+      for (const ir::Node& n : r.lowered.graph.nodes) adds += n.op_type == "QAdd";
+      EXPECT_EQ(adds, 1);
+      ASSERT_EQ(r.fast.size(), 1u);
+      EXPECT_EQ(max_int_difference(r.fast[0], r.reference[0]), 0)
+          << "relu " << relu << " a " << shape_to_string(layout.a);
     }
   }
 }
