@@ -416,7 +416,7 @@ TEST(FastQuantized, QAddMatchesTheReferenceOnEveryPairOfInputs) {
 
 // QuantizeLinear on the fast path divides by the scale and rounds half to even as the reference
 // does: multiplying by the reciprocal instead puts some values one step off, and an off-by-one
-// early in a deep int8 network grows (MobileNetV2's block_2_add: 3.6% at the logits).
+// early in a deep int8 network grows into percent-level differences at the logits.
 TEST(FastQuantized, QuantizeMatchesTheReferenceExactly) {
   GraphBuilder b;
   b.input("x", {1, 64, 64, 16});
