@@ -2,11 +2,14 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "edgebench/core/status.h"
+#include "edgebench/core/tensor.h"
 #include "edgebench/results/result.h"
 
 namespace edgebench::cli {
@@ -18,6 +21,9 @@ struct InspectOptions {
   bool all_nodes = false;
 };
 int run_inspect(const InspectOptions& options);
+// The `edgebench.inspect/1` document of an ONNX or TFLite model (what --json writes); prints
+// nothing. json_path and all_nodes are not read.
+Result<nlohmann::json> inspect_report(const InspectOptions& options);
 
 struct RunOptions {
   std::string model;
@@ -29,6 +35,21 @@ struct RunOptions {
   int threads = 1;
 };
 int run_run(const RunOptions& options);
+// One inference, printing nothing: `given` inputs (NAME -> tensor; NCHW data is fitted to an
+// NHWC input, float data quantized for a quantized one) and the --input files, the rest seeded
+// random. Outputs in the model's order; an output the backend does not compute (null) is left
+// undefined.
+struct RunTensor {
+  std::string name;
+  Tensor tensor;
+  bool random = false;  // an input made from the seed
+};
+struct RunOutcome {
+  std::vector<RunTensor> inputs;
+  std::vector<RunTensor> outputs;
+};
+Result<RunOutcome> run_model(const RunOptions& options,
+                             std::map<std::string, Tensor, std::less<>> given);
 
 struct BenchOptions {
   std::string model;

@@ -22,29 +22,60 @@ nlohmann::json tensor_spec_json(const std::string& name, DType dtype, const Shap
   return {{"name", name}, {"dtype", std::string(dtype_name(dtype))}, {"shape", shape}};
 }
 
-}  // namespace
-
-int run_inspect(const InspectOptions& options) {
-  Result<ir::Graph> loaded = load_model_file(options.model);
-  if (!loaded.is_ok()) return report_error(loaded.status());
-  ir::Graph graph = std::move(loaded).value();
-  if (graph.foreign) return run_inspect_tflite(options, graph);  // inspect_tflite.cc
-
-  auto input_shapes = parse_input_shapes(options.input_shapes);
-  if (!input_shapes.is_ok()) return report_error(input_shapes.status());
+// What inspect finds in an ONNX model, for the table and the JSON document alike.
+struct Facts {
+  ir::Graph graph;
+  std::map<std::string, Shape, std::less<>> input_shapes;  // --input-shape
   // Inputs with symbolic dims that --input-shape does not fix: the figures that depend on them
   // (MACs, FLOPs, activation bytes, output shapes, kernel choice) are not computed at all.
-  const std::vector<ir::SymbolicInput> needs_shape =
-      ir::inputs_needing_shapes(graph, *input_shapes);
-  const bool concrete = needs_shape.empty();
+  std::vector<ir::SymbolicInput> needs_shape;
+  bool concrete = false;  // needs_shape is empty
+  engine::GraphAnalysis analysis;
+  ir::GraphStats stats;
+  std::map<std::size_t, std::string> unsupported_reason;  // node index -> why
+  std::map<std::string, std::uint64_t> unsupported_ops;   // op -> nodes
+  // Which kernel each node gets on the native backend (fast, fallback, folded into another);
+  // it depends on the shapes, so it is "undetermined" without them.
+  std::vector<std::string> kernel;
+  std::vector<std::string> fallback_reason;
+  std::optional<int> layout_conversions;  // NCHW <-> NHWC conversions the native engine adds
+  std::map<std::string, std::uint64_t> kernel_counts;
+  std::map<std::string, std::uint64_t> fallback_counts;  // "op: reason" -> nodes
+
+  // An input's shape as declared (with its dim names) and, when given, as bound.
+  std::string input_shape_text(const std::string& name) const {
+    const ir::ValueInfo* info = graph.find_value_info(name);
+    const std::string declared =
+        info ? ir::shape_with_dim_names(info->shape, info->dim_names) : "[?...]";
+    auto given = input_shapes.find(name);
+    if (given == input_shapes.end()) return declared;
+    return fmt::format("{} (declared {})", shape_to_string(given->second), declared);
+  }
+  std::string input_dtype(const std::string& name) const {
+    const ir::ValueInfo* info = graph.find_value_info(name);
+    return std::string(dtype_name(info ? info->dtype : DType::kUndefined));
+  }
+};
+
+Result<Facts> gather_facts(const InspectOptions& options, ir::Graph loaded) {
+  Facts f;
+  f.graph = std::move(loaded);
+  const ir::Graph& graph = f.graph;
+  auto parsed_shapes = parse_input_shapes(options.input_shapes);
+  if (!parsed_shapes.is_ok()) return parsed_shapes.status();
+  f.input_shapes = std::move(parsed_shapes).value();
+  const auto* input_shapes = &f.input_shapes;
+  f.needs_shape = ir::inputs_needing_shapes(graph, *input_shapes);
+  const bool concrete = f.needs_shape.empty();
+  f.concrete = concrete;
   // The graph with the given shapes declared on its inputs, so that every analysis below
   // (including the backend's kernel choice) sees the same concrete shapes.
   ir::Graph bound = graph;
   for (const auto& [name, shape] : *input_shapes) {
     if (std::find(graph.inputs.begin(), graph.inputs.end(), name) == graph.inputs.end()) {
-      return report_error(invalid_argument(
+      return invalid_argument(
           fmt::format("--input-shape {}=...: the model has no input named '{}' (inputs: {})", name,
-                      name, fmt::join(graph.inputs, ", "))));
+                      name, fmt::join(graph.inputs, ", ")));
     }
     ir::ValueInfo& info = bound.value_info[name];
     info.shape = shape;
@@ -52,12 +83,12 @@ int run_inspect(const InspectOptions& options) {
   }
   engine::PlanOptions plan_options;
   plan_options.input_shapes = *input_shapes;
-  engine::GraphAnalysis analysis;
+  engine::GraphAnalysis& analysis = f.analysis;
   if (concrete) {
     auto analyzed = engine::analyze_graph(graph, engine::builtin_registry(), plan_options);
     if (!analyzed.is_ok()) {
-      return report_error(with_symbolic_dims_hint(analyzed.status(), graph, *input_shapes)
-                              .with_context(fmt::format("model '{}'", options.model)));
+      return with_symbolic_dims_hint(analyzed.status(), graph, *input_shapes)
+          .with_context(fmt::format("model '{}'", options.model));
     }
     analysis = std::move(analyzed).value();
   } else {
@@ -70,31 +101,30 @@ int run_inspect(const InspectOptions& options) {
   }
   ir::Graph annotated = graph;
   engine::annotate_types(annotated, analysis.types);
-  const ir::GraphStats stats = ir::compute_stats(annotated);
+  f.stats = ir::compute_stats(annotated);
 
-  std::map<std::size_t, std::string> unsupported_reason;
-  std::map<std::string, std::uint64_t> unsupported_ops;
+  auto& unsupported_reason = f.unsupported_reason;
+  auto& unsupported_ops = f.unsupported_ops;
   for (const auto& u : analysis.unsupported) {
     unsupported_reason[u.node_index] = u.reason.message();
     unsupported_ops[graph.nodes[u.node_index].op_type] += 1;
   }
 
-  // Which kernel each node gets on the native backend (fast, fallback, folded into another);
-  // it depends on the shapes, so it is "undetermined" without them.
-  std::vector<std::string> kernel(graph.nodes.size(), concrete ? "reference" : "undetermined");
-  std::vector<std::string> fallback_reason(graph.nodes.size());
-  std::optional<int> layout_conversions;  // NCHW <-> NHWC conversions the native engine adds
+  auto& kernel = f.kernel;
+  auto& fallback_reason = f.fallback_reason;
+  kernel.assign(graph.nodes.size(), concrete ? "reference" : "undetermined");
+  fallback_reason.assign(graph.nodes.size(), "");
   if (auto native = backends::make_backend("native"); concrete && native.is_ok()) {
     for (const backends::NodeSupport& s : native.value()->support(bound)) {
       if (s.node_index >= kernel.size() || !s.supported) continue;
       kernel[s.node_index] = s.kernel;
       if (s.kernel == "reference") fallback_reason[s.node_index] = s.reason;
     }
-    layout_conversions = native.value()->layout_conversions(bound);
+    f.layout_conversions = native.value()->layout_conversions(bound);
   }
   for (const auto& [i, why] : unsupported_reason) kernel[i] = "unsupported";
-  std::map<std::string, std::uint64_t> kernel_counts;
-  std::map<std::string, std::uint64_t> fallback_counts;  // "op: reason" -> nodes
+  auto& kernel_counts = f.kernel_counts;
+  auto& fallback_counts = f.fallback_counts;
   for (std::size_t i = 0; i < kernel.size(); ++i) {
     kernel_counts[kernel[i]] += 1;
     if (kernel[i] == "reference") {
@@ -102,21 +132,20 @@ int run_inspect(const InspectOptions& options) {
                                   fallback_reason[i].empty() ? "-" : fallback_reason[i])] += 1;
     }
   }
-  // An input's shape as declared (with its dim names) and, when given, as bound.
-  const auto input_shape_text = [&](const std::string& name) {
-    const ir::ValueInfo* info = graph.find_value_info(name);
-    const std::string declared =
-        info ? ir::shape_with_dim_names(info->shape, info->dim_names) : "[?...]";
-    auto given = input_shapes->find(name);
-    if (given == input_shapes->end()) return declared;
-    return fmt::format("{} (declared {})", shape_to_string(given->second), declared);
-  };
-  const auto input_dtype = [&](const std::string& name) {
-    const ir::ValueInfo* info = graph.find_value_info(name);
-    return std::string(dtype_name(info ? info->dtype : DType::kUndefined));
-  };
+  return f;
+}
 
-  // ---- human table ----
+// The human-readable table of `edgebench inspect`.
+void print_table(const Facts& f, const InspectOptions& options) {
+  const ir::Graph& graph = f.graph;
+  const bool concrete = f.concrete;
+  const auto& needs_shape = f.needs_shape;
+  const auto& analysis = f.analysis;
+  const ir::GraphStats& stats = f.stats;
+  const auto& kernel = f.kernel;
+  const auto& layout_conversions = f.layout_conversions;
+  const auto input_dtype = [&](const std::string& name) { return f.input_dtype(name); };
+  const auto input_shape_text = [&](const std::string& name) { return f.input_shape_text(name); };
   fmt::print("model       {}\n", options.model);
   fmt::print("producer    {} {}   ir_version {}   opset {}\n",
              graph.producer_name.empty() ? "-" : graph.producer_name, graph.producer_version,
@@ -200,30 +229,42 @@ int run_inspect(const InspectOptions& options) {
     fmt::print("  ... {} more (--all-nodes, or --json for every figure)\n", order.size() - shown);
   }
   fmt::print("\nkernels on the native backend:");
-  for (const auto& [k, count] : kernel_counts) fmt::print("  {} {}", k, count);
+  for (const auto& [k, count] : f.kernel_counts) fmt::print("  {} {}", k, count);
   fmt::print("\n");
   if (layout_conversions) {
     fmt::print("  layout conversions (NCHW <-> NHWC) {}\n", *layout_conversions);
   }
-  for (const auto& [what, count] : fallback_counts) {
+  for (const auto& [what, count] : f.fallback_counts) {
     fmt::print("  reference  {:>4} x {}\n", count, what);
   }
-  if (unsupported_ops.empty()) {
+  if (f.unsupported_ops.empty()) {
     fmt::print("\nunsupported ops: none\n");
   } else {
     fmt::print("\nunsupported ops:\n");
-    for (const auto& [i, why] : unsupported_reason) fmt::print("  {}\n", why);
+    for (const auto& [i, why] : f.unsupported_reason) fmt::print("  {}\n", why);
   }
+}
 
-  if (options.json_path.empty()) return kExitOk;
-
-  // ---- JSON ----
+// The `edgebench.inspect/1` document (`--json`, and what the library returns).
+nlohmann::json to_json(const Facts& f, const std::string& model_path) {
+  const ir::Graph& graph = f.graph;
+  const auto* input_shapes = &f.input_shapes;
+  const bool concrete = f.concrete;
+  const auto& needs_shape = f.needs_shape;
+  const auto& analysis = f.analysis;
+  const ir::GraphStats& stats = f.stats;
+  const auto& kernel = f.kernel;
+  const auto& layout_conversions = f.layout_conversions;
+  const auto input_dtype = [&](const std::string& name) { return f.input_dtype(name); };
   nlohmann::json j;
   j["schema"] = "edgebench.inspect/1";
-  auto sha = sha256_file(options.model);
-  j["model"] = {{"path", options.model},           {"sha256", sha.is_ok() ? *sha : ""},
-                {"producer", graph.producer_name}, {"producer_version", graph.producer_version},
-                {"ir_version", graph.ir_version},  {"opset", graph.onnx_opset()}};
+  auto sha = sha256_file(model_path);
+  j["model"] = {{"path", model_path},
+                {"sha256", sha.is_ok() ? *sha : ""},
+                {"producer", graph.producer_name},
+                {"producer_version", graph.producer_version},
+                {"ir_version", graph.ir_version},
+                {"opset", graph.onnx_opset()}};
   // Figures that depend on symbolic input dims are null until --input-shape fixes them.
   const auto figure = [&](std::uint64_t value) {
     return concrete ? nlohmann::json(value) : nlohmann::json(nullptr);
@@ -291,8 +332,8 @@ int run_inspect(const InspectOptions& options) {
         {"kernel", kernel[i]},
         {"fast", concrete ? nlohmann::json(kernel[i] != "reference" && kernel[i] != "unsupported")
                           : nlohmann::json(nullptr)}};
-    if (unsupported_reason.count(i)) node["unsupported_reason"] = unsupported_reason[i];
-    if (!fallback_reason[i].empty()) node["fallback_reason"] = fallback_reason[i];
+    if (f.unsupported_reason.count(i)) node["unsupported_reason"] = f.unsupported_reason.at(i);
+    if (!f.fallback_reason[i].empty()) node["fallback_reason"] = f.fallback_reason[i];
     nlohmann::json outs = nlohmann::json::array();
     for (const std::string& out : graph.nodes[i].outputs) {
       auto t = analysis.types.types.find(out);
@@ -302,17 +343,40 @@ int run_inspect(const InspectOptions& options) {
     j["nodes"].push_back(std::move(node));
   }
   // Nodes per kernel on the native backend (null: the choice needs concrete shapes).
-  j["kernel_counts"] = concrete ? nlohmann::json(kernel_counts) : nlohmann::json(nullptr);
+  j["kernel_counts"] = concrete ? nlohmann::json(f.kernel_counts) : nlohmann::json(nullptr);
   // ToNhwc / ToNchw nodes the native engine adds (null: needs concrete shapes).
   j["layout_conversions"] =
       layout_conversions ? nlohmann::json(*layout_conversions) : nlohmann::json(nullptr);
   j["unsupported_ops"] = nlohmann::json::array();
-  for (const auto& [op, count] : unsupported_ops) {
+  for (const auto& [op, count] : f.unsupported_ops) {
     j["unsupported_ops"].push_back({{"op", op}, {"count", count}});
   }
-  std::ofstream out(options.json_path);
-  out << j.dump(2) << "\n";
-  if (!out) return report_error(io_error(fmt::format("cannot write '{}'", options.json_path)));
+  return j;
+}
+
+}  // namespace
+
+Result<nlohmann::json> inspect_report(const InspectOptions& options) {
+  Result<ir::Graph> loaded = load_model_file(options.model);
+  if (!loaded.is_ok()) return loaded.status();
+  if (loaded->foreign) return inspect_tflite_report(options, *loaded);  // inspect_tflite.cc
+  auto facts = gather_facts(options, std::move(loaded).value());
+  if (!facts.is_ok()) return facts.status();
+  return to_json(*facts, options.model);
+}
+
+int run_inspect(const InspectOptions& options) {
+  Result<ir::Graph> loaded = load_model_file(options.model);
+  if (!loaded.is_ok()) return report_error(loaded.status());
+  if (loaded->foreign) return run_inspect_tflite(options, *loaded);  // inspect_tflite.cc
+  auto facts = gather_facts(options, std::move(loaded).value());
+  if (!facts.is_ok()) return report_error(facts.status());
+  print_table(*facts, options);
+  if (options.json_path.empty()) return kExitOk;
+  const std::string text = to_json(*facts, options.model).dump(2) + "\n";
+  if (Status st = write_text_file(options.json_path, text, "--json"); !st.is_ok()) {
+    return report_error(st);
+  }
   return kExitOk;
 }
 

@@ -68,22 +68,31 @@ std::string shape_text(const tflite::TensorInfo& t) {
   return "[" + fmt::format("{}", fmt::join(dims, ",")) + "]";
 }
 
-}  // namespace
-
-int run_inspect_tflite(const InspectOptions& options, const ir::Graph& graph) {
-  const auto& bytes = *graph.foreign->bytes;
-  auto model = tflite::parse_model(bytes, fmt::format("model '{}'", options.model));
-  if (!model.is_ok()) return report_error(model.status());
-  const tflite::SubGraphInfo& main = model->subgraphs[0];
-  const ir::GraphStats stats = ir::compute_stats(graph);
-
+// What inspect reads from a TFLite file, for the table and the JSON document alike.
+struct TfliteFacts {
+  tflite::ModelInfo model;
+  ir::GraphStats stats;
   std::uint64_t macs_total = 0;
-  std::vector<std::uint64_t> macs(graph.nodes.size());
-  for (std::size_t i = 0; i < graph.nodes.size(); ++i) {
-    macs[i] = node_macs(graph, graph.nodes[i]);
-    macs_total += macs[i];
-  }
+  std::vector<std::uint64_t> macs;  // per node
+};
 
+Result<TfliteFacts> gather_facts(const InspectOptions& options, const ir::Graph& graph) {
+  auto model = tflite::parse_model(*graph.foreign->bytes, fmt::format("model '{}'", options.model));
+  if (!model.is_ok()) return model.status();
+  TfliteFacts f{std::move(model).value(), ir::compute_stats(graph), 0, {}};
+  f.macs.resize(graph.nodes.size());
+  for (std::size_t i = 0; i < graph.nodes.size(); ++i) {
+    f.macs[i] = node_macs(graph, graph.nodes[i]);
+    f.macs_total += f.macs[i];
+  }
+  return f;
+}
+
+void print_table(const TfliteFacts& f, const InspectOptions& options, const ir::Graph& graph) {
+  const tflite::ModelInfo* model = &f.model;
+  const tflite::SubGraphInfo& main = model->subgraphs[0];
+  const ir::GraphStats& stats = f.stats;
+  const std::uint64_t macs_total = f.macs_total;
   fmt::print("model       {}\n", options.model);
   fmt::print("format      TFLite (schema version {}, {} subgraph{}){}\n", model->version,
              model->subgraphs.size(), model->subgraphs.size() == 1 ? "" : "s",
@@ -115,19 +124,24 @@ int run_inspect_tflite(const InspectOptions& options, const ir::Graph& graph) {
   std::stable_sort(ops.begin(), ops.end(), [](auto& a, auto& b) { return a.second > b.second; });
   for (const auto& [op, count] : ops) fmt::print("  {:<24} {}\n", op, count);
   fmt::print("\nrun it with --backend tflite (the native engine does not run TFLite models)\n");
+}
 
-  if (options.json_path.empty()) return kExitOk;
+nlohmann::json to_json(const TfliteFacts& f, const std::string& model_path,
+                       const ir::Graph& graph) {
+  const tflite::ModelInfo* model = &f.model;
+  const tflite::SubGraphInfo& main = model->subgraphs[0];
+  const ir::GraphStats& stats = f.stats;
   nlohmann::json j;
   j["schema"] = "edgebench.inspect/1";
   j["format"] = "tflite";
-  auto sha = sha256_file(options.model);
-  j["model"] = {{"path", options.model},
+  auto sha = sha256_file(model_path);
+  j["model"] = {{"path", model_path},
                 {"sha256", sha.is_ok() ? *sha : ""},
                 {"producer", graph.producer_name},
                 {"schema_version", model->version},
                 {"description", model->description},
                 {"subgraphs", model->subgraphs.size()}};
-  j["macs_total"] = macs_total;
+  j["macs_total"] = f.macs_total;
   j["params_total"] = stats.params_total;
   j["params_bytes"] = stats.params_bytes;
   j["params_by_dtype"] = stats.params_by_dtype;
@@ -164,12 +178,30 @@ int run_inspect_tflite(const InspectOptions& options, const ir::Graph& graph) {
     j["nodes"].push_back({{"index", i},
                           {"name", n.name},
                           {"op", n.op_type},
-                          {"macs", macs[i]},
+                          {"macs", f.macs[i]},
                           {"params", stats.nodes.size() > i ? stats.nodes[i].param_count : 0},
                           {"output_shapes", outs}});
   }
   j["unsupported_ops"] = nlohmann::json::array();  // the runtime decides; none known here
-  if (Status st = write_text_file(options.json_path, j.dump(2) + "\n", "--json"); !st.is_ok()) {
+  return j;
+}
+
+}  // namespace
+
+Result<nlohmann::json> inspect_tflite_report(const InspectOptions& options,
+                                             const ir::Graph& graph) {
+  auto facts = gather_facts(options, graph);
+  if (!facts.is_ok()) return facts.status();
+  return to_json(*facts, options.model, graph);
+}
+
+int run_inspect_tflite(const InspectOptions& options, const ir::Graph& graph) {
+  auto facts = gather_facts(options, graph);
+  if (!facts.is_ok()) return report_error(facts.status());
+  print_table(*facts, options, graph);
+  if (options.json_path.empty()) return kExitOk;
+  const std::string text = to_json(*facts, options.model, graph).dump(2) + "\n";
+  if (Status st = write_text_file(options.json_path, text, "--json"); !st.is_ok()) {
     return report_error(st);
   }
   return kExitOk;

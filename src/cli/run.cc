@@ -40,30 +40,37 @@ void print_summary(const std::string& name, const Tensor& t) {
 
 }  // namespace
 
-int run_run(const RunOptions& options) {
+Result<RunOutcome> run_model(const RunOptions& options,
+                             std::map<std::string, Tensor, std::less<>> given) {
   auto backend = backends::make_backend(options.backend);
-  if (!backend.is_ok()) return report_error(backend.status());
-  if (options.threads < 1) return report_error(invalid_argument("--threads must be at least 1"));
+  if (!backend.is_ok()) return backend.status();
+  if (options.threads < 1) return invalid_argument("--threads must be at least 1");
   Result<ir::Graph> loaded = load_model_file(options.model);
-  if (!loaded.is_ok()) return report_error(loaded.status());
+  if (!loaded.is_ok()) return loaded.status();
   const ir::Graph& graph = *loaded;
 
   // Inputs from .npy files fix their shapes; the rest come from --input-shape or the model.
-  std::map<std::string, Tensor, std::less<>> given;
+  for (const auto& [name, tensor] : given) {
+    if (std::find(graph.inputs.begin(), graph.inputs.end(), name) == graph.inputs.end()) {
+      return invalid_argument(
+          fmt::format("input '{}': the model has no input named '{}' (inputs: {})", name, name,
+                      fmt::join(graph.inputs, ", ")));
+    }
+  }
   for (const std::string& flag : options.inputs) {
     auto kv = split_assignment(flag, "--input");
-    if (!kv.is_ok()) return report_error(kv.status());
+    if (!kv.is_ok()) return kv.status();
     if (std::find(graph.inputs.begin(), graph.inputs.end(), kv->first) == graph.inputs.end()) {
-      return report_error(
-          invalid_argument(fmt::format("--input {}: the model has no input named '{}' (inputs: {})",
-                                       flag, kv->first, fmt::join(graph.inputs, ", "))));
+      return invalid_argument(
+          fmt::format("--input {}: the model has no input named '{}' (inputs: {})", flag, kv->first,
+                      fmt::join(graph.inputs, ", ")));
     }
     auto tensor = read_npy(kv->second);
-    if (!tensor.is_ok()) return report_error(tensor.status());
+    if (!tensor.is_ok()) return tensor.status();
     given[kv->first] = std::move(tensor).value();
   }
   auto shapes = parse_input_shapes(options.input_shapes);
-  if (!shapes.is_ok()) return report_error(shapes.status());
+  if (!shapes.is_ok()) return shapes.status();
   backends::CompileOptions compile_options;
   compile_options.threads = options.threads;
   compile_options.input_shapes = *shapes;
@@ -77,49 +84,54 @@ int run_run(const RunOptions& options) {
                       : require_input_shapes(graph, compile_options.input_shapes,
                                              "--input-shape NAME=DIMS or --input NAME=FILE.npy");
       !st.is_ok()) {
-    return report_error(st.with_context(fmt::format("model '{}'", options.model)));
+    return st.with_context(fmt::format("model '{}'", options.model));
   }
 
   auto plan = (*backend)->compile(graph, compile_options);
   if (!plan.is_ok()) {
-    return report_error(with_symbolic_dims_hint(plan.status(), graph, compile_options.input_shapes)
-                            .with_context(fmt::format("model '{}'", options.model)));
+    return with_symbolic_dims_hint(plan.status(), graph, compile_options.input_shapes)
+        .with_context(fmt::format("model '{}'", options.model));
   }
-  std::vector<Tensor> inputs;
+  RunOutcome outcome;
   std::uint64_t seed = options.random_seed;
   for (const backends::TensorSpec& spec : (*plan)->inputs()) {
     auto it = given.find(spec.name);
     if (it != given.end()) {
       // NCHW into NHWC, float into a quantized input (the spec's scale and zero point).
       auto fitted = fit_to_input(it->second, spec.dtype, spec.shape, spec.quant);
-      if (!fitted.is_ok()) {
-        return report_error(fitted.status().with_context(fmt::format("--input {}", spec.name)));
-      }
-      inputs.push_back(std::move(fitted).value());
+      if (!fitted.is_ok())
+        return fitted.status().with_context(fmt::format("input '{}'", spec.name));
+      outcome.inputs.push_back({spec.name, std::move(fitted).value(), false});
       continue;
     }
     auto tensor = random_tensor(spec.dtype, spec.shape, seed++);
-    if (!tensor.is_ok())
-      return report_error(tensor.status().with_context("input '" + spec.name + "'"));
-    inputs.push_back(std::move(tensor).value());
+    if (!tensor.is_ok()) return tensor.status().with_context("input '" + spec.name + "'");
+    outcome.inputs.push_back({spec.name, std::move(tensor).value(), true});
   }
 
+  std::vector<Tensor> inputs;
+  for (const RunTensor& in : outcome.inputs) inputs.push_back(in.tensor);
   std::vector<Tensor> outputs((*plan)->outputs().size());
   Status st = (*plan)->run(inputs, outputs);
   if (!st.is_ok()) {
-    return report_error(with_symbolic_dims_hint(st, graph, compile_options.input_shapes)
-                            .with_context(fmt::format("model '{}'", options.model)));
+    return with_symbolic_dims_hint(st, graph, compile_options.input_shapes)
+        .with_context(fmt::format("model '{}'", options.model));
   }
+  for (std::size_t i = 0; i < outputs.size(); ++i) {
+    outcome.outputs.push_back({(*plan)->outputs()[i].name, std::move(outputs[i]), false});
+  }
+  return outcome;
+}
 
+int run_run(const RunOptions& options) {
+  auto outcome = run_model(options, {});
+  if (!outcome.is_ok()) return report_error(outcome.status());
   fmt::print("inputs\n");
-  for (std::size_t i = 0; i < inputs.size(); ++i) {
-    const std::string& name = (*plan)->inputs()[i].name;
-    print_summary(given.count(name) ? name : name + " (random)", inputs[i]);
+  for (const RunTensor& in : outcome->inputs) {
+    print_summary(in.random ? in.name + " (random)" : in.name, in.tensor);
   }
   fmt::print("outputs\n");
-  for (std::size_t i = 0; i < outputs.size(); ++i) {
-    print_summary((*plan)->outputs()[i].name, outputs[i]);
-  }
+  for (const RunTensor& out : outcome->outputs) print_summary(out.name, out.tensor);
   if (!options.output_dir.empty()) {
     std::error_code ec;
     std::filesystem::create_directories(options.output_dir, ec);
@@ -127,11 +139,11 @@ int run_run(const RunOptions& options) {
       return report_error(io_error(
           fmt::format("cannot create output folder '{}': {}", options.output_dir, ec.message())));
     }
-    for (std::size_t i = 0; i < outputs.size(); ++i) {
-      if (!outputs[i].defined()) continue;  // the null backend computes nothing
-      const auto path = std::filesystem::path(options.output_dir) /
-                        (sanitize_file_name((*plan)->outputs()[i].name) + ".npy");
-      if (Status w = write_npy(path, outputs[i]); !w.is_ok()) return report_error(w);
+    for (const RunTensor& out : outcome->outputs) {
+      if (!out.tensor.defined()) continue;  // the null backend computes nothing
+      const auto path =
+          std::filesystem::path(options.output_dir) / (sanitize_file_name(out.name) + ".npy");
+      if (Status w = write_npy(path, out.tensor); !w.is_ok()) return report_error(w);
       fmt::print("wrote {}\n", path.string());
     }
   }
