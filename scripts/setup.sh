@@ -22,6 +22,7 @@ PACKAGES=(
   zlib1g-dev libpng-dev libjpeg-dev dataset-fashion-mnist
   chromium fonts-dejavu-core
   ca-certificates
+  python3-dev  # headers for the Python module when .venv comes from Debian's interpreter
 )
 # oneDNN runs the float convolutions on x86 (src/kernels/dnnl_conv.h); XNNPACK elsewhere.
 [ "$(dpkg --print-architecture)" != amd64 ] || PACKAGES+=(libdnnl-dev)

@@ -1,7 +1,190 @@
 """edgebench: benchmark neural networks on edge targets.
 
-`edgebench.target` is the pure-Python target that serves a deployment runtime (ONNX Runtime,
-TensorFlow Lite, OpenVINO, TVM) over the edgebench wire protocol (docs/protocol.md).
+The library, compiled from edgebench's C++ core (the module ``edgebench._core``)::
+
+    import edgebench
+    info = edgebench.inspect("model.onnx")             # the `edgebench inspect --json` document
+    outputs = edgebench.run("model.onnx", {"input": x})  # {output name: numpy array}
+    record = edgebench.bench("model.onnx", backend="native", threads=1)
+    print(edgebench.compare([record, other]))
+
+Records are plain dicts with the fields of ``edgebench bench --json``; failures raise
+``edgebench.EdgebenchError`` with the message the command line prints.
+
+``edgebench.target`` is the pure-Python target that serves a deployment runtime (ONNX Runtime,
+TensorFlow Lite, OpenVINO, TVM) over the edgebench wire protocol (docs/protocol.md); it needs
+neither the compiled core nor anything but NumPy and the runtime, so it also runs on a board
+where only ``pip install ./python`` was done.
 """
 
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Mapping, Optional, Sequence, Union
+
 __version__ = "0.1.0"
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from ._core import EdgebenchError
+
+PathLike = Union[str, "os.PathLike[str]"]
+Shapes = Mapping[str, Sequence[int]]
+
+__all__ = ["EdgebenchError", "inspect", "run", "bench", "eval", "compare"]
+
+
+def _lib():
+    """The compiled module: installed with the package, or else the one a CMake build of this
+    checkout wrote (EDGEBENCH_BUILD_DIR, default build/release)."""
+    try:
+        from . import _core as core
+
+        return core
+    except ImportError:
+        pass
+    repo = Path(__file__).resolve().parents[2]
+    build = Path(os.environ.get("EDGEBENCH_BUILD_DIR", repo / "build" / "release"))
+    if not build.is_absolute():
+        build = repo / build
+    built = build / "python" / "edgebench"
+    if any(built.glob("_core*.so")) and str(built) not in __path__:
+        __path__.append(str(built))
+        from . import _core as core
+
+        return core
+    raise ImportError(
+        "edgebench's compiled core (edgebench._core) is not installed: run `pip install .` at the "
+        "repository root, or build a checkout with `bash scripts/setup.sh` (looked in "
+        f"{built})"
+    )
+
+
+def __getattr__(name: str) -> Any:
+    if name == "EdgebenchError":
+        return _lib().EdgebenchError
+    raise AttributeError(f"module 'edgebench' has no attribute '{name}'")
+
+
+def _shapes(input_shapes: Optional[Shapes]) -> dict:
+    return {k: [int(d) for d in v] for k, v in (input_shapes or {}).items()}
+
+
+def inspect(model: PathLike, input_shapes: Optional[Shapes] = None) -> dict:
+    """What an ONNX or TFLite model is made of: inputs and outputs, parameters, MACs and FLOPs,
+    activation memory, and the kernel each node gets on the native engine. The same document as
+    ``edgebench inspect MODEL --json FILE`` (schema ``edgebench.inspect/1``).
+
+    input_shapes fixes symbolic input dims, e.g. ``{"input": [1, 3, 224, 224]}``; without them
+    the figures that depend on those dims are None.
+    """
+    return _lib().inspect(os.fspath(model), _shapes(input_shapes))
+
+
+def run(
+    model: PathLike,
+    inputs: Optional[Mapping[str, "np.ndarray"]] = None,
+    *,
+    backend: str = "native",
+    threads: int = 1,
+    seed: int = 0,
+    input_shapes: Optional[Shapes] = None,
+) -> "dict[str, np.ndarray]":
+    """One inference. Inputs not given are seeded random (``seed``, as ``edgebench run
+    --random-seed``); NCHW arrays are fitted to NHWC inputs and float arrays quantized for
+    quantized inputs. Returns {output name: array}, in the model's output order.
+
+    backend is any ``--backend`` of the command line: native, native-ref, onnxruntime, tflite,
+    openvino, tvm (with options as ``onnxruntime?ep=cpu``), tcp://HOST:PORT, sim:DEVICE.
+    """
+    return _lib().run(
+        os.fspath(model), dict(inputs or {}), backend, threads, seed, _shapes(input_shapes)
+    )
+
+
+def bench(
+    model: PathLike,
+    *,
+    backend: str = "native",
+    scenario: str = "single-stream",
+    threads: int = 1,
+    warmup: Optional[int] = None,
+    min_queries: Optional[int] = None,
+    min_duration: Optional[float] = None,
+    max_duration: Optional[float] = None,
+    target_qps: Optional[float] = None,
+    latency_bound_ms: Optional[float] = None,
+    batch: int = 1,
+    dataset: str = "",
+    limit: int = 0,
+    seed: int = 0,
+    input_shapes: Optional[Shapes] = None,
+    profile_ops: bool = False,
+    db: Optional[PathLike] = None,
+    label: str = "",
+) -> dict:
+    """Measures a model as ``edgebench bench`` does (scenarios single-stream, multi-stream,
+    server, offline; defaults as on the command line) and returns the record: the same fields
+    as ``edgebench bench --json``. Nothing is stored unless ``db`` names a results database
+    (SQLite file, or postgresql://...). A record short of the scenario's minimums comes back with
+    ``valid`` False and the reasons in ``invalid_reasons``.
+    """
+    return _lib().bench(
+        os.fspath(model),
+        backend=backend,
+        scenario=scenario,
+        threads=threads,
+        warmup=warmup,
+        min_queries=min_queries,
+        min_duration=min_duration,
+        max_duration=max_duration,
+        target_qps=target_qps,
+        latency_bound_ms=latency_bound_ms,
+        batch=batch,
+        dataset=dataset,
+        limit=limit,
+        seed=seed,
+        input_shapes=_shapes(input_shapes),
+        profile_ops=profile_ops,
+        db=None if db is None else os.fspath(db),
+        label=label,
+    )
+
+
+def eval(  # noqa: A001 (the command's name)
+    model: PathLike,
+    dataset: str,
+    *,
+    limit: Optional[int] = None,
+    backend: str = "native",
+    threads: int = 1,
+    reference: Optional[PathLike] = None,
+    reference_backend: str = "native",
+    input_shapes: Optional[Shapes] = None,
+    warmup: int = 3,
+    db: Optional[PathLike] = None,
+    label: str = "",
+) -> dict:
+    """Quality on a dataset as ``edgebench eval`` measures it (accuracy, or the relative error
+    against ``reference``), with per-sample latency; returns the record."""
+    return _lib().eval(
+        os.fspath(model),
+        dataset,
+        limit=limit,
+        backend=backend,
+        threads=threads,
+        reference="" if reference is None else os.fspath(reference),
+        reference_backend=reference_backend,
+        input_shapes=_shapes(input_shapes),
+        warmup=warmup,
+        db=None if db is None else os.fspath(db),
+        label=label,
+    )
+
+
+def compare(records: Sequence[dict], format: str = "text") -> str:  # noqa: A002
+    """The ``edgebench compare`` table of records (from bench, eval or a JSON file): one column
+    per record, with ratios against the first. format: text, markdown or html."""
+    return _lib().compare(list(records), format)

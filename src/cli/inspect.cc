@@ -247,55 +247,46 @@ void print_table(const Facts& f, const InspectOptions& options) {
 
 // The `edgebench.inspect/1` document (`--json`, and what the library returns).
 nlohmann::json to_json(const Facts& f, const std::string& model_path) {
-  const ir::Graph& graph = f.graph;
-  const auto* input_shapes = &f.input_shapes;
-  const bool concrete = f.concrete;
-  const auto& needs_shape = f.needs_shape;
-  const auto& analysis = f.analysis;
-  const ir::GraphStats& stats = f.stats;
-  const auto& kernel = f.kernel;
-  const auto& layout_conversions = f.layout_conversions;
-  const auto input_dtype = [&](const std::string& name) { return f.input_dtype(name); };
   nlohmann::json j;
   j["schema"] = "edgebench.inspect/1";
   auto sha = sha256_file(model_path);
   j["model"] = {{"path", model_path},
                 {"sha256", sha.is_ok() ? *sha : ""},
-                {"producer", graph.producer_name},
-                {"producer_version", graph.producer_version},
-                {"ir_version", graph.ir_version},
-                {"opset", graph.onnx_opset()}};
+                {"producer", f.graph.producer_name},
+                {"producer_version", f.graph.producer_version},
+                {"ir_version", f.graph.ir_version},
+                {"opset", f.graph.onnx_opset()}};
   // Figures that depend on symbolic input dims are null until --input-shape fixes them.
   const auto figure = [&](std::uint64_t value) {
-    return concrete ? nlohmann::json(value) : nlohmann::json(nullptr);
+    return f.concrete ? nlohmann::json(value) : nlohmann::json(nullptr);
   };
   j["needs_input_shape"] = nlohmann::json::array();
-  for (const ir::SymbolicInput& input : needs_shape) j["needs_input_shape"].push_back(input.name);
+  for (const ir::SymbolicInput& input : f.needs_shape) j["needs_input_shape"].push_back(input.name);
   j["input_shapes"] = nlohmann::json::object();
-  for (const auto& [name, shape] : *input_shapes) j["input_shapes"][name] = shape;
-  j["macs_total"] = figure(stats.macs_total);
-  j["flops_total"] = figure(stats.flops_total);
-  j["params_total"] = stats.params_total;
-  j["params_bytes"] = stats.params_bytes;
-  j["params_by_dtype"] = stats.params_by_dtype;
-  j["params_bytes_by_dtype"] = stats.params_bytes_by_dtype;
-  j["activation_peak_bytes"] = figure(analysis.memory.arena_bytes);
-  j["activation_naive_bytes"] = figure(analysis.memory.naive_bytes);
-  j["shapes_dynamic"] = analysis.types.dynamic;
+  for (const auto& [name, shape] : f.input_shapes) j["input_shapes"][name] = shape;
+  j["macs_total"] = figure(f.stats.macs_total);
+  j["flops_total"] = figure(f.stats.flops_total);
+  j["params_total"] = f.stats.params_total;
+  j["params_bytes"] = f.stats.params_bytes;
+  j["params_by_dtype"] = f.stats.params_by_dtype;
+  j["params_bytes_by_dtype"] = f.stats.params_bytes_by_dtype;
+  j["activation_peak_bytes"] = figure(f.analysis.memory.arena_bytes);
+  j["activation_naive_bytes"] = figure(f.analysis.memory.naive_bytes);
+  j["shapes_dynamic"] = f.analysis.types.dynamic;
   j["conventions"] = {
       {"macs",
        "multiply-accumulates of Conv/ConvTranspose/Gemm/MatMul (and integer forms); "
        "biases not counted"},
       {"flops", "2 x MACs + bias adds + one per output element of elementwise ops"}};
   j["inputs"] = nlohmann::json::array();
-  for (const std::string& name : graph.inputs) {
-    auto bound_type = analysis.types.inputs.find(name);
-    const ir::ValueInfo* info = graph.find_value_info(name);
+  for (const std::string& name : f.graph.inputs) {
+    auto bound_type = f.analysis.types.inputs.find(name);
+    const ir::ValueInfo* info = f.graph.find_value_info(name);
     nlohmann::json input =
-        bound_type != analysis.types.inputs.end()
+        bound_type != f.analysis.types.inputs.end()
             ? tensor_spec_json(name, bound_type->second.dtype, bound_type->second.shape)
-            : nlohmann::json{{"name", name}, {"dtype", input_dtype(name)}};
-    if (bound_type == analysis.types.inputs.end()) {
+            : nlohmann::json{{"name", name}, {"dtype", f.input_dtype(name)}};
+    if (bound_type == f.analysis.types.inputs.end()) {
       // Unknown dims are null; their names are in dim_names.
       nlohmann::json dims = nullptr;
       if (info != nullptr && info->shape) {
@@ -309,44 +300,44 @@ nlohmann::json to_json(const Facts& f, const std::string& model_path) {
     j["inputs"].push_back(std::move(input));
   }
   j["outputs"] = nlohmann::json::array();
-  for (const std::string& name : graph.outputs) {
-    auto t = analysis.types.types.find(name);
-    if (t != analysis.types.types.end()) {
+  for (const std::string& name : f.graph.outputs) {
+    auto t = f.analysis.types.types.find(name);
+    if (t != f.analysis.types.types.end()) {
       j["outputs"].push_back(tensor_spec_json(name, t->second.dtype, t->second.shape));
     } else {
       j["outputs"].push_back({{"name", name}, {"dtype", nullptr}, {"shape", nullptr}});
     }
   }
-  j["op_counts"] = stats.op_counts;
+  j["op_counts"] = f.stats.op_counts;
   j["nodes"] = nlohmann::json::array();
-  for (std::size_t i = 0; i < stats.nodes.size(); ++i) {
-    const ir::NodeStats& n = stats.nodes[i];
-    nlohmann::json node = {
-        {"index", i},
-        {"name", n.name},
-        {"op", n.op_type},
-        {"macs", figure(n.macs)},
-        {"flops", figure(n.flops)},
-        {"params", n.param_count},
-        {"shapes_known", n.shapes_known},
-        {"kernel", kernel[i]},
-        {"fast", concrete ? nlohmann::json(kernel[i] != "reference" && kernel[i] != "unsupported")
-                          : nlohmann::json(nullptr)}};
+  for (std::size_t i = 0; i < f.stats.nodes.size(); ++i) {
+    const ir::NodeStats& n = f.stats.nodes[i];
+    nlohmann::json node = {{"index", i},
+                           {"name", n.name},
+                           {"op", n.op_type},
+                           {"macs", figure(n.macs)},
+                           {"flops", figure(n.flops)},
+                           {"params", n.param_count},
+                           {"shapes_known", n.shapes_known},
+                           {"kernel", f.kernel[i]},
+                           {"fast", f.concrete ? nlohmann::json(f.kernel[i] != "reference" &&
+                                                                f.kernel[i] != "unsupported")
+                                               : nlohmann::json(nullptr)}};
     if (f.unsupported_reason.count(i)) node["unsupported_reason"] = f.unsupported_reason.at(i);
     if (!f.fallback_reason[i].empty()) node["fallback_reason"] = f.fallback_reason[i];
     nlohmann::json outs = nlohmann::json::array();
-    for (const std::string& out : graph.nodes[i].outputs) {
-      auto t = analysis.types.types.find(out);
-      if (t != analysis.types.types.end()) outs.push_back(t->second.shape);
+    for (const std::string& out : f.graph.nodes[i].outputs) {
+      auto t = f.analysis.types.types.find(out);
+      if (t != f.analysis.types.types.end()) outs.push_back(t->second.shape);
     }
     node["output_shapes"] = outs;
     j["nodes"].push_back(std::move(node));
   }
   // Nodes per kernel on the native backend (null: the choice needs concrete shapes).
-  j["kernel_counts"] = concrete ? nlohmann::json(f.kernel_counts) : nlohmann::json(nullptr);
+  j["kernel_counts"] = f.concrete ? nlohmann::json(f.kernel_counts) : nlohmann::json(nullptr);
   // ToNhwc / ToNchw nodes the native engine adds (null: needs concrete shapes).
   j["layout_conversions"] =
-      layout_conversions ? nlohmann::json(*layout_conversions) : nlohmann::json(nullptr);
+      f.layout_conversions ? nlohmann::json(*f.layout_conversions) : nlohmann::json(nullptr);
   j["unsupported_ops"] = nlohmann::json::array();
   for (const auto& [op, count] : f.unsupported_ops) {
     j["unsupported_ops"].push_back({{"op", op}, {"count", count}});

@@ -4,6 +4,8 @@
 // Results must equal the reference or be at most one unit off where rounding modes differ.
 // Where oneDNN's int8 convolutions are exact (VNNI) the QLinearConv cases run on oneDNN; ctest's
 // kernels_conv_on_xnnpack runs them again on XNNPACK (EDGEBENCH_CONV=xnnpack).
+#include <fmt/format.h>
+
 #include <cmath>
 #include <cstdlib>
 #include <string_view>
@@ -323,6 +325,34 @@ TEST(FastQuantized, QuantizeDequantizeRoundTrip) {
 namespace edgebench::kernels::testing {
 namespace {
 
+// DequantizeLinear(qa), DequantizeLinear(qb) -> Add [-> Relu] -> QuantizeLinear "y", with the
+// scales of MobileNetV2's block_2_add as `edgebench optimize --quantize int8` writes them (s1, z1
+// for qa; s2, z2 for qb; sy, zy for y), as exact floats: some sums of int8 pairs fall exactly on
+// a half step there.
+void add_block2_qdq_add(GraphBuilder& b, const std::string& qa, const std::string& qb, bool relu) {
+  b.constant("s1", scalar(DType::kFloat32, 0x1.3ce50ap-6));
+  b.constant("z1", scalar(DType::kInt8, -1));
+  b.constant("s2", scalar(DType::kFloat32, 0x1.3098bcp-6));
+  b.constant("z2", scalar(DType::kInt8, 0));
+  b.constant("sy", scalar(DType::kFloat32, 0x1.af97bcp-6));
+  b.constant("zy", scalar(DType::kInt8, -1));
+  b.node("DequantizeLinear", {qa, "s1", "z1"}, "d1");
+  b.node("DequantizeLinear", {qb, "s2", "z2"}, "d2");
+  b.node("Add", {"d1", "d2"}, "sum");
+  if (relu) b.node("Relu", {"sum"}, "pre");
+  b.node("QuantizeLinear", {relu ? "pre" : "sum", "sy", "zy"}, "y");
+  b.output("y");
+}
+
+// One QAdd in the lowered graph, and its output exactly the reference's.
+void expect_one_exact_qadd(const FastRun& r, const std::string& where) {
+  int adds = 0;
+  for (const ir::Node& n : r.lowered.graph.nodes) adds += n.op_type == "QAdd";
+  EXPECT_EQ(adds, 1) << where;
+  ASSERT_EQ(r.fast.size(), 1u) << where;
+  EXPECT_EQ(max_int_difference(r.fast[0], r.reference[0]), 0) << where;
+}
+
 // Two quantized branches added in int8: DequantizeLinear x2 -> Add [-> Relu] -> QuantizeLinear
 // becomes one integer addition, and the DequantizeLinear nodes disappear.
 // A same-shape QDQ addition over the whole int8 range gives exactly the reference's result
@@ -333,13 +363,6 @@ TEST(FastQuantized, QdqAddMatchesTheReferenceExactly) {
     GraphBuilder b;
     b.input("x", {1, 32, 32, 64});
     b.input("x2", {1, 32, 32, 64});
-    // The scales of MobileNetV2's block_2_add as `edgebench optimize --quantize int8` writes it.
-    b.constant("s1", scalar(DType::kFloat32, 0x1.3ce50ap-6));
-    b.constant("z1", scalar(DType::kInt8, -1));
-    b.constant("s2", scalar(DType::kFloat32, 0x1.3098bcp-6));
-    b.constant("z2", scalar(DType::kInt8, 0));
-    b.constant("sy", scalar(DType::kFloat32, 0x1.af97bcp-6));
-    b.constant("zy", scalar(DType::kInt8, -1));
     // Inputs spread over [-3, 3): every int8 value on both sides, saturated ends included.
     b.constant("six", scalar(DType::kFloat32, 6.0));
     b.constant("three", scalar(DType::kFloat32, 3.0));
@@ -349,20 +372,10 @@ TEST(FastQuantized, QdqAddMatchesTheReferenceExactly) {
     }
     b.node("QuantizeLinear", {"x_centered", "s1", "z1"}, "q1");
     b.node("QuantizeLinear", {"x2_centered", "s2", "z2"}, "q2");
-    b.node("DequantizeLinear", {"q1", "s1", "z1"}, "d1");
-    b.node("DequantizeLinear", {"q2", "s2", "z2"}, "d2");
-    b.node("Add", {"d1", "d2"}, "sum");
-    if (relu) b.node("Relu", {"sum"}, "pre");
-    b.node("QuantizeLinear", {relu ? "pre" : "sum", "sy", "zy"}, "y");
-    b.output("y");
+    add_block2_qdq_add(b, "q1", "q2", relu);
     for (std::uint64_t seed : {1, 2, 3}) {
-      FastRun r = run_fast_and_reference(b.graph(), 1, seed);
-      int adds = 0;
-      for (const ir::Node& n : r.lowered.graph.nodes) adds += n.op_type == "QAdd";
-      EXPECT_EQ(adds, 1);
-      ASSERT_EQ(r.fast.size(), 1u);
-      EXPECT_EQ(max_int_difference(r.fast[0], r.reference[0]), 0)
-          << "relu " << relu << " seed " << seed;
+      expect_one_exact_qadd(run_fast_and_reference(b.graph(), 1, seed),
+                            fmt::format("relu {} seed {}", relu, seed));
     }
   }
 }
@@ -381,18 +394,7 @@ TEST(FastQuantized, QAddMatchesTheReferenceOnEveryPairOfInputs) {
       GraphBuilder b;
       b.input("qa", layout.a, DType::kInt8);
       b.input("qb", layout.b, DType::kInt8);
-      b.constant("s1", scalar(DType::kFloat32, 0x1.3ce50ap-6));
-      b.constant("z1", scalar(DType::kInt8, -1));
-      b.constant("s2", scalar(DType::kFloat32, 0x1.3098bcp-6));
-      b.constant("z2", scalar(DType::kInt8, 0));
-      b.constant("sy", scalar(DType::kFloat32, 0x1.af97bcp-6));
-      b.constant("zy", scalar(DType::kInt8, -1));
-      b.node("DequantizeLinear", {"qa", "s1", "z1"}, "d1");
-      b.node("DequantizeLinear", {"qb", "s2", "z2"}, "d2");
-      b.node("Add", {"d1", "d2"}, "sum");
-      if (relu) b.node("Relu", {"sum"}, "pre");
-      b.node("QuantizeLinear", {relu ? "pre" : "sum", "sy", "zy"}, "y");
-      b.output("y");
+      add_block2_qdq_add(b, "qa", "qb", relu);
       // 256 elements: every int8 value. 65536: every pair, a's value in the high byte.
       std::vector<Tensor> inputs{Tensor::allocate(DType::kInt8, layout.a).value(),
                                  Tensor::allocate(DType::kInt8, layout.b).value()};
@@ -403,13 +405,8 @@ TEST(FastQuantized, QAddMatchesTheReferenceOnEveryPairOfInputs) {
           v[i] = static_cast<std::int8_t>((n > 256 && k == 0 ? i / 256 : i % 256) - 128);
         }
       }
-      FastRun r = run_fast_and_reference(b.graph(), 2, inputs);
-      int adds = 0;
-      for (const ir::Node& n : r.lowered.graph.nodes) adds += n.op_type == "QAdd";
-      EXPECT_EQ(adds, 1);
-      ASSERT_EQ(r.fast.size(), 1u);
-      EXPECT_EQ(max_int_difference(r.fast[0], r.reference[0]), 0)
-          << "relu " << relu << " a " << shape_to_string(layout.a);
+      expect_one_exact_qadd(run_fast_and_reference(b.graph(), 2, inputs),
+                            fmt::format("relu {} a {}", relu, shape_to_string(layout.a)));
     }
   }
 }

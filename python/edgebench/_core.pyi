@@ -1,0 +1,52 @@
+# Type stubs of the compiled module (src/python/module.cc); edgebench/__init__.py wraps it.
+from typing import Mapping, Optional, Sequence
+
+import numpy as np
+
+__version__: str
+
+class EdgebenchError(RuntimeError): ...
+
+def inspect(model: str, input_shapes: Mapping[str, Sequence[int]] = ...) -> dict: ...
+def run(
+    model: str,
+    inputs: Mapping[str, np.ndarray] = ...,
+    backend: str = ...,
+    threads: int = ...,
+    seed: int = ...,
+    input_shapes: Mapping[str, Sequence[int]] = ...,
+) -> dict[str, Optional[np.ndarray]]: ...
+def bench(
+    model: str,
+    backend: str = ...,
+    scenario: str = ...,
+    threads: int = ...,
+    warmup: Optional[int] = ...,
+    min_queries: Optional[int] = ...,
+    min_duration: Optional[float] = ...,
+    max_duration: Optional[float] = ...,
+    target_qps: Optional[float] = ...,
+    latency_bound_ms: Optional[float] = ...,
+    batch: int = ...,
+    dataset: str = ...,
+    limit: int = ...,
+    seed: int = ...,
+    input_shapes: Mapping[str, Sequence[int]] = ...,
+    profile_ops: bool = ...,
+    db: Optional[str] = ...,
+    label: str = ...,
+) -> dict: ...
+def eval(
+    model: str,
+    dataset: str,
+    limit: Optional[int] = ...,
+    backend: str = ...,
+    threads: int = ...,
+    reference: str = ...,
+    reference_backend: str = ...,
+    input_shapes: Mapping[str, Sequence[int]] = ...,
+    warmup: int = ...,
+    db: Optional[str] = ...,
+    label: str = ...,
+) -> dict: ...
+def compare(records: Sequence[dict], format: str = ...) -> str: ...

@@ -1,0 +1,226 @@
+// edgebench._core: the C++ library as a Python module (pybind11). NumPy arrays in and out,
+// records and reports as plain dicts (the same JSON documents `--json` writes, parsed by Python's
+// json module, so the fields cannot drift from the command line's). Every failure raises
+// edgebench.EdgebenchError with the message the command line would print. The GIL is released
+// while a model compiles, runs or is measured.
+#include <fmt/format.h>
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <cstring>
+#include <nlohmann/json.hpp>
+
+#include "cli/commands.h"
+#include "edgebench/core/version.h"
+#include "edgebench/results/compare.h"
+
+namespace py = pybind11;
+
+namespace edgebench::python {
+namespace {
+
+class Error : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+[[noreturn]] void raise(const Status& status) { throw Error(status.message()); }
+
+template <typename T>
+T value_or_raise(Result<T> result) {
+  if (!result.is_ok()) raise(result.status());
+  return std::move(result).value();
+}
+
+py::object to_python(const nlohmann::json& j) {
+  return py::module_::import("json").attr("loads")(j.dump());
+}
+
+nlohmann::json to_json(const py::handle& object) {
+  const std::string text = py::module_::import("json").attr("dumps")(object).cast<std::string>();
+  return nlohmann::json::parse(text);
+}
+
+py::array to_numpy(const Tensor& t) {
+  py::dtype dtype(std::string(dtype_name(t.dtype())));
+  std::vector<py::ssize_t> shape(t.shape().begin(), t.shape().end());
+  py::array out(dtype, shape);
+  std::memcpy(out.mutable_data(), t.raw_data(), t.byte_size());
+  return out;
+}
+
+Tensor from_numpy(const std::string& name, const py::array& given) {
+  const auto array = py::array::ensure(given, py::array::c_style);
+  if (!array) throw Error(fmt::format("input '{}': not an array NumPy can make contiguous", name));
+  const std::string type = py::str(array.dtype()).cast<std::string>();
+  const std::optional<DType> dtype = dtype_from_name(type);
+  if (!dtype) throw Error(fmt::format("input '{}': dtype {} has no edgebench type", name, type));
+  Shape shape(array.shape(), array.shape() + array.ndim());
+  Tensor t = value_or_raise(Tensor::allocate(*dtype, shape));
+  std::memcpy(t.raw_data(), array.data(), t.byte_size());
+  return t;
+}
+
+std::vector<std::string> shape_flags(const std::map<std::string, std::vector<std::int64_t>>& m) {
+  std::vector<std::string> flags;
+  for (const auto& [name, dims] : m) {
+    flags.push_back(fmt::format("{}={}", name, fmt::join(dims, "x")));
+  }
+  return flags;
+}
+
+py::dict inspect(const std::string& model,
+                 const std::map<std::string, std::vector<std::int64_t>>& input_shapes) {
+  cli::InspectOptions options;
+  options.model = model;
+  options.input_shapes = shape_flags(input_shapes);
+  Result<nlohmann::json> report = internal_error("not inspected");
+  {
+    py::gil_scoped_release unlocked;
+    report = cli::inspect_report(options);
+  }
+  return to_python(value_or_raise(std::move(report)));
+}
+
+py::dict run(const std::string& model, const std::map<std::string, py::array>& inputs,
+             const std::string& backend, int threads, std::uint64_t seed,
+             const std::map<std::string, std::vector<std::int64_t>>& input_shapes) {
+  cli::RunOptions options;
+  options.model = model;
+  options.backend = backend;
+  options.threads = threads;
+  options.random_seed = seed;
+  options.input_shapes = shape_flags(input_shapes);
+  std::map<std::string, Tensor, std::less<>> given;
+  for (const auto& [name, array] : inputs) given[name] = from_numpy(name, array);
+  Result<cli::RunOutcome> outcome = internal_error("not run");
+  {
+    py::gil_scoped_release unlocked;
+    outcome = cli::run_model(options, std::move(given));
+  }
+  if (!outcome.is_ok()) raise(outcome.status());
+  py::dict outputs;
+  for (const cli::RunTensor& out : outcome->outputs) {
+    outputs[py::str(out.name)] =
+        out.tensor.defined() ? py::object(to_numpy(out.tensor)) : py::none();
+  }
+  return outputs;
+}
+
+// The store: none unless `db` names a file (the command line's default file is for the command
+// line).
+template <typename Options>
+void set_store(Options& options, const std::optional<std::string>& db, const std::string& label) {
+  options.quiet = true;
+  options.no_db = !db.has_value();
+  if (db) options.db_path = *db;
+  options.label = label;
+}
+
+// Measures without the GIL; the record as the dict of its JSON document.
+template <typename Measure>
+py::dict record_of(Measure&& measure) {
+  Result<results::Record> record = internal_error("not run");
+  {
+    py::gil_scoped_release unlocked;
+    record = measure();
+  }
+  return to_python(results::to_json(value_or_raise(std::move(record))));
+}
+
+py::dict bench(const std::string& model, const std::string& backend, const std::string& scenario,
+               int threads, std::optional<std::uint64_t> warmup,
+               std::optional<std::uint64_t> min_queries, std::optional<double> min_duration,
+               std::optional<double> max_duration, std::optional<double> target_qps,
+               std::optional<double> latency_bound_ms, std::uint64_t batch,
+               const std::string& dataset, std::uint64_t limit, std::uint64_t seed,
+               const std::map<std::string, std::vector<std::int64_t>>& input_shapes,
+               bool profile_ops, const std::optional<std::string>& db, const std::string& label) {
+  cli::BenchOptions options;
+  options.model = model;
+  options.backend = backend;
+  options.scenario = scenario;
+  options.threads = threads;
+  options.warmup = warmup;
+  options.min_queries = min_queries;
+  options.min_duration_s = min_duration;
+  options.max_duration_s = max_duration;
+  options.target_qps = target_qps;
+  options.latency_bound_ms = latency_bound_ms;
+  options.batch = batch;
+  options.dataset = dataset;
+  options.limit = limit;
+  options.random_seed = seed;
+  options.input_shapes = shape_flags(input_shapes);
+  options.profile_ops = profile_ops;
+  set_store(options, db, label);
+  return record_of([&] { return cli::bench_and_store(options); });
+}
+
+py::dict eval(const std::string& model, const std::string& dataset,
+              std::optional<std::uint64_t> limit, const std::string& backend, int threads,
+              const std::string& reference, const std::string& reference_backend,
+              const std::map<std::string, std::vector<std::int64_t>>& input_shapes,
+              std::uint64_t warmup, const std::optional<std::string>& db,
+              const std::string& label) {
+  cli::EvalOptions options;
+  options.model = model;
+  options.dataset = dataset;
+  options.limit = limit;
+  options.backend = backend;
+  options.threads = threads;
+  options.reference = reference;
+  options.reference_backend = reference_backend;
+  options.input_shapes = shape_flags(input_shapes);
+  options.warmup = warmup;
+  set_store(options, db, label);
+  return record_of([&] { return cli::eval_and_store(options); });
+}
+
+std::string compare(const py::list& records, const std::string& format) {
+  std::vector<results::Record> parsed;
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    auto record = results::from_json(to_json(records[i]));
+    if (!record.is_ok()) raise(record.status().with_context(fmt::format("records[{}]", i)));
+    parsed.push_back(std::move(record).value());
+  }
+  if (parsed.empty()) throw Error("compare needs at least one record");
+  const results::Comparison table = results::compare_records(parsed);
+  if (format == "text") return results::comparison_text(table);
+  if (format == "markdown") return results::comparison_markdown(table);
+  if (format == "html") return results::comparison_html(table);
+  throw Error(fmt::format("compare: format '{}' is not text, markdown or html", format));
+}
+
+}  // namespace
+}  // namespace edgebench::python
+
+PYBIND11_MODULE(_core, m) {
+  using namespace edgebench::python;
+  using py::arg;
+  m.doc() = "edgebench's C++ core: inspect, run, bench, eval and compare models.";
+  m.attr("__version__") = std::string(edgebench::version());
+  py::register_exception<Error>(m, "EdgebenchError", PyExc_RuntimeError);
+  using Shapes = std::map<std::string, std::vector<std::int64_t>>;
+  m.def("inspect", &inspect, arg("model"), arg("input_shapes") = Shapes{},
+        "What a model (ONNX or TFLite) is made of: the `edgebench inspect --json` document.");
+  m.def("run", &run, arg("model"), arg("inputs") = std::map<std::string, py::array>{},
+        arg("backend") = "native", arg("threads") = 1, arg("seed") = 0,
+        arg("input_shapes") = Shapes{},
+        "One inference. Inputs not given are seeded random; returns {output name: array}.");
+  m.def("bench", &bench, arg("model"), arg("backend") = "native", arg("scenario") = "single-stream",
+        arg("threads") = 1, arg("warmup") = py::none(), arg("min_queries") = py::none(),
+        arg("min_duration") = py::none(), arg("max_duration") = py::none(),
+        arg("target_qps") = py::none(), arg("latency_bound_ms") = py::none(), arg("batch") = 1,
+        arg("dataset") = "", arg("limit") = 0, arg("seed") = 0, arg("input_shapes") = Shapes{},
+        arg("profile_ops") = false, arg("db") = py::none(), arg("label") = "",
+        "Measures a model as `edgebench bench` does; returns the record (the `--json` document).");
+  m.def("eval", &eval, arg("model"), arg("dataset"), arg("limit") = py::none(),
+        arg("backend") = "native", arg("threads") = 1, arg("reference") = "",
+        arg("reference_backend") = "native", arg("input_shapes") = Shapes{}, arg("warmup") = 3,
+        arg("db") = py::none(), arg("label") = "",
+        "Quality on a dataset as `edgebench eval` measures it; returns the record.");
+  m.def("compare", &compare, arg("records"), arg("format") = "text",
+        "The `edgebench compare` table of records (text, markdown or html).");
+}
