@@ -288,13 +288,10 @@ Result<results::Record> bench_and_store(const BenchOptions& options) {
   }
 
   if (Status st = apply_params(options.params_json, record); !st.is_ok()) return st;
-  if (options.brief) {
-    print_brief(record);
-  } else {
-    print_summary(record);
-  }
-  if (Status st =
-          save_result_record(record, options.json_path, *store, options.db_path, options.store_key);
+  if (options.summary == Summary::kBrief) print_brief(record);
+  if (options.summary == Summary::kTable) print_summary(record);
+  if (Status st = save_result_record(record, options.json_path, *store, options.db_path,
+                                     options.store_key, options.summary != Summary::kNone);
       !st.is_ok()) {
     return st;
   }

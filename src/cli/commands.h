@@ -51,6 +51,10 @@ struct RunOutcome {
 Result<RunOutcome> run_model(const RunOptions& options,
                              std::map<std::string, Tensor, std::less<>> given);
 
+// What bench_and_store and eval_and_store print once the record is made: the command's table,
+// one line (sweep, run-experiment), or nothing (a library caller such as the Python module).
+enum class Summary { kTable, kBrief, kNone };
+
 struct BenchOptions {
   std::string model;
   std::string backend = "native";
@@ -76,15 +80,15 @@ struct BenchOptions {
   bool no_db = false;
   std::string label;
   std::string powercap_root;  // default /sys/class/powercap
-  bool quiet = false;
-  // Set by sweep and experiment: the record's params (JSON text), the store key that makes
-  // their runs resumable, and one summary line instead of the full table.
+  bool quiet = false;         // no progress line on a terminal
+  Summary summary = Summary::kTable;
+  // Set by sweep and experiment: the record's params (JSON text) and the store key that makes
+  // their runs resumable.
   std::string params_json;
   std::string store_key;
-  bool brief = false;
 };
-// Measures, prints (unless quiet) and stores the record, which it returns; an error otherwise.
-// A record below the scenario's minimums comes back with valid = false.
+// Measures, prints the summary asked for and stores the record, which it returns; an error
+// otherwise. A record below the scenario's minimums comes back with valid = false.
 Result<results::Record> bench_and_store(const BenchOptions& options);
 // The command: bench_and_store, then the exit code (1 for an invalid record).
 int run_bench(const BenchOptions& options);
@@ -104,12 +108,13 @@ struct EvalOptions {
   bool no_db = false;
   std::string label;
   std::uint64_t warmup = 3;  // untimed runs before the timed pass
-  bool quiet = false;
+  bool quiet = false;        // no progress line on a terminal
+  Summary summary = Summary::kTable;
   std::string params_json;  // as in BenchOptions
   std::string store_key;
-  bool brief = false;
 };
-// Evaluates, prints (unless quiet) and stores the record, which it returns; an error otherwise.
+// Evaluates, prints the summary asked for and stores the record, which it returns; an error
+// otherwise.
 Result<results::Record> eval_and_store(const EvalOptions& options);
 int run_eval(const EvalOptions& options);
 

@@ -231,7 +231,7 @@ Result<std::optional<results::Store>> open_result_store(bool no_db, const std::s
 
 Status save_result_record(results::Record& record, const std::string& json_path,
                           std::optional<results::Store>& store, const std::string& db_path,
-                          const std::string& key) {
+                          const std::string& key, bool announce) {
   // Keep records small: beyond kMaxInlineLatencies the raw latencies go to a .npy file.
   constexpr std::size_t kMaxInlineLatencies = 100000;
   if (record.latencies_ms.size() > kMaxInlineLatencies) {
@@ -250,7 +250,7 @@ Status save_result_record(results::Record& record, const std::string& json_path,
   if (store) {
     EB_RETURN_IF_ERROR(key.empty() ? store->add(record)
                                    : store->add(record, std::string_view(key)));
-    fmt::print("  stored in {}\n", db_path);
+    if (announce) fmt::print("  stored in {}\n", db_path);
   }
   return Status::ok();
 }

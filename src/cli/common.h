@@ -87,9 +87,10 @@ Result<std::optional<results::Store>> open_result_store(bool no_db, const std::s
 // one). Beyond 100000 raw latencies, they go to a float64 .npy file beside the JSON file (or
 // the store) and the record names it instead of holding them.
 // `key` (when not empty) marks the record in the store for resumable sweeps and experiments.
+// `announce` prints where it was stored.
 Status save_result_record(results::Record& record, const std::string& json_path,
                           std::optional<results::Store>& store, const std::string& db_path,
-                          const std::string& key = "");
+                          const std::string& key, bool announce);
 
 // Writes `text` to `path` (replacing it); the error names `what` and the path.
 Status write_text_file(const std::string& path, const std::string& text, std::string_view what);

@@ -487,13 +487,12 @@ Result<results::Record> eval_and_store(const EvalOptions& options) {
   record.quality = std::move(quality);
 
   if (Status st = apply_params(options.params_json, record); !st.is_ok()) return st;
-  if (options.brief) {
-    print_brief(record);
-  } else {
+  if (options.summary == Summary::kBrief) print_brief(record);
+  if (options.summary == Summary::kTable) {
     print_eval_summary(record, options, classification, regression, reference, relative);
   }
-  if (Status st =
-          save_result_record(record, options.json_path, *store, options.db_path, options.store_key);
+  if (Status st = save_result_record(record, options.json_path, *store, options.db_path,
+                                     options.store_key, options.summary != Summary::kNone);
       !st.is_ok()) {
     return st;
   }

@@ -346,7 +346,7 @@ int run_experiment(const ExperimentOptions& options) {
         eval.label = e.name;
         eval.params_json = c.params.dump();
         eval.store_key = c.key;
-        eval.brief = true;
+        eval.summary = Summary::kBrief;
         eval.quiet = true;
         outcome = eval_and_store(eval).status();
       } else {
@@ -358,7 +358,7 @@ int run_experiment(const ExperimentOptions& options) {
         bench.label = e.name;
         bench.params_json = c.params.dump();
         bench.store_key = c.key;
-        bench.brief = true;
+        bench.summary = Summary::kBrief;
         bench.quiet = true;
         outcome = bench_and_store(bench).status();
       }

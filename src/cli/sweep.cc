@@ -265,7 +265,7 @@ int run_sweep(const SweepOptions& options) {
       bench.model = measured_path.string();
       bench.params_json = p.params.dump();
       bench.store_key = point_key(p.params, options.bench);
-      bench.brief = true;
+      bench.summary = Summary::kBrief;
       bench.quiet = true;
       bench.json_path.clear();
       st = bench_and_store(bench).status();

@@ -113,6 +113,7 @@ py::dict run(const std::string& model, const std::map<std::string, py::array>& i
 template <typename Options>
 void set_store(Options& options, const std::optional<std::string>& db, const std::string& label) {
   options.quiet = true;
+  options.summary = cli::Summary::kNone;
   options.no_db = !db.has_value();
   if (db) options.db_path = *db;
   options.label = label;

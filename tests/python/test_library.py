@@ -171,3 +171,12 @@ def test_the_readme_example_is_examples_python_api_and_runs():
     assert r.returncode == 0, r.stderr
     assert "1,117,056 MACs" in r.stdout
     assert "native-ref" in r.stdout and "top-1 0." in r.stdout
+
+
+def test_the_library_prints_nothing(tmp_path, capfd):
+    edgebench.inspect(CNN)
+    edgebench.run(CNN)
+    edgebench.bench(CNN, min_queries=10, min_duration=0, db=tmp_path / "r.db")
+    edgebench.eval(CNN, FASHION, limit=5, db=tmp_path / "r.db")
+    out, err = capfd.readouterr()
+    assert out == "" and err == ""
