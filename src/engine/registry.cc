@@ -9,7 +9,7 @@ void Registry::add(const OpDef& def) {
 }
 
 const OpDef* Registry::find(std::string_view domain, std::string_view op_type) const {
-  if (domain == "ai.onnx") domain = "";
+  if (ir::is_default_domain(domain)) domain = "";
   auto it = ops_.find(std::pair<std::string, std::string>(domain, op_type));
   return it == ops_.end() ? nullptr : &it->second;
 }

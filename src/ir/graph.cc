@@ -78,7 +78,7 @@ std::int64_t Graph::onnx_opset() const { return opset_for(""); }
 
 std::int64_t Graph::opset_for(std::string_view domain) const {
   for (const OpsetImport& o : opset_imports) {
-    if (o.domain == domain || (domain.empty() && o.domain == "ai.onnx")) return o.version;
+    if (o.domain == domain || (domain.empty() && is_default_domain(o.domain))) return o.version;
   }
   return 0;
 }
@@ -96,6 +96,16 @@ std::map<std::string, std::size_t, std::less<>> producer_index(const Graph& grap
     }
   }
   return producers;
+}
+
+std::map<std::string, std::vector<std::size_t>, std::less<>> reader_index(const Graph& graph) {
+  std::map<std::string, std::vector<std::size_t>, std::less<>> readers;
+  for (std::size_t i = 0; i < graph.nodes.size(); ++i) {
+    for (const std::string& in : graph.nodes[i].inputs) {
+      if (!in.empty()) readers[in].push_back(i);
+    }
+  }
+  return readers;
 }
 
 Result<std::vector<std::size_t>> topological_order(const Graph& graph) {

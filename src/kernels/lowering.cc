@@ -124,14 +124,8 @@ class Lowerer {
       for (const std::string& o : node.outputs) note_name(o, false);
     }
     for (const std::string& o : in_.outputs) used_.insert(o);
-    for (std::size_t i = 0; i < in_.nodes.size(); ++i) {
-      for (const std::string& v : in_.nodes[i].inputs) {
-        if (!v.empty()) readers_[v].push_back(i);
-      }
-      for (const std::string& v : in_.nodes[i].outputs) {
-        if (!v.empty()) producers_[v] = i;
-      }
-    }
+    readers_ = ir::reader_index(in_);
+    producers_ = ir::producer_index(in_);
     out_ = &out;
 
     // The ways each node can run (absorbed activations have none: the node before runs them).
@@ -649,7 +643,7 @@ class Lowerer {
   // ---- decisions ----------------------------------------------------------------------------
 
   Decision decide(const ir::Node& node) {
-    const bool onnx = node.domain.empty() || node.domain == "ai.onnx";
+    const bool onnx = ir::is_default_domain(node.domain);
     const bool fused = node.domain == "edgebench";
     if (node.outputs.empty() || node.outputs[0].empty()) return std::string(kNoKernel);
     for (std::size_t o = 1; o < node.outputs.size() && !(onnx && node.op_type == "Split"); ++o) {
@@ -1471,7 +1465,7 @@ class Lowerer {
       if (o == value) return -1;
     }
     const ir::Node& n = in_.nodes[r->second[0]];
-    if (!(n.domain.empty() || n.domain == "ai.onnx") || n.inputs.empty() || n.inputs[0] != value) {
+    if (!ir::is_default_domain(n.domain) || n.inputs.empty() || n.inputs[0] != value) {
       return -1;
     }
     return static_cast<int>(r->second[0]);
@@ -1615,8 +1609,8 @@ class Lowerer {
       auto p = producers_.find(node.inputs[i]);
       if (p == producers_.end()) return std::nullopt;
       const ir::Node& dq = in_.nodes[p->second];
-      if (dq.op_type != "DequantizeLinear" || !(dq.domain.empty() || dq.domain == "ai.onnx") ||
-          !is_int8_activation(dq.inputs[0]) || type_of(dq.inputs[0])->dtype != DType::kInt8) {
+      if (!ir::is_onnx_op(dq, "DequantizeLinear") || !is_int8_activation(dq.inputs[0]) ||
+          type_of(dq.inputs[0])->dtype != DType::kInt8) {
         return std::nullopt;
       }
       in_q[i] = quant_pair(dq, 1, 2, DType::kInt8);

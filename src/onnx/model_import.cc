@@ -22,7 +22,7 @@ using detail::ExternalDataPolicy;
 constexpr std::int64_t kMinOnnxOpset = 1;
 constexpr std::int64_t kMaxOnnxOpset = 18;
 
-bool is_default_domain(std::string_view domain) { return domain.empty() || domain == "ai.onnx"; }
+using ir::is_default_domain;
 
 std::string normalize_domain(const std::string& domain) {
   return is_default_domain(domain) ? std::string() : domain;
@@ -239,8 +239,8 @@ Status import_opsets(const pb::ModelProto& model, ir::Graph& graph,
 // node), and those holding a sparse tensor or strings (no initializer form here).
 Result<std::optional<Tensor>> constant_as_initializer(const ir::Node& node,
                                                       const ir::Graph& graph) {
-  if (node.op_type != "Constant" || !node.domain.empty() || node.outputs.size() != 1 ||
-      !node.inputs.empty() || node.attributes.all().size() != 1) {
+  if (!ir::is_onnx_op(node, "Constant") || node.outputs.size() != 1 || !node.inputs.empty() ||
+      node.attributes.all().size() != 1) {
     return std::optional<Tensor>();
   }
   const std::string& output = node.outputs[0];

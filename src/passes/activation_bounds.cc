@@ -4,7 +4,7 @@ namespace edgebench::passes {
 
 std::optional<Bounds> activation_bounds(const ir::Node& node, bool attribute_bounds,
                                         const ConstantLookup& constant) {
-  const bool onnx = node.domain.empty() || node.domain == "ai.onnx";
+  const bool onnx = ir::is_default_domain(node.domain);
   if (!onnx || node.outputs.size() != 1 || !node.has_input(0)) return std::nullopt;
   Bounds bounds;
   if (node.op_type == "Relu") {

@@ -20,9 +20,7 @@ namespace {
 
 constexpr float kInfinity = std::numeric_limits<float>::infinity();
 
-bool in_default_domain(const ir::Node& node) {
-  return node.domain.empty() || node.domain == "ai.onnx";
-}
+bool in_default_domain(const ir::Node& node) { return ir::is_default_domain(node.domain); }
 
 // The interval `node` clamps to when it is a Relu or a Clip with initializer bounds.
 std::optional<Bounds> activation_bounds(const ir::Graph& graph, const ir::Node& node) {

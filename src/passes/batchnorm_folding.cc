@@ -48,8 +48,7 @@ class BatchNormFolding final : public Pass {
 
     for (std::size_t b = 0; b < graph.nodes.size(); ++b) {
       const ir::Node& bn = graph.nodes[b];
-      if (bn.op_type != "BatchNormalization" || !bn.domain.empty() || bn.inputs.size() < 5)
-        continue;
+      if (!ir::is_onnx_op(bn, "BatchNormalization") || bn.inputs.size() < 5) continue;
       // Only the first output may be named (the others exist in training mode only).
       bool extra_outputs = false;
       for (std::size_t o = 1; o < bn.outputs.size(); ++o) extra_outputs |= !bn.outputs[o].empty();
@@ -60,7 +59,7 @@ class BatchNormFolding final : public Pass {
       auto p = producers.find(bn.inputs[0]);
       if (p == producers.end()) continue;
       ir::Node& conv = graph.nodes[p->second];
-      if (conv.op_type != "Conv" || !conv.domain.empty() || conv.outputs.size() != 1 ||
+      if (!ir::is_onnx_op(conv, "Conv") || conv.outputs.size() != 1 ||
           readers[conv.outputs[0]] != 1) {
         continue;
       }

@@ -20,7 +20,7 @@ constexpr std::array<std::string_view, 6> kRandomOps = {"RandomNormal",     "Ran
                                                         "Multinomial",      "Bernoulli"};
 
 bool is_random(const ir::Node& node) {
-  return (node.domain.empty() || node.domain == "ai.onnx") &&
+  return ir::is_default_domain(node.domain) &&
          std::find(kRandomOps.begin(), kRandomOps.end(), node.op_type) != kRandomOps.end();
 }
 

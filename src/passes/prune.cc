@@ -35,7 +35,7 @@ std::int64_t product(const Shape& shape, std::size_t begin, std::size_t end) {
 }
 
 bool is_op(const ir::Node& node, std::string_view onnx_op, std::string_view fused_op) {
-  if (node.domain.empty() || node.domain == "ai.onnx") return node.op_type == onnx_op;
+  if (ir::is_default_domain(node.domain)) return node.op_type == onnx_op;
   return !fused_op.empty() && node.domain == engine::kEdgebenchDomain && node.op_type == fused_op;
 }
 

@@ -27,9 +27,7 @@ constexpr std::int64_t kOnnxUInt8 = 2;
 constexpr std::int64_t kOnnxInt8 = 3;
 constexpr std::int64_t kShift = 128;  // q_s8 = q_u8 - 128
 
-bool is_onnx_op(const ir::Node& node, std::string_view op) {
-  return (node.domain.empty() || node.domain == "ai.onnx") && node.op_type == op;
-}
+using ir::is_onnx_op;
 
 bool is_fused_conv(const ir::Node& node) {
   return node.domain == engine::kEdgebenchDomain && node.op_type == engine::kFusedConvOp;

@@ -19,9 +19,7 @@ namespace edgebench::passes {
 
 namespace {
 
-bool is_onnx_op(const ir::Node& node, std::string_view op) {
-  return (node.domain.empty() || node.domain == "ai.onnx") && node.op_type == op;
-}
+using ir::is_onnx_op;
 
 // How static quantization treats a node.
 enum class Role {
@@ -60,11 +58,8 @@ class GraphFacts {
     for (const auto& [name, type] : types.types) facts.dtypes_[name] = type.dtype;
     for (const auto& [name, type] : types.types) facts.shapes_[name] = type.shape;
     facts.producers_ = ir::producer_index(graph);
-    for (std::size_t i = 0; i < graph.nodes.size(); ++i) {
-      const ir::Node& node = graph.nodes[i];
-      for (const std::string& in : node.inputs) {
-        if (!in.empty()) facts.consumers_[in].push_back(i);
-      }
+    facts.consumers_ = ir::reader_index(graph);
+    for (const ir::Node& node : graph.nodes) {
       for (const std::string& name : node.inputs) facts.names_.insert(name);
       for (const std::string& name : node.outputs) facts.names_.insert(name);
       facts.names_.insert(node.name);

@@ -126,5 +126,17 @@ Status sort_topologically(Graph& graph);
 // For each value name, the index of the node that produces it (graph inputs and initializers
 // are absent).
 std::map<std::string, std::size_t, std::less<>> producer_index(const Graph& graph);
+// For each value name, the indices of the nodes that read it, in graph order (a node that reads
+// a value twice is listed twice; graph outputs are not readers).
+std::map<std::string, std::vector<std::size_t>, std::less<>> reader_index(const Graph& graph);
+
+// ONNX's default operator set: the empty domain, or "ai.onnx" spelled out.
+inline bool is_default_domain(std::string_view domain) {
+  return domain.empty() || domain == "ai.onnx";
+}
+// A node of the default operator set with this op type.
+inline bool is_onnx_op(const Node& node, std::string_view op_type) {
+  return is_default_domain(node.domain) && node.op_type == op_type;
+}
 
 }  // namespace edgebench::ir
