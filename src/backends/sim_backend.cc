@@ -62,9 +62,29 @@ class SimBackend final : public Backend {
     c.where = "model";
     return c;
   }
+  // Where the device model places each node: "device" for an op mapped onto the accelerator,
+  // "host" (with the planner's reason) for one left to the CPU. Planning needs concrete shapes;
+  // without them each node the engine can run is "undetermined", with the reason.
   std::vector<NodeSupport> support(const ir::Graph& graph) const override {
     std::vector<NodeSupport> out;
-    for (std::size_t i = 0; i < graph.nodes.size(); ++i) out.push_back({i, true, "model", ""});
+    for (std::size_t i = 0; i < graph.nodes.size(); ++i) {
+      const ir::Node& node = graph.nodes[i];
+      auto kernel = engine::builtin_registry().create_kernel(node, graph.opset_for(node.domain));
+      out.push_back({i, kernel.is_ok(), "undetermined",
+                     kernel.is_ok() ? std::string() : kernel.status().message()});
+    }
+    auto p = plan(graph, {});
+    if (!p.is_ok()) {
+      for (NodeSupport& s : out) {
+        if (s.supported) s.reason = "no device plan: " + p.status().message();
+      }
+      return out;
+    }
+    for (const plan::LayerPlan& layer : p->layers) {
+      if (layer.node_index >= out.size() || !out[layer.node_index].supported) continue;
+      out[layer.node_index].kernel = layer.mapped ? "device" : "host";
+      out[layer.node_index].reason = layer.reason;
+    }
     return out;
   }
   Result<std::unique_ptr<Executable>> compile(const ir::Graph& graph,
@@ -73,19 +93,24 @@ class SimBackend final : public Backend {
     // before the device model is planned.
     EB_ASSIGN_OR_RETURN(std::unique_ptr<Backend> native, make_backend("native"));
     EB_ASSIGN_OR_RETURN(std::unique_ptr<Executable> exe, native->compile(graph, options));
-    ir::Graph annotated = graph;
-    engine::PlanOptions plan_options;
-    plan_options.input_shapes = options.input_shapes;
-    EB_ASSIGN_OR_RETURN(auto analysis,
-                        engine::analyze_graph(annotated, engine::builtin_registry(), plan_options));
-    engine::annotate_types(annotated, analysis.types);
-    EB_ASSIGN_OR_RETURN(plan::ModelPlan p, plan::plan_model({graph.name, &annotated}, device_,
-                                                            device_.param_cache_bytes));
+    EB_ASSIGN_OR_RETURN(plan::ModelPlan p, plan(graph, options.input_shapes));
     return std::unique_ptr<Executable>(
         std::make_unique<SimExecutable>(std::move(exe), p, device_.name));
   }
 
  private:
+  // The device model's plan of `graph` with these input shapes, the whole cache to itself.
+  Result<plan::ModelPlan> plan(const ir::Graph& graph,
+                               const std::map<std::string, Shape, std::less<>>& shapes) const {
+    ir::Graph annotated = graph;
+    engine::PlanOptions plan_options;
+    plan_options.input_shapes = shapes;
+    EB_ASSIGN_OR_RETURN(auto analysis,
+                        engine::analyze_graph(annotated, engine::builtin_registry(), plan_options));
+    engine::annotate_types(annotated, analysis.types);
+    return plan::plan_model({graph.name, &annotated}, device_, device_.param_cache_bytes);
+  }
+
   std::string spec_;
   plan::Device device_;
 };

@@ -84,3 +84,48 @@ TEST(Backends, SupportNamesTheNodesTheEngineCannotRun) {
 
 }  // namespace
 }  // namespace edgebench::backends
+
+namespace edgebench::backends {
+namespace {
+
+// sim:DEVICE reports the device model's placement: each node on the device or on the host with
+// the planner's reason.
+TEST(Backends, SimSupportReportsTheDevicePlansPlacement) {
+  auto backend = make_backend("sim:edgetpu-usb3");
+  ASSERT_TRUE(backend.is_ok()) << backend.status().to_string();
+  ir::Graph g = relu_graph();
+  // Relu, then an op the Edge TPU does not have, then a Relu the compiler cannot take back.
+  ir::Node n = g.nodes[0];
+  n.name = "erf";
+  n.op_type = "Erf";
+  n.inputs = {"y"};
+  n.outputs = {"z"};
+  g.nodes.push_back(n);
+  n.name = "relu2";
+  n.op_type = "Relu";
+  n.inputs = {"z"};
+  n.outputs = {"w"};
+  g.nodes.push_back(n);
+  g.outputs = {"w"};
+
+  auto placed = (*backend)->support(g);
+  ASSERT_EQ(placed.size(), 3u);
+  EXPECT_EQ(placed[0].kernel, "device");
+  EXPECT_EQ(placed[0].reason, "");
+  EXPECT_EQ(placed[1].kernel, "host");
+  EXPECT_NE(placed[1].reason.find("Erf"), std::string::npos) << placed[1].reason;
+  EXPECT_EQ(placed[2].kernel, "host");
+  EXPECT_NE(placed[2].reason.find("first unmapped op"), std::string::npos) << placed[2].reason;
+  for (const NodeSupport& s : placed) EXPECT_TRUE(s.supported);
+
+  // An op the engine cannot run stays unsupported, with the engine's reason.
+  g.nodes[1].op_type = "FancyNewOp";
+  auto unsupported = (*backend)->support(g);
+  ASSERT_EQ(unsupported.size(), 3u);
+  EXPECT_FALSE(unsupported[1].supported);
+  EXPECT_NE(unsupported[1].reason.find("FancyNewOp"), std::string::npos);
+  EXPECT_EQ(unsupported[0].kernel, "device");
+}
+
+}  // namespace
+}  // namespace edgebench::backends
