@@ -17,9 +17,9 @@
 #include <algorithm>
 #include <array>
 
-#include "edgebench/core/quantize.h"
 #include "engine/ops/fast_math.h"
 #include "engine/ops/op_util.h"
+#include "engine/ops/parallel_util.h"
 #include "fast_ops.h"
 #include "xnn_util.h"
 
@@ -99,19 +99,24 @@ class QFullyConnected final : public XnnKernel {
 };
 
 // Elementwise conversions and the integer clamp: a contiguous [1, count] view.
-// y = saturate(round_half_even(x / scale) + zero_point), NaN to 0: the reference QuantizeLinear
-// (core/quantize.h) bit for bit, branch-free so that it vectorizes. |x / scale| is first held to
-// 256, beyond any 8-bit range, so that adding 1.5 * 2^23 rounds it half to even in float.
+// saturate(round_half_even(v) + zero_point) into [lo, hi], NaN to 0, for `v` already divided by
+// the scale: the reference QuantizeLinear's rounding (core/quantize.h) bit for bit, branch-free so
+// that the loops below vectorize. |v| is first held to 256, beyond any 8-bit range, so that
+// adding 1.5 * 2^23 rounds it half to even in float.
+inline float round_to_quantized(float v, float zero_point, float lo, float hi) {
+  constexpr float kRound = 12582912.0f;
+  v = v < -256.0f ? -256.0f : (v > 256.0f ? 256.0f : v);
+  float r = (v + kRound) - kRound + zero_point;
+  r = r < lo ? lo : (r > hi ? hi : r);
+  return r != r ? 0.0f : r;
+}
+
+// y = saturate(round_half_even(x / scale) + zero_point), NaN to 0: QuantizeLinear.
 template <typename Q>
 EB_VECTOR_CLONES void quantize_floats(const float* x, Q* y, std::int64_t n, float scale,
                                       float zero_point, float lo, float hi) {
-  constexpr float kRound = 12582912.0f;
   for (std::int64_t i = 0; i < n; ++i) {
-    float q = x[i] / scale;
-    q = q < -256.0f ? -256.0f : (q > 256.0f ? 256.0f : q);
-    float r = (q + kRound) - kRound + zero_point;
-    r = r < lo ? lo : (r > hi ? hi : r);
-    y[i] = static_cast<Q>(r != r ? 0.0f : r);
+    y[i] = static_cast<Q>(round_to_quantized(x[i] / scale, zero_point, lo, hi));
   }
 }
 
@@ -209,25 +214,17 @@ class QuantElementwise final : public XnnKernel {
   // QuantizeLinear exactly as the reference computes it (x / scale in float, round half to
   // even, plus the zero point, saturated; NaN gives 0), split over the pool.
   void quantize(const float* x, void* out, std::int64_t n) const {
-    constexpr std::int64_t kChunk = 16384;
-    const auto chunks = static_cast<std::size_t>((n + kChunk - 1) / kChunk);
     const float zp = static_cast<float>(zero_point_);
-    auto chunk = [&](std::size_t c) {
-      const std::int64_t begin = static_cast<std::int64_t>(c) * kChunk;
-      const std::int64_t count = std::min(n, begin + kChunk) - begin;
-      if (signed_) {
-        quantize_floats(x + begin, static_cast<std::int8_t*>(out) + begin, count, scale_, zp,
-                        -128.0f, 127.0f);
-      } else {
-        quantize_floats(x + begin, static_cast<std::uint8_t*>(out) + begin, count, scale_, zp, 0.0f,
-                        255.0f);
-      }
-    };
-    if (pool_for_quantize_ != nullptr) {
-      pool_for_quantize_->parallel_for(chunks, chunk);
-    } else {
-      for (std::size_t c = 0; c < chunks; ++c) chunk(c);
-    }
+    engine::ops::parallel_elements(
+        pool_for_quantize_, n, [&](std::int64_t begin, std::int64_t end) {
+          if (signed_) {
+            quantize_floats(x + begin, static_cast<std::int8_t*>(out) + begin, end - begin, scale_,
+                            zp, -128.0f, 127.0f);
+          } else {
+            quantize_floats(x + begin, static_cast<std::uint8_t*>(out) + begin, end - begin, scale_,
+                            zp, 0.0f, 255.0f);
+          }
+        });
   }
 
   Kind kind_;
@@ -245,7 +242,6 @@ class QuantElementwise final : public XnnKernel {
 template <int kStepA, int kStepB>
 EB_VECTOR_CLONES void qadd_row(const std::int8_t* a, const std::int8_t* b, std::int8_t* y,
                                std::int64_t n, const TwoInputQuant& q) {
-  constexpr float kRound = 12582912.0f;
   const float a_zp = static_cast<float>(q.a_zero_point);
   const float b_zp = static_cast<float>(q.b_zero_point);
   const float y_zp = static_cast<float>(q.y_zero_point);
@@ -255,11 +251,7 @@ EB_VECTOR_CLONES void qadd_row(const std::int8_t* a, const std::int8_t* b, std::
     const float da = (static_cast<float>(a[i * kStepA]) - a_zp) * q.a_scale;
     const float db = (static_cast<float>(b[i * kStepB]) - b_zp) * q.b_scale;
     const float sum = da + db;
-    float v = sum / q.y_scale;
-    v = v < -256.0f ? -256.0f : (v > 256.0f ? 256.0f : v);
-    float r = (v + kRound) - kRound + y_zp;
-    r = r < lo ? lo : (r > hi ? hi : r);
-    y[i] = static_cast<std::int8_t>(r != r ? 0.0f : r);
+    y[i] = static_cast<std::int8_t>(round_to_quantized(sum / q.y_scale, y_zp, lo, hi));
   }
 }
 
@@ -280,28 +272,16 @@ class QAdd final : public engine::OpKernel {
     pool_ = ctx.thread_pool;
     const Shape& sa = ctx.input_types[0]->shape;
     const Shape& sb = ctx.input_types[1]->shape;
-    const std::size_t rank = std::max<std::size_t>({sa.size(), sb.size(), 1});
-    // Both shapes right-aligned to the output's rank; strides in elements, 0 where broadcast.
-    std::vector<std::int64_t> da(rank, 1), db(rank, 1);
-    std::copy(sa.begin(), sa.end(), da.end() - static_cast<std::ptrdiff_t>(sa.size()));
-    std::copy(sb.begin(), sb.end(), db.end() - static_cast<std::ptrdiff_t>(sb.size()));
-    dims_.assign(rank, 1);
-    stride_a_.assign(rank, 0);
-    stride_b_.assign(rank, 0);
-    std::int64_t step_a = 1, step_b = 1;
-    for (std::size_t d = rank; d-- > 0;) {
-      dims_[d] = std::max(da[d], db[d]);
-      stride_a_[d] = da[d] == 1 ? 0 : step_a;
-      stride_b_[d] = db[d] == 1 ? 0 : step_b;
-      step_a *= da[d];
-      step_b *= db[d];
-    }
-    // Same shapes: one row over the whole tensor.
-    if (sa == sb) {
-      const std::int64_t n = step_a;
-      dims_.assign(1, n);
-      stride_a_.assign(1, 1);
-      stride_b_.assign(1, 1);
+    auto out = engine::ops::broadcast_shapes(sa, sb);
+    if (!out.is_ok()) return out.status();
+    if (sa == sb || out->empty()) {
+      // Same shapes: one row over the whole tensor.
+      dims_ = {element_count(*out)};
+      stride_a_ = stride_b_ = {1};
+    } else {
+      dims_ = *out;
+      stride_a_ = engine::ops::broadcast_strides(sa, dims_);
+      stride_b_ = engine::ops::broadcast_strides(sb, dims_);
     }
     return Status::ok();
   }
@@ -312,55 +292,40 @@ class QAdd final : public engine::OpKernel {
     auto* y = static_cast<std::int8_t*>(ctx.output(0).raw_data());
     const std::size_t last = dims_.size() - 1;
     const std::int64_t width = dims_[last];
-    std::int64_t rows = 1;
-    for (std::size_t d = 0; d < last; ++d) rows *= dims_[d];
-    if (rows == 0 || width == 0) return Status::ok();
-    // Pieces of about kChunk outputs: whole rows, or parts of one long row.
-    constexpr std::int64_t kChunk = 16384;
-    const std::int64_t rows_per = std::max<std::int64_t>(1, kChunk / width);
-    const std::int64_t parts_per_row = rows_per > 1 ? 1 : (width + kChunk - 1) / kChunk;
-    const std::int64_t row_groups = (rows + rows_per - 1) / rows_per;
-    const auto pieces = static_cast<std::size_t>(row_groups * parts_per_row);
-    auto piece = [&](std::size_t p) {
-      const std::int64_t group = static_cast<std::int64_t>(p) / parts_per_row;
-      const std::int64_t part = static_cast<std::int64_t>(p) % parts_per_row;
-      const std::int64_t begin = part * kChunk;
-      const std::int64_t count =
-          parts_per_row == 1 ? width : std::min(width, begin + kChunk) - begin;
-      for (std::int64_t r = group * rows_per; r < std::min(rows, (group + 1) * rows_per); ++r) {
-        std::int64_t off_a = 0, off_b = 0, rest = r;
-        for (std::size_t d = last; d-- > 0;) {
-          const std::int64_t i = rest % dims_[d];
-          rest /= dims_[d];
-          off_a += i * stride_a_[d];
-          off_b += i * stride_b_[d];
-        }
-        const std::int8_t* ra = a + off_a + begin * stride_a_[last];
-        const std::int8_t* rb = b + off_b + begin * stride_b_[last];
-        std::int8_t* ry = y + r * width + begin;
-        if (stride_a_[last] != 0 && stride_b_[last] != 0) {
-          qadd_row<1, 1>(ra, rb, ry, count, q_);
-        } else if (stride_b_[last] != 0) {
-          qadd_row<0, 1>(ra, rb, ry, count, q_);
-        } else if (stride_a_[last] != 0) {
-          qadd_row<1, 0>(ra, rb, ry, count, q_);
-        } else {
-          qadd_row<0, 0>(ra, rb, ry, count, q_);
-        }
-      }
-    };
-    if (pool_ != nullptr && pieces > 1) {
-      pool_->parallel_for(pieces, piece);
-    } else {
-      for (std::size_t p = 0; p < pieces; ++p) piece(p);
-    }
+    // Ranges of output elements, walked as the pieces of rows (of the last dimension) they hold.
+    engine::ops::parallel_elements(
+        pool_, element_count(dims_), [&](std::int64_t begin, std::int64_t end) {
+          for (std::int64_t i = begin; i < end;) {
+            const std::int64_t column = i % width;
+            const std::int64_t count = std::min(end - i, width - column);
+            std::int64_t off_a = column * stride_a_[last], off_b = column * stride_b_[last];
+            for (std::int64_t d = static_cast<std::int64_t>(last) - 1, rest = i / width; d >= 0;
+                 --d) {
+              const auto ud = static_cast<std::size_t>(d);
+              off_a += rest % dims_[ud] * stride_a_[ud];
+              off_b += rest % dims_[ud] * stride_b_[ud];
+              rest /= dims_[ud];
+            }
+            if (stride_a_[last] != 0 && stride_b_[last] != 0) {
+              qadd_row<1, 1>(a + off_a, b + off_b, y + i, count, q_);
+            } else if (stride_b_[last] != 0) {
+              qadd_row<0, 1>(a + off_a, b + off_b, y + i, count, q_);
+            } else if (stride_a_[last] != 0) {
+              qadd_row<1, 0>(a + off_a, b + off_b, y + i, count, q_);
+            } else {
+              qadd_row<0, 0>(a + off_a, b + off_b, y + i, count, q_);
+            }
+            i += count;
+          }
+        });
     return Status::ok();
   }
 
  private:
   TwoInputQuant q_;
   ThreadPool* pool_ = nullptr;
-  std::vector<std::int64_t> dims_, stride_a_, stride_b_;
+  Shape dims_;  // the output walked (one row when the shapes are the same)
+  std::vector<std::int64_t> stride_a_, stride_b_;  // elements per step of each dim, 0 if broadcast
 };
 
 }  // namespace
