@@ -63,8 +63,9 @@ class SimBackend final : public Backend {
     return c;
   }
   // Where the device model places each node: "device" for an op mapped onto the accelerator,
-  // "host" (with the planner's reason) for one left to the CPU. Planning needs concrete shapes;
-  // without them each node the engine can run is "undetermined", with the reason.
+  // "host" (with the planner's reason) for one left to the CPU. Symbolic dims are planned at the
+  // engine's default size; when the model cannot be planned at all, each node the engine can run
+  // is "undetermined", with the planner's error.
   std::vector<NodeSupport> support(const ir::Graph& graph) const override {
     std::vector<NodeSupport> out;
     for (std::size_t i = 0; i < graph.nodes.size(); ++i) {

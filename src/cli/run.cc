@@ -49,22 +49,22 @@ Result<RunOutcome> run_model(const RunOptions& options,
   if (!loaded.is_ok()) return loaded.status();
   const ir::Graph& graph = *loaded;
 
-  // Inputs from .npy files fix their shapes; the rest come from --input-shape or the model.
-  for (const auto& [name, tensor] : given) {
-    if (std::find(graph.inputs.begin(), graph.inputs.end(), name) == graph.inputs.end()) {
-      return invalid_argument(
-          fmt::format("input '{}': the model has no input named '{}' (inputs: {})", name, name,
-                      fmt::join(graph.inputs, ", ")));
+  // Inputs given (in memory or as .npy files) fix their shapes; the rest come from
+  // --input-shape or the model. `what` names the input as the caller gave it.
+  const auto check_name = [&](const std::string& name, const std::string& what) -> Status {
+    if (std::find(graph.inputs.begin(), graph.inputs.end(), name) != graph.inputs.end()) {
+      return Status::ok();
     }
+    return invalid_argument(fmt::format("{}: the model has no input named '{}' (inputs: {})", what,
+                                        name, fmt::join(graph.inputs, ", ")));
+  };
+  for (const auto& [name, tensor] : given) {
+    EB_RETURN_IF_ERROR(check_name(name, fmt::format("input '{}'", name)));
   }
   for (const std::string& flag : options.inputs) {
     auto kv = split_assignment(flag, "--input");
     if (!kv.is_ok()) return kv.status();
-    if (std::find(graph.inputs.begin(), graph.inputs.end(), kv->first) == graph.inputs.end()) {
-      return invalid_argument(
-          fmt::format("--input {}: the model has no input named '{}' (inputs: {})", flag, kv->first,
-                      fmt::join(graph.inputs, ", ")));
-    }
+    EB_RETURN_IF_ERROR(check_name(kv->first, "--input " + flag));
     auto tensor = read_npy(kv->second);
     if (!tensor.is_ok()) return tensor.status();
     given[kv->first] = std::move(tensor).value();

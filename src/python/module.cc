@@ -33,6 +33,13 @@ T value_or_raise(Result<T> result) {
   return std::move(result).value();
 }
 
+// Calls f with the GIL released (f must not touch Python objects) and returns what it returns.
+template <typename F>
+auto without_gil(F&& f) -> decltype(f()) {
+  py::gil_scoped_release unlocked;
+  return f();
+}
+
 py::object to_python(const nlohmann::json& j) {
   return py::module_::import("json").attr("loads")(j.dump());
 }
@@ -75,12 +82,7 @@ py::dict inspect(const std::string& model,
   cli::InspectOptions options;
   options.model = model;
   options.input_shapes = shape_flags(input_shapes);
-  Result<nlohmann::json> report = internal_error("not inspected");
-  {
-    py::gil_scoped_release unlocked;
-    report = cli::inspect_report(options);
-  }
-  return to_python(value_or_raise(std::move(report)));
+  return to_python(value_or_raise(without_gil([&] { return cli::inspect_report(options); })));
 }
 
 py::dict run(const std::string& model, const std::map<std::string, py::array>& inputs,
@@ -94,14 +96,10 @@ py::dict run(const std::string& model, const std::map<std::string, py::array>& i
   options.input_shapes = shape_flags(input_shapes);
   std::map<std::string, Tensor, std::less<>> given;
   for (const auto& [name, array] : inputs) given[name] = from_numpy(name, array);
-  Result<cli::RunOutcome> outcome = internal_error("not run");
-  {
-    py::gil_scoped_release unlocked;
-    outcome = cli::run_model(options, std::move(given));
-  }
-  if (!outcome.is_ok()) raise(outcome.status());
+  const cli::RunOutcome outcome =
+      value_or_raise(without_gil([&] { return cli::run_model(options, std::move(given)); }));
   py::dict outputs;
-  for (const cli::RunTensor& out : outcome->outputs) {
+  for (const cli::RunTensor& out : outcome.outputs) {
     outputs[py::str(out.name)] =
         out.tensor.defined() ? py::object(to_numpy(out.tensor)) : py::none();
   }
@@ -122,12 +120,7 @@ void set_store(Options& options, const std::optional<std::string>& db, const std
 // Measures without the GIL; the record as the dict of its JSON document.
 template <typename Measure>
 py::dict record_of(Measure&& measure) {
-  Result<results::Record> record = internal_error("not run");
-  {
-    py::gil_scoped_release unlocked;
-    record = measure();
-  }
-  return to_python(results::to_json(value_or_raise(std::move(record))));
+  return to_python(results::to_json(value_or_raise(without_gil(measure))));
 }
 
 py::dict bench(const std::string& model, const std::string& backend, const std::string& scenario,
