@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 PathLike = Union[str, "os.PathLike[str]"]
 Shapes = Mapping[str, Sequence[int]]
 
-__all__ = ["EdgebenchError", "inspect", "run", "bench", "eval", "compare"]
+__all__ = ["EdgebenchError", "inspect", "run", "bench", "eval", "optimize", "analyze", "compare"]
 
 
 def _lib():
@@ -181,6 +181,59 @@ def eval(  # noqa: A001 (the command's name)
         warmup=warmup,
         db=None if db is None else os.fspath(db),
         label=label,
+    )
+
+
+def optimize(
+    model: PathLike,
+    output: PathLike,
+    *,
+    quantize: str = "",
+    per_channel: bool = False,
+    calibration: str = "",
+    calibration_method: str = "percentile",
+    percentile: float = 99.99,
+    calibration_limit: int = 500,
+    prune: Optional[float] = None,
+    prune_pattern: str = "unstructured",
+    exclude: Sequence[str] = (),
+    threads: int = 1,
+) -> dict:
+    """Writes an optimized copy of ``model`` to ``output``, as ``edgebench optimize`` does:
+    ``quantize`` dynamic, int8, int8-fallback or fp16 (int8 calibrated on the ``calibration``
+    dataset spec), and/or magnitude pruning to the ``prune`` sparsity. Returns the file sizes
+    before and after and the weight bytes of the result."""
+    return _lib().optimize(
+        os.fspath(model),
+        os.fspath(output),
+        quantize=quantize,
+        per_channel=per_channel,
+        calibration=calibration,
+        calibration_method=calibration_method,
+        percentile=percentile,
+        calibration_limit=calibration_limit,
+        prune=prune,
+        prune_pattern=prune_pattern,
+        exclude=list(exclude),
+        threads=threads,
+    )
+
+
+def analyze(
+    model: PathLike,
+    reference: PathLike,
+    dataset: str,
+    *,
+    limit: int = 200,
+    backend: str = "native",
+    threads: int = 1,
+) -> dict:
+    """Where a quantized ``model`` loses accuracy against its float ``reference`` on a dataset:
+    the ``edgebench analyze --json`` document (SQNR and relative L2 per weight and activation,
+    the outputs' relative error and argmax changes, the weights' width dispersion)."""
+    return _lib().analyze(
+        os.fspath(model), os.fspath(reference), dataset, limit=limit, backend=backend,
+        threads=threads
     )
 
 

@@ -49,4 +49,26 @@ def eval(
     db: Optional[str] = ...,
     label: str = ...,
 ) -> dict: ...
+def optimize(
+    model: str,
+    output: str,
+    quantize: str = ...,
+    per_channel: bool = ...,
+    calibration: str = ...,
+    calibration_method: str = ...,
+    percentile: float = ...,
+    calibration_limit: int = ...,
+    prune: Optional[float] = ...,
+    prune_pattern: str = ...,
+    exclude: Sequence[str] = ...,
+    threads: int = ...,
+) -> dict: ...
+def analyze(
+    model: str,
+    reference: str,
+    dataset: str,
+    limit: int = ...,
+    backend: str = ...,
+    threads: int = ...,
+) -> dict: ...
 def compare(records: Sequence[dict], format: str = ...) -> str: ...

@@ -16,6 +16,7 @@
 #include <algorithm>
 #include <cmath>
 #include <fstream>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <set>
 
@@ -166,19 +167,25 @@ Result<std::vector<Pair>> find_pairs(const ir::Graph& quantized, const ir::Graph
 
 }  // namespace
 
-int run_analyze(const AnalyzeOptions& options) {
-  if (options.threads < 1) return report_error(invalid_argument("--threads must be at least 1"));
+}  // namespace edgebench::cli
+
+namespace edgebench::api {
+
+using namespace cli;  // this file's helpers
+
+Result<nlohmann::json> analyze_report(const AnalyzeOptions& options) {
+  if (options.threads < 1) return invalid_argument("--threads must be at least 1");
   Result<ir::Graph> quantized = load_model_file(options.model);
-  if (!quantized.is_ok()) return report_error(quantized.status());
+  if (!quantized.is_ok()) return quantized.status();
   Result<ir::Graph> reference = load_model_file(options.reference);
-  if (!reference.is_ok()) return report_error(reference.status());
+  if (!reference.is_ok()) return reference.status();
   if (quantized->outputs.size() != reference->outputs.size()) {
-    return report_error(invalid_argument(
-        fmt::format("'{}' has {} output(s), the reference '{}' has {}", options.model,
-                    quantized->outputs.size(), options.reference, reference->outputs.size())));
+    return invalid_argument(fmt::format("'{}' has {} output(s), the reference '{}' has {}",
+                                        options.model, quantized->outputs.size(), options.reference,
+                                        reference->outputs.size()));
   }
   auto pairs = find_pairs(*quantized, *reference);
-  if (!pairs.is_ok()) return report_error(pairs.status().with_context("analyze"));
+  if (!pairs.is_ok()) return pairs.status().with_context("analyze");
 
   // Activations are probed on both models; weights are dequantized once from the constants.
   std::vector<std::string> q_probe, f_probe;
@@ -207,16 +214,16 @@ int run_analyze(const AnalyzeOptions& options) {
       inputs.push_back(it == quantized->initializers.end() ? Tensor() : it->second);
     }
     auto dq = engine::run_node(node, quantized->onnx_opset(), inputs);
-    if (!dq.is_ok()) return report_error(dq.status().with_context(node.describe()));
+    if (!dq.is_ok()) return dq.status().with_context(node.describe());
     accumulate(*p, (*dq)[0], reference->initializers.at(p->reference));
   }
 
   auto samples = load_samples(*reference, options.dataset, options.limit);
-  if (!samples.is_ok()) return report_error(samples.status());
+  if (!samples.is_ok()) return samples.status();
   auto q_model = ProbedModel::compile(*quantized, q_probe, options.backend, options.threads);
-  if (!q_model.is_ok()) return report_error(q_model.status().with_context(options.model));
+  if (!q_model.is_ok()) return q_model.status().with_context(options.model);
   auto f_model = ProbedModel::compile(*reference, f_probe, options.backend, options.threads);
-  if (!f_model.is_ok()) return report_error(f_model.status().with_context(options.reference));
+  if (!f_model.is_ok()) return f_model.status().with_context(options.reference);
 
   std::vector<Pair> outputs;
   for (std::size_t i = 0; i < quantized->outputs.size(); ++i) {
@@ -227,14 +234,14 @@ int run_analyze(const AnalyzeOptions& options) {
   std::vector<Tensor> q_out, f_out;
   for (const std::vector<Tensor>& sample : *samples) {
     Status st = q_model->run(sample, q_out);
-    if (!st.is_ok()) return report_error(st.with_context(options.model));
+    if (!st.is_ok()) return st.with_context(options.model);
     st = f_model->run(sample, f_out);
-    if (!st.is_ok()) return report_error(st.with_context(options.reference));
+    if (!st.is_ok()) return st.with_context(options.reference);
     for (std::size_t i = 0; i < outputs.size(); ++i) {
       if (q_out[i].shape() != f_out[i].shape()) {
-        return report_error(invalid_argument(fmt::format(
-            "output {} is {} in '{}' but {} in the reference", i, shape_to_string(q_out[i].shape()),
-            options.model, shape_to_string(f_out[i].shape()))));
+        return invalid_argument(fmt::format("output {} is {} in '{}' but {} in the reference", i,
+                                            shape_to_string(q_out[i].shape()), options.model,
+                                            shape_to_string(f_out[i].shape())));
       }
       outputs[i].shape = q_out[i].shape();
       accumulate(outputs[i], q_out[i], f_out[i]);
@@ -267,51 +274,72 @@ int run_analyze(const AnalyzeOptions& options) {
     }
   }
 
-  fmt::print("{} vs {} on {} sample(s) of {}\n", options.model, options.reference, samples->size(),
+  nlohmann::json j;
+  j["schema"] = "edgebench.analyze/1";
+  j["model"] = options.model;
+  j["reference"] = options.reference;
+  j["dataset"] = options.dataset;
+  j["samples"] = samples->size();
+  j["output_relative_error"] = relative_sum / n;
+  j["argmax_changed"] = double(argmax_changed) / n;
+  j["tensors"] = nlohmann::json::array();
+  for (const Pair& p : rows) {
+    j["tensors"].push_back({{"kind", p.kind},
+                            {"name", p.reference},
+                            {"quantized_name", p.quantized},
+                            {"shape", p.shape},
+                            {"sqnr_db", finite_or_null(sqnr_db(p))},
+                            {"relative_l2", finite_or_null(relative_error(p))}});
+  }
+  j["width_dispersion"] = nlohmann::json::array();
+  for (const Dispersion& d : dispersion) {
+    j["width_dispersion"].push_back({{"node", d.node},
+                                     {"op", d.op},
+                                     {"weight", d.weight},
+                                     {"filters", d.filters},
+                                     {"ratio", d.ratio}});
+  }
+  j["width_dispersion_model"] = weights ? weighted / double(weights) : 0.0;
+  return j;
+}
+
+}  // namespace edgebench::api
+
+namespace edgebench::cli {
+
+int run_analyze(const AnalyzeOptions& options) {
+  Result<nlohmann::json> report = analyze_report(options);
+  if (!report.is_ok()) return report_error(report.status());
+  const nlohmann::json& j = *report;
+  // A NaN or infinite figure is null in the document; the table shows it as nan.
+  auto number = [](const nlohmann::json& v) {
+    return v.is_number() ? v.get<double>() : std::numeric_limits<double>::quiet_NaN();
+  };
+  const auto samples = j["samples"].get<std::size_t>();
+  const double changed = j["argmax_changed"].get<double>();
+  fmt::print("{} vs {} on {} sample(s) of {}\n", options.model, options.reference, samples,
              options.dataset);
   fmt::print("model output: mean relative error {:.4g}, argmax changed {:.2f}% ({} of {})\n\n",
-             relative_sum / n, 100.0 * double(argmax_changed) / n, argmax_changed, samples->size());
+             number(j["output_relative_error"]), 100.0 * changed,
+             std::llround(changed * double(samples)), samples);
   fmt::print("{:<14} {:<44} {:<16} {:>9} {:>10}\n", "kind", "tensor", "shape", "SQNR dB",
              "rel. L2");
-  for (const Pair& p : rows) {
-    fmt::print("{:<14} {:<44} {:<16} {:>9.2f} {:>10.4g}\n", p.kind, p.reference,
-               shape_to_string(p.shape), sqnr_db(p), relative_error(p));
+  for (const nlohmann::json& t : j["tensors"]) {
+    fmt::print("{:<14} {:<44} {:<16} {:>9.2f} {:>10.4g}\n", t["kind"].get<std::string>(),
+               t["name"].get<std::string>(), shape_to_string(t["shape"].get<Shape>()),
+               number(t["sqnr_db"]), number(t["relative_l2"]));
   }
-  if (!dispersion.empty()) {
+  if (!j["width_dispersion"].empty()) {
     fmt::print("\nweight width-dispersion (max|w| / std(w) per output filter, mean)\n");
-    for (const Dispersion& d : dispersion) {
-      fmt::print("  {:<32} {:<8} {:>6} filters  {:>8.2f}\n", d.node, d.op, d.filters, d.ratio);
+    for (const nlohmann::json& d : j["width_dispersion"]) {
+      fmt::print("  {:<32} {:<8} {:>6} filters  {:>8.2f}\n", d["node"].get<std::string>(),
+                 d["op"].get<std::string>(), d["filters"].get<std::int64_t>(),
+                 d["ratio"].get<double>());
     }
-    fmt::print("  model (weighted by layer size): {:.2f}\n", weighted / double(weights));
+    fmt::print("  model (weighted by layer size): {:.2f}\n",
+               j["width_dispersion_model"].get<double>());
   }
-
   if (!options.json_path.empty()) {
-    nlohmann::json j;
-    j["schema"] = "edgebench.analyze/1";
-    j["model"] = options.model;
-    j["reference"] = options.reference;
-    j["dataset"] = options.dataset;
-    j["samples"] = samples->size();
-    j["output_relative_error"] = relative_sum / n;
-    j["argmax_changed"] = double(argmax_changed) / n;
-    j["tensors"] = nlohmann::json::array();
-    for (const Pair& p : rows) {
-      j["tensors"].push_back({{"kind", p.kind},
-                              {"name", p.reference},
-                              {"quantized_name", p.quantized},
-                              {"shape", p.shape},
-                              {"sqnr_db", finite_or_null(sqnr_db(p))},
-                              {"relative_l2", finite_or_null(relative_error(p))}});
-    }
-    j["width_dispersion"] = nlohmann::json::array();
-    for (const Dispersion& d : dispersion) {
-      j["width_dispersion"].push_back({{"node", d.node},
-                                       {"op", d.op},
-                                       {"weight", d.weight},
-                                       {"filters", d.filters},
-                                       {"ratio", d.ratio}});
-    }
-    j["width_dispersion_model"] = weights ? weighted / double(weights) : 0.0;
     std::ofstream file(options.json_path);
     file << j.dump(2) << "\n";
     if (!file) {

@@ -148,6 +148,12 @@ void print_summary(const results::Record& r) {
 
 }  // namespace
 
+}  // namespace edgebench::cli
+
+namespace edgebench::api {
+
+using namespace cli;  // this file's helpers
+
 Result<results::Record> bench_and_store(const BenchOptions& options) {
   auto backend = backends::make_backend(options.backend);
   if (!backend.is_ok()) return backend.status();
@@ -297,6 +303,10 @@ Result<results::Record> bench_and_store(const BenchOptions& options) {
   }
   return record;
 }
+
+}  // namespace edgebench::api
+
+namespace edgebench::cli {
 
 int run_bench(const BenchOptions& options) {
   Result<results::Record> record = bench_and_store(options);

@@ -5,9 +5,13 @@ namespace CLI {
 class App;
 }
 
+namespace edgebench::api {
+struct BenchOptions;
+}  // namespace edgebench::api
+
 namespace edgebench::cli {
 
-struct BenchOptions;
+using api::BenchOptions;
 
 inline constexpr const char* kBackendHelp =
     "native | native-ref | null | onnxruntime | tflite | openvino | tvm (a runtime through the "

@@ -214,6 +214,12 @@ void print_eval_summary(const results::Record& record, const EvalOptions& option
 
 }  // namespace
 
+}  // namespace edgebench::cli
+
+namespace edgebench::api {
+
+using namespace cli;  // this file's helpers
+
 Result<results::Record> eval_and_store(const EvalOptions& options) {
   if (options.threads < 1) return invalid_argument("--threads must be at least 1");
   if (options.limit && *options.limit == 0) {
@@ -498,6 +504,10 @@ Result<results::Record> eval_and_store(const EvalOptions& options) {
   }
   return record;
 }
+
+}  // namespace edgebench::api
+
+namespace edgebench::cli {
 
 int run_eval(const EvalOptions& options) {
   Result<results::Record> record = eval_and_store(options);

@@ -347,6 +347,12 @@ nlohmann::json to_json(const Facts& f, const std::string& model_path) {
 
 }  // namespace
 
+}  // namespace edgebench::cli
+
+namespace edgebench::api {
+
+using namespace cli;  // this file's helpers
+
 Result<nlohmann::json> inspect_report(const InspectOptions& options) {
   Result<ir::Graph> loaded = load_model_file(options.model);
   if (!loaded.is_ok()) return loaded.status();
@@ -355,6 +361,10 @@ Result<nlohmann::json> inspect_report(const InspectOptions& options) {
   if (!facts.is_ok()) return facts.status();
   return to_json(*facts, options.model);
 }
+
+}  // namespace edgebench::api
+
+namespace edgebench::cli {
 
 int run_inspect(const InspectOptions& options) {
   Result<ir::Graph> loaded = load_model_file(options.model);

@@ -249,6 +249,12 @@ Status quantize(ir::Graph& graph, const OptimizeOptions& options, const Optimize
 
 }  // namespace
 
+}  // namespace edgebench::cli
+
+namespace edgebench::api {
+
+using namespace cli;  // this file's helpers
+
 Result<OptimizeSummary> optimize_model(const OptimizeOptions& options, const OptimizeLog& log) {
   static const char* kModes[] = {"", "dynamic", "int8", "int8-fallback", "fp16"};
   if (std::find(std::begin(kModes), std::end(kModes), options.quantize) == std::end(kModes)) {
@@ -259,6 +265,15 @@ Result<OptimizeSummary> optimize_model(const OptimizeOptions& options, const Opt
     return invalid_argument("nothing to do: give --quantize MODE and/or --prune SPARSITY");
   }
   if (options.threads < 1) return invalid_argument("--threads must be at least 1");
+  // The command line's CLI11 checks, again for library callers.
+  if (!(options.percentile >= 50.0 && options.percentile <= 100.0)) {
+    return invalid_argument(
+        fmt::format("--percentile {}: expected a value from 50 to 100", options.percentile));
+  }
+  if (options.fallback_count < 0 || options.sensitivity_samples == 0) {
+    return invalid_argument(
+        "--fallback-count must not be negative and --sensitivity-samples must be positive");
+  }
   Result<ir::Graph> loaded = load_model_file(options.model);
   if (!loaded.is_ok()) return loaded.status();
   ir::Graph graph = std::move(loaded).value();
@@ -300,6 +315,10 @@ Result<OptimizeSummary> optimize_model(const OptimizeOptions& options, const Opt
   log(fmt::format("wrote {}\n", options.output));
   return OptimizeSummary{size_before, size_after, initializer_bytes(graph)};
 }
+
+}  // namespace edgebench::api
+
+namespace edgebench::cli {
 
 void print_optimize_progress(const std::string& text) { std::fputs(text.c_str(), stdout); }
 

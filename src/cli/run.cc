@@ -40,6 +40,12 @@ void print_summary(const std::string& name, const Tensor& t) {
 
 }  // namespace
 
+}  // namespace edgebench::cli
+
+namespace edgebench::api {
+
+using namespace cli;  // this file's helpers
+
 Result<RunOutcome> run_model(const RunOptions& options,
                              std::map<std::string, Tensor, std::less<>> given) {
   auto backend = backends::make_backend(options.backend);
@@ -122,6 +128,10 @@ Result<RunOutcome> run_model(const RunOptions& options,
   }
   return outcome;
 }
+
+}  // namespace edgebench::api
+
+namespace edgebench::cli {
 
 int run_run(const RunOptions& options) {
   auto outcome = run_model(options, {});

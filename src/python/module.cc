@@ -11,7 +11,7 @@
 #include <cstring>
 #include <nlohmann/json.hpp>
 
-#include "cli/commands.h"
+#include "edgebench/api.h"
 #include "edgebench/core/version.h"
 #include "edgebench/results/compare.h"
 
@@ -79,16 +79,16 @@ std::vector<std::string> shape_flags(const std::map<std::string, std::vector<std
 
 py::dict inspect(const std::string& model,
                  const std::map<std::string, std::vector<std::int64_t>>& input_shapes) {
-  cli::InspectOptions options;
+  api::InspectOptions options;
   options.model = model;
   options.input_shapes = shape_flags(input_shapes);
-  return to_python(value_or_raise(without_gil([&] { return cli::inspect_report(options); })));
+  return to_python(value_or_raise(without_gil([&] { return api::inspect_report(options); })));
 }
 
 py::dict run(const std::string& model, const std::map<std::string, py::array>& inputs,
              const std::string& backend, int threads, std::uint64_t seed,
              const std::map<std::string, std::vector<std::int64_t>>& input_shapes) {
-  cli::RunOptions options;
+  api::RunOptions options;
   options.model = model;
   options.backend = backend;
   options.threads = threads;
@@ -96,10 +96,10 @@ py::dict run(const std::string& model, const std::map<std::string, py::array>& i
   options.input_shapes = shape_flags(input_shapes);
   std::map<std::string, Tensor, std::less<>> given;
   for (const auto& [name, array] : inputs) given[name] = from_numpy(name, array);
-  const cli::RunOutcome outcome =
-      value_or_raise(without_gil([&] { return cli::run_model(options, std::move(given)); }));
+  const api::RunOutcome outcome =
+      value_or_raise(without_gil([&] { return api::run_model(options, std::move(given)); }));
   py::dict outputs;
-  for (const cli::RunTensor& out : outcome.outputs) {
+  for (const api::RunTensor& out : outcome.outputs) {
     outputs[py::str(out.name)] =
         out.tensor.defined() ? py::object(to_numpy(out.tensor)) : py::none();
   }
@@ -111,7 +111,7 @@ py::dict run(const std::string& model, const std::map<std::string, py::array>& i
 template <typename Options>
 void set_store(Options& options, const std::optional<std::string>& db, const std::string& label) {
   options.quiet = true;
-  options.summary = cli::Summary::kNone;
+  options.summary = api::Summary::kNone;
   options.no_db = !db.has_value();
   if (db) options.db_path = *db;
   options.label = label;
@@ -131,7 +131,7 @@ py::dict bench(const std::string& model, const std::string& backend, const std::
                const std::string& dataset, std::uint64_t limit, std::uint64_t seed,
                const std::map<std::string, std::vector<std::int64_t>>& input_shapes,
                bool profile_ops, const std::optional<std::string>& db, const std::string& label) {
-  cli::BenchOptions options;
+  api::BenchOptions options;
   options.model = model;
   options.backend = backend;
   options.scenario = scenario;
@@ -149,7 +149,7 @@ py::dict bench(const std::string& model, const std::string& backend, const std::
   options.input_shapes = shape_flags(input_shapes);
   options.profile_ops = profile_ops;
   set_store(options, db, label);
-  return record_of([&] { return cli::bench_and_store(options); });
+  return record_of([&] { return api::bench_and_store(options); });
 }
 
 py::dict eval(const std::string& model, const std::string& dataset,
@@ -158,7 +158,7 @@ py::dict eval(const std::string& model, const std::string& dataset,
               const std::map<std::string, std::vector<std::int64_t>>& input_shapes,
               std::uint64_t warmup, const std::optional<std::string>& db,
               const std::string& label) {
-  cli::EvalOptions options;
+  api::EvalOptions options;
   options.model = model;
   options.dataset = dataset;
   options.limit = limit;
@@ -169,7 +169,48 @@ py::dict eval(const std::string& model, const std::string& dataset,
   options.input_shapes = shape_flags(input_shapes);
   options.warmup = warmup;
   set_store(options, db, label);
-  return record_of([&] { return cli::eval_and_store(options); });
+  return record_of([&] { return api::eval_and_store(options); });
+}
+
+py::dict optimize(const std::string& model, const std::string& output, const std::string& quantize,
+                  bool per_channel, const std::string& calibration,
+                  const std::string& calibration_method, double percentile,
+                  std::uint64_t calibration_limit, std::optional<double> prune,
+                  const std::string& prune_pattern, const std::vector<std::string>& exclude,
+                  int threads) {
+  api::OptimizeOptions options;
+  options.model = model;
+  options.output = output;
+  options.quantize = quantize;
+  options.per_channel = per_channel;
+  options.calibration = calibration;
+  options.calibration_method = calibration_method;
+  options.percentile = percentile;
+  options.calibration_limit = calibration_limit;
+  options.prune = prune;
+  options.prune_pattern = prune_pattern;
+  options.exclude = exclude;
+  options.threads = threads;
+  const api::OptimizeSummary done = value_or_raise(
+      without_gil([&] { return api::optimize_model(options, [](const std::string&) {}); }));
+  py::dict out;
+  out["output"] = output;
+  out["bytes_before"] = done.bytes_before;
+  out["bytes_after"] = done.bytes_after;
+  out["weight_bytes"] = done.weight_bytes;
+  return out;
+}
+
+py::dict analyze(const std::string& model, const std::string& reference, const std::string& dataset,
+                 std::uint64_t limit, const std::string& backend, int threads) {
+  api::AnalyzeOptions options;
+  options.model = model;
+  options.reference = reference;
+  options.dataset = dataset;
+  options.limit = limit;
+  options.backend = backend;
+  options.threads = threads;
+  return to_python(value_or_raise(without_gil([&] { return api::analyze_report(options); })));
 }
 
 std::string compare(const py::list& records, const std::string& format) {
@@ -193,7 +234,8 @@ std::string compare(const py::list& records, const std::string& format) {
 PYBIND11_MODULE(_core, m) {
   using namespace edgebench::python;
   using py::arg;
-  m.doc() = "edgebench's C++ core: inspect, run, bench, eval and compare models.";
+  m.doc() =
+      "edgebench's C++ core: inspect, run, bench, eval, optimize, analyze and compare models.";
   m.attr("__version__") = std::string(edgebench::version());
   py::register_exception<Error>(m, "EdgebenchError", PyExc_RuntimeError);
   using Shapes = std::map<std::string, std::vector<std::int64_t>>;
@@ -215,6 +257,17 @@ PYBIND11_MODULE(_core, m) {
         arg("reference_backend") = "native", arg("input_shapes") = Shapes{}, arg("warmup") = 3,
         arg("db") = py::none(), arg("label") = "",
         "Quality on a dataset as `edgebench eval` measures it; returns the record.");
+  m.def("optimize", &optimize, arg("model"), arg("output"), arg("quantize") = "",
+        arg("per_channel") = false, arg("calibration") = "",
+        arg("calibration_method") = "percentile", arg("percentile") = 99.99,
+        arg("calibration_limit") = 500, arg("prune") = py::none(),
+        arg("prune_pattern") = "unstructured", arg("exclude") = std::vector<std::string>{},
+        arg("threads") = 1,
+        "Quantizes, converts to float16 or prunes a model into `output`, as `edgebench optimize`.");
+  m.def("analyze", &analyze, arg("model"), arg("reference"), arg("dataset"), arg("limit") = 200,
+        arg("backend") = "native", arg("threads") = 1,
+        "Per-tensor quantization error of `model` against its float `reference`: the "
+        "`edgebench analyze --json` document.");
   m.def("compare", &compare, arg("records"), arg("format") = "text",
         "The `edgebench compare` table of records (text, markdown or html).");
 }

@@ -137,6 +137,40 @@ def test_eval_and_compare_two_backends():
     assert edgebench.compare([fast, ref], format="markdown").lstrip().startswith("|")
 
 
+TRAIN = "fashion-mnist:/usr/share/datasets/fashion-mnist:train"
+
+
+def test_optimize_and_analyze_match_the_cli(tmp_path):
+    """The same int8 model, byte for byte, and the same analysis document as the commands."""
+    flags = dict(quantize="int8", per_channel=True, calibration=TRAIN, calibration_limit=50)
+    done = edgebench.optimize(CNN, tmp_path / "lib.onnx", **flags)
+    cli("optimize", CNN, "-o", tmp_path / "cli.onnx", "--quantize", "int8", "--per-channel",
+        "--calibration", TRAIN, "--calibration-limit", 50)
+    assert (tmp_path / "lib.onnx").read_bytes() == (tmp_path / "cli.onnx").read_bytes()
+    assert done["bytes_before"] == CNN.stat().st_size
+    assert done["bytes_after"] == (tmp_path / "lib.onnx").stat().st_size
+    assert 0 < done["weight_bytes"] < done["bytes_after"] < done["bytes_before"] / 3
+
+    report = edgebench.analyze(tmp_path / "lib.onnx", CNN, FASHION, limit=20)
+    cli("analyze", tmp_path / "lib.onnx", "--reference", CNN, "--dataset", FASHION, "--limit", 20,
+        "--json", tmp_path / "analyze.json")
+    assert report == json.loads((tmp_path / "analyze.json").read_text())
+    assert report["schema"] == "edgebench.analyze/1" and report["samples"] == 20
+    weights = [t for t in report["tensors"] if t["kind"] == "weight"]
+    assert weights and all(t["sqnr_db"] > 30 for t in weights)  # int8 per channel: > 30 dB
+
+    with pytest.raises(edgebench.EdgebenchError, match="--quantize 'int4'"):
+        edgebench.optimize(CNN, tmp_path / "x.onnx", quantize="int4")
+    with pytest.raises(edgebench.EdgebenchError, match="--percentile 20"):
+        edgebench.optimize(CNN, tmp_path / "x.onnx", quantize="int8", calibration=TRAIN,
+                           percentile=20)
+    with pytest.raises(edgebench.EdgebenchError, match="nothing to do"):
+        edgebench.optimize(CNN, tmp_path / "x.onnx")
+    with pytest.raises(edgebench.EdgebenchError, match="missing.onnx"):
+        edgebench.analyze(tmp_path / "missing.onnx", CNN, FASHION)
+    assert not (tmp_path / "x.onnx").exists()
+
+
 def test_errors_raise_with_the_cli_message(tmp_path):
     with pytest.raises(edgebench.EdgebenchError, match="missing.onnx"):
         edgebench.inspect(tmp_path / "missing.onnx")
@@ -178,5 +212,7 @@ def test_the_library_prints_nothing(tmp_path, capfd):
     edgebench.run(CNN)
     edgebench.bench(CNN, min_queries=10, min_duration=0, db=tmp_path / "r.db")
     edgebench.eval(CNN, FASHION, limit=5, db=tmp_path / "r.db")
+    edgebench.optimize(CNN, tmp_path / "fp16.onnx", quantize="fp16")
+    edgebench.analyze(tmp_path / "fp16.onnx", CNN, FASHION, limit=5)
     out, err = capfd.readouterr()
     assert out == "" and err == ""
