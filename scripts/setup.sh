@@ -17,7 +17,8 @@ PACKAGES=(
   cmake ninja-build g++ clang libclang-rt-14-dev clang-format
   libonnx-dev libonnx-testdata libprotobuf-dev protobuf-compiler
   libxnnpack-dev libpthreadpool-dev
-  libcli11-dev nlohmann-json3-dev libfmt-dev libsqlite3-dev libssl-dev
+  libcli11-dev nlohmann-json3-dev libfmt-dev libsqlite3-dev libssl-dev libpq-dev
+  postgresql  # a throwaway server for the PostgreSQL store tests
   libgtest-dev libgmock-dev libbenchmark-dev
   zlib1g-dev libpng-dev libjpeg-dev dataset-fashion-mnist
   chromium fonts-dejavu-core

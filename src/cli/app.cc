@@ -82,8 +82,7 @@ int main_entry(int argc, char** argv) {
   eval_cmd->add_option("--warmup", eval.warmup, "Untimed runs before the timed pass")
       ->default_val(3);
   eval_cmd->add_option("--json", eval.json_path, "Write the result record as JSON");
-  eval_cmd->add_option("--db", eval.db_path, "Results store (SQLite)")
-      ->default_val(kDefaultResultsDb);
+  eval_cmd->add_option("--db", eval.db_path, kStoreHelp)->default_val(kDefaultResultsDb);
   eval_cmd->add_flag("--no-db", eval.no_db, "Do not store the result");
   eval_cmd->add_option("--label", eval.label, "Free text stored with the result");
   eval_cmd->add_flag("--quiet", eval.quiet, "No progress line");
@@ -132,11 +131,12 @@ int main_entry(int argc, char** argv) {
   gen_dense->add_option("--seed", dense.seed, "Weight seed")->default_val(0);
   gen_dense->add_option("-o,--output", dense_out, "Output .onnx file")->required();
 
-  CLI::App* results_cmd = app.add_subcommand("results", "List, show and export stored results");
+  CLI::App* results_cmd =
+      app.add_subcommand("results", "List, show, export and import stored results");
   results_cmd->require_subcommand(1);
   ResultsListOptions results_list;
   CLI::App* results_list_cmd = results_cmd->add_subcommand("list", "Stored results, newest first");
-  results_list_cmd->add_option("--db", results_list.db_path, "Results store")
+  results_list_cmd->add_option("--db", results_list.db_path, kStoreHelp)
       ->default_val(kDefaultResultsDb);
   results_list_cmd->add_option("--limit", results_list.limit, "At most N results (0: all)")
       ->default_val(20);
@@ -146,22 +146,36 @@ int main_entry(int argc, char** argv) {
   ResultsShowOptions results_show;
   CLI::App* results_show_cmd = results_cmd->add_subcommand("show", "One stored result");
   results_show_cmd->add_option("ID", results_show.id, "Result id or a unique prefix")->required();
-  results_show_cmd->add_option("--db", results_show.db_path, "Results store")
+  results_show_cmd->add_option("--db", results_show.db_path, kStoreHelp)
       ->default_val(kDefaultResultsDb);
   results_show_cmd->add_flag("--json", results_show.json, "Print the full record as JSON");
   ResultsExportOptions results_export;
   CLI::App* results_export_cmd =
       results_cmd->add_subcommand("export", "Write every stored result as CSV and/or JSONL");
-  results_export_cmd->add_option("--db", results_export.db_path, "Results store")
+  results_export_cmd->add_option("--db", results_export.db_path, kStoreHelp)
       ->default_val(kDefaultResultsDb);
   results_export_cmd->add_option("--csv", results_export.csv_path, "Write a CSV file");
   results_export_cmd->add_option("--jsonl", results_export.jsonl_path, "Append to a JSONL file");
+  results_export_cmd->add_option("--to", results_export.to_store,
+                                 "Copy into another store (an SQLite file or postgresql://...); "
+                                 "results it holds already are skipped");
+  ResultsImportOptions results_import;
+  CLI::App* results_import_cmd = results_cmd->add_subcommand(
+      "import",
+      "Copy results from other stores or result files into the store, skipping those "
+      "it holds already");
+  results_import_cmd
+      ->add_option("SOURCE", results_import.sources,
+                   "An SQLite store file, a postgresql:// store, a .jsonl file or a result .json")
+      ->required();
+  results_import_cmd->add_option("--db", results_import.db_path, kStoreHelp)
+      ->default_val(kDefaultResultsDb);
 
   CompareOptions compare;
   CLI::App* compare_cmd =
       app.add_subcommand("compare", "Results side by side, with ratios against the first");
   compare_cmd->add_option("RESULT", compare.result_files, "Result files (.json or .jsonl)");
-  compare_cmd->add_option("--db", compare.db_path, "Results store");
+  compare_cmd->add_option("--db", compare.db_path, kStoreHelp);
   compare_cmd->add_option("--ids", compare.ids, "Result ids (or unique prefixes) in the store");
   compare_cmd->add_option("--limit", compare.limit, "With --db alone: the newest N results")
       ->default_val(5);
@@ -200,6 +214,7 @@ int main_entry(int argc, char** argv) {
   if (*results_list_cmd) return run_results_list(results_list);
   if (*results_show_cmd) return run_results_show(results_show);
   if (*results_export_cmd) return run_results_export(results_export);
+  if (*results_import_cmd) return run_results_import(results_import);
   if (*compare_cmd) return run_compare(compare);
   if (std::optional<int> code = run_optimize_command()) return *code;
   if (std::optional<int> code = run_plan_command()) return *code;

@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 
 #include "commands.h"
+#include "results_commands.h"
 
 namespace edgebench::cli {
 
@@ -32,8 +33,7 @@ void add_measurement_flags(CLI::App* cmd, BenchOptions& bench) {
       ->default_val(0);
   cmd->add_flag("--profile-ops", bench.profile_ops,
                 "Time every node in a separate pass after the headline run");
-  cmd->add_option("--db", bench.db_path, "Results store (SQLite)")
-      ->default_val("edgebench-results.db");
+  cmd->add_option("--db", bench.db_path, kStoreHelp)->default_val("edgebench-results.db");
   cmd->add_flag("--no-db", bench.no_db, "Do not store the result");
   cmd->add_option("--label", bench.label, "Free text stored with the result");
   cmd->add_option("--powercap-root", bench.powercap_root,

@@ -234,7 +234,10 @@ Status save_result_record(results::Record& record, const std::string& json_path,
                           const std::string& key, bool announce) {
   // Keep records small: beyond kMaxInlineLatencies the raw latencies go to a .npy file.
   constexpr std::size_t kMaxInlineLatencies = 100000;
-  if (record.latencies_ms.size() > kMaxInlineLatencies) {
+  // A PostgreSQL store is shared by hosts that cannot read this one's files: its records keep
+  // their latencies unless a JSON file goes beside them.
+  const bool shared_store = store && results::is_database_url(db_path);
+  if (record.latencies_ms.size() > kMaxInlineLatencies && !(shared_store && json_path.empty())) {
     const std::filesystem::path base = json_path.empty()
                                            ? std::filesystem::path(db_path).parent_path()
                                            : std::filesystem::path(json_path).parent_path();
@@ -250,7 +253,7 @@ Status save_result_record(results::Record& record, const std::string& json_path,
   if (store) {
     EB_RETURN_IF_ERROR(key.empty() ? store->add(record)
                                    : store->add(record, std::string_view(key)));
-    if (announce) fmt::print("  stored in {}\n", db_path);
+    if (announce) fmt::print("  stored in {}\n", store->name());
   }
   return Status::ok();
 }

@@ -380,7 +380,7 @@ int run_experiment(const ExperimentOptions& options) {
       "experiment {} done: {} cells run, {} failed, {} already stored, {} skipped (format), in "
       "{}; store {}\n",
       e.name, todo.size(), failures, cells.size() - todo.size() - skipped.size(), skipped.size(),
-      format_duration(total), db);
+      format_duration(total), results::display_location(db));
   if (failures > 0) {
     fmt::print("  failed cells are stored with their error and run again next time\n");
   }

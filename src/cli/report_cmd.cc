@@ -21,7 +21,7 @@ int run_report(const ReportCommandOptions& options) {
   }
   results::ReportOptions report;
   report.title = options.title;
-  report.db_path = options.db_path;
+  report.db_path = results::display_location(options.db_path);
   report.max_runs = options.max_runs;
   report.rating.reference_model = options.reference_model;
   if (!options.weights.empty()) {
@@ -39,7 +39,7 @@ int run_report(const ReportCommandOptions& options) {
   if (!records.is_ok()) return report_error(records.status());
   if (records->empty()) {
     return report_error(invalid_argument(
-        fmt::format("report: no results in '{}'{}", options.db_path,
+        fmt::format("report: no results in '{}'{}", store->name(),
                     options.label.empty() && options.model.empty() && options.backend.empty()
                         ? ""
                         : " that match --label/--model/--backend")));
@@ -86,7 +86,7 @@ std::function<std::optional<int>()> add_report_command(CLI::App& app) {
       "Self-contained HTML and/or Markdown report over the results store: per-run latency "
       "plots, sweep curves against MACs, comparisons, accuracy vs latency with the Pareto "
       "front, confusion matrices, efficiency ratings");
-  cmd->add_option("--db", options->db_path, "Results store")->default_val(kDefaultResultsDb);
+  cmd->add_option("--db", options->db_path, kStoreHelp)->default_val(kDefaultResultsDb);
   cmd->add_option("--html", options->html_path, "Write the HTML page here");
   cmd->add_option("--markdown", options->markdown_path,
                   "Write Markdown here (figures as SVG files in OUT_files/)");

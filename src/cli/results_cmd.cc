@@ -1,9 +1,11 @@
-// edgebench results list | show | export
+// edgebench results list | show | export | import
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdio>
+#include <fstream>
 
 #include "common.h"
 #include "edgebench/results/compare.h"
@@ -155,7 +157,7 @@ int run_results_list(const ResultsListOptions& options) {
   Result<std::vector<results::StoredSummary>> list = store->list(filter);
   if (!list.is_ok()) return report_error(list.status());
   if (list->empty()) {
-    fmt::print("no results in '{}'\n", options.db_path);
+    fmt::print("no results in '{}'\n", results::display_location(options.db_path));
     return kExitOk;
   }
   const bool any_label =
@@ -196,9 +198,69 @@ int run_results_show(const ResultsShowOptions& options) {
   return kExitOk;
 }
 
+namespace {
+
+// SQLite's file header: the first 16 bytes of every database file.
+bool is_sqlite_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::array<char, 16> head{};
+  return in.read(head.data(), head.size()) &&
+         std::string_view(head.data(), head.size()) == std::string_view("SQLite format 3\0", 16);
+}
+
+// Every result of an import source, oldest first.
+Result<std::vector<results::Record>> read_source(const std::string& source) {
+  if (results::is_database_url(source) || is_sqlite_file(source)) {
+    EB_ASSIGN_OR_RETURN(results::Store store, open_existing_store(source));
+    EB_ASSIGN_OR_RETURN(std::vector<results::Record> records, store.records());
+    std::reverse(records.begin(), records.end());
+    return records;
+  }
+  return results::read_result_file(source);
+}
+
+struct Copied {
+  std::size_t added = 0, present = 0;
+};
+
+// Adds the records the store does not hold yet; stops at the first error, keeping what it
+// added (each result is its own transaction).
+Result<Copied> copy_into(results::Store& store, const std::vector<results::Record>& records) {
+  Copied n;
+  for (const results::Record& r : records) {
+    EB_ASSIGN_OR_RETURN(const bool added, store.add_if_new(r));
+    ++(added ? n.added : n.present);
+  }
+  return n;
+}
+
+}  // namespace
+
+int run_results_import(const ResultsImportOptions& options) {
+  if (options.sources.empty()) return report_error(invalid_argument("results import: no SOURCE"));
+  // Read every source before writing anything: a bad source leaves the store as it was.
+  std::vector<std::vector<results::Record>> sources;
+  for (const std::string& source : options.sources) {
+    Result<std::vector<results::Record>> records = read_source(source);
+    if (!records.is_ok()) return report_error(records.status().with_context("results import"));
+    sources.push_back(std::move(records).value());
+  }
+  Result<results::Store> store = results::Store::open(options.db_path);
+  if (!store.is_ok()) return report_error(store.status());
+  for (std::size_t i = 0; i < sources.size(); ++i) {
+    Result<Copied> n = copy_into(*store, sources[i]);
+    if (!n.is_ok())
+      return report_error(n.status().with_context(results::display_location(options.sources[i])));
+    fmt::print("{}: {} result(s) imported into {}, {} already there\n",
+               results::display_location(options.sources[i]), n->added, store->name(), n->present);
+  }
+  return kExitOk;
+}
+
 int run_results_export(const ResultsExportOptions& options) {
-  if (options.csv_path.empty() && options.jsonl_path.empty()) {
-    return report_error(invalid_argument("results export needs --csv FILE or --jsonl FILE"));
+  if (options.csv_path.empty() && options.jsonl_path.empty() && options.to_store.empty()) {
+    return report_error(
+        invalid_argument("results export needs --csv FILE, --jsonl FILE or --to STORE"));
   }
   Result<results::Store> store = open_existing_store(options.db_path);
   if (!store.is_ok()) return report_error(store.status());
@@ -216,6 +278,13 @@ int run_results_export(const ResultsExportOptions& options) {
       if (!written.is_ok()) return report_error(written);
     }
     fmt::print("appended {} result(s) to {}\n", records->size(), options.jsonl_path);
+  }
+  if (!options.to_store.empty()) {
+    Result<results::Store> to = results::Store::open(options.to_store);
+    if (!to.is_ok()) return report_error(to.status());
+    Result<Copied> n = copy_into(*to, *records);
+    if (!n.is_ok()) return report_error(n.status());
+    fmt::print("{} result(s) copied to {}, {} already there\n", n->added, to->name(), n->present);
   }
   return kExitOk;
 }

@@ -10,6 +10,9 @@ namespace edgebench::cli {
 
 // Where results go and come from when no --db is given (in the current folder).
 inline constexpr const char* kDefaultResultsDb = "edgebench-results.db";
+inline constexpr const char* kStoreHelp =
+    "Results store: an SQLite file, or postgresql://USER@HOST[:PORT]/DB for a server that many "
+    "hosts share (password from the URL, PGPASSWORD or ~/.pgpass)";
 
 // edgebench results list [--db FILE] [--limit N] [--model NAME] [--backend B] [--scenario S]
 struct ResultsListOptions {
@@ -29,14 +32,26 @@ struct ResultsShowOptions {
 };
 int run_results_show(const ResultsShowOptions& options);
 
-// edgebench results export [--db FILE] (--csv OUT.csv | --jsonl OUT.jsonl)...
-// Exports every result, oldest first.
+// edgebench results export [--db STORE] (--csv OUT.csv | --jsonl OUT.jsonl | --to STORE)...
+// Exports every result, oldest first. --to copies them into another store (as results import
+// does: results already there are left alone).
 struct ResultsExportOptions {
   std::string db_path = kDefaultResultsDb;
   std::string csv_path;
   std::string jsonl_path;  // appended to, like every JSONL writer
+  std::string to_store;
 };
 int run_results_export(const ResultsExportOptions& options);
+
+// edgebench results import SOURCE... [--db STORE]
+// Copies every result of each SOURCE (an SQLite store file, a postgresql:// store, a .jsonl
+// file or one result .json) into the store, oldest first, one transaction per result. A result
+// whose id the store already holds is skipped, so importing twice stores each result once.
+struct ResultsImportOptions {
+  std::vector<std::string> sources;
+  std::string db_path = kDefaultResultsDb;
+};
+int run_results_import(const ResultsImportOptions& options);
 
 // edgebench compare RESULT.json... | --db FILE [--ids ID...] [--limit N] [--markdown FILE]
 //                   [--html FILE] [--variants]

@@ -205,8 +205,8 @@ int run_sweep(const SweepOptions& options) {
     todo.push_back(&p);
   }
   fmt::print("sweep {}: {} points, {} already in {}, {} to measure on {} ({})\n", options.kind,
-             points->size(), skipped, options.bench.db_path, todo.size(), options.bench.backend,
-             options.bench.scenario);
+             points->size(), skipped, results::display_location(options.bench.db_path), todo.size(),
+             options.bench.backend, options.bench.scenario);
   std::fflush(stdout);
 
   namespace fs = std::filesystem;

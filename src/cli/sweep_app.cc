@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "bench_flags.h"
+#include "results_commands.h"
 #include "sweep_commands.h"
 
 namespace edgebench::cli {
@@ -67,8 +68,9 @@ std::function<std::optional<int>()> add_sweep_commands(CLI::App& app) {
       "already in the store are skipped (resumable)");
   experiment_cmd->add_option("FILE", experiment->file, "Experiment file (.json)")->required();
   experiment_cmd->add_option("--db", experiment->db_path,
-                             "Results store (default: the file's \"db\", else "
-                             "edgebench-results.db beside the file)");
+                             std::string(kStoreHelp) +
+                                 " (default: the file's \"db\", else edgebench-results.db "
+                                 "beside the file)");
   experiment_cmd->add_option("--only", experiment->only,
                              "Only cells with KEY=VALUE (model, variant, backend, scenario); "
                              "repeatable");

@@ -12,6 +12,19 @@ import pytest
 REPO = pathlib.Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "python"))
 MODELS = REPO / "models"
+# The build whose edgebench (and edgebench._core) the tests use.
+BUILD = pathlib.Path(os.environ.get("EDGEBENCH_BUILD_DIR", REPO / "build" / "release"))
+if not BUILD.is_absolute():
+    BUILD = REPO / BUILD
+CLI = BUILD / "edgebench"
+
+
+def cli(*args, check=True, **kwargs):
+    """Runs `edgebench ARGS`; with check, a non-zero exit fails the test with its stderr."""
+    r = subprocess.run([str(CLI), *map(str, args)], capture_output=True, text=True, **kwargs)
+    if check and r.returncode != 0:
+        raise AssertionError(f"edgebench {' '.join(map(str, args))}: {r.returncode}\n{r.stderr}")
+    return r
 
 
 class TargetProcess:

@@ -13,21 +13,10 @@ import numpy as np
 import pytest
 
 import edgebench
-from conftest import MODELS, REPO
+from conftest import BUILD, MODELS, REPO, cli
 
-BUILD = pathlib.Path(os.environ.get("EDGEBENCH_BUILD_DIR", REPO / "build" / "release"))
-if not BUILD.is_absolute():
-    BUILD = REPO / BUILD
-CLI = BUILD / "edgebench"
 CNN = MODELS / "fashion_mnist_cnn.onnx"
 FASHION = "fashion-mnist:/usr/share/datasets/fashion-mnist:test"
-
-
-def cli(*args, check=True):
-    r = subprocess.run([str(CLI), *map(str, args)], capture_output=True, text=True)
-    if check and r.returncode != 0:
-        raise AssertionError(f"edgebench {' '.join(map(str, args))}: {r.returncode}\n{r.stderr}")
-    return r
 
 
 def keys(document, prefix=""):

@@ -264,7 +264,39 @@ TEST(ResultsStore, MovedStoreKeepsWorking) {
   Store c = open_store(dir.path() / "other.db");
   c = std::move(b);
   EXPECT_EQ(*c.count(), 1u);
-  EXPECT_EQ(c.path(), dir.path() / "r.db");
+  EXPECT_EQ(c.name(), (dir.path() / "r.db").string());
+}
+
+TEST(ResultsStore, AddIfNewStoresEachIdOnce) {
+  TempDir dir;
+  Store store = open_store(dir.path() / "r.db");
+  const Record r = record_at("m", "2026-01-01T00:00:00.000Z");
+  Result<bool> first = store.add_if_new(r);
+  ASSERT_TRUE(first.is_ok()) << first.status().to_string();
+  EXPECT_TRUE(*first);
+  Result<bool> again = store.add_if_new(r);
+  ASSERT_TRUE(again.is_ok()) << again.status().to_string();
+  EXPECT_FALSE(*again);
+  EXPECT_EQ(*store.count(), 1u);
+  // add() still refuses a stored id.
+  EXPECT_THAT(store.add(r).message(), HasSubstr("already holds a result with id"));
+  Record unnamed = r;
+  unnamed.id.clear();
+  EXPECT_FALSE(store.add_if_new(unnamed).is_ok());
+}
+
+TEST(ResultsStore, UrlsNameAPostgresServerAndHideTheirPassword) {
+  EXPECT_TRUE(edgebench::results::is_database_url("postgresql://u@h/db"));
+  EXPECT_TRUE(edgebench::results::is_database_url("postgres://h"));
+  EXPECT_FALSE(edgebench::results::is_database_url("results.db"));
+  EXPECT_FALSE(edgebench::results::is_database_url("postgresql.db"));
+  using edgebench::results::display_location;
+  EXPECT_EQ(display_location("postgresql://eb:s3cret@db.lab:5432/edgebench"),
+            "postgresql://eb:***@db.lab:5432/edgebench");
+  EXPECT_EQ(display_location("postgres://eb@db.lab/x?password=s3cret&sslmode=require"),
+            "postgres://eb@db.lab/x?password=***&sslmode=require");
+  EXPECT_EQ(display_location("postgresql://db.lab/x"), "postgresql://db.lab/x");
+  EXPECT_EQ(display_location("dir/r.db"), "dir/r.db");
 }
 
 // --- errors ---

@@ -1,19 +1,23 @@
-// The results store: an SQLite database of result records.
+// The results store: a database of result records, SQLite (a file, the default) or PostgreSQL
+// (a server that many hosts share, named by a postgresql:// URL).
 //
 // Layout (store schema version 1, recorded in the `schema_version` table):
 //   results(id TEXT PRIMARY KEY, created_at, label, model_name, model_sha256, backend, threads,
 //           scenario, headline_metric, headline_value, valid, key, json)
+// PostgreSQL adds seq (BIGSERIAL), SQLite's rowid: the insertion order.
 // The searchable columns are copies of record fields; `json` holds the whole record as written
 // by to_json_text, raw per-query latencies included (there is no separate latencies table, so
 // one INSERT writes one result and a result can never be split across tables). `key` is an
 // optional caller-given string (a sweep's point, say) for resumable runs.
 //
-// Durability: the database runs in WAL mode with synchronous=FULL, and add() writes in one
-// transaction, so a crash or kill at any point leaves every committed result whole and no
-// partial one.
+// Durability: add() writes in one transaction, so a crash or kill at any point leaves every
+// committed result whole and no partial one. SQLite runs in WAL mode with synchronous=FULL;
+// PostgreSQL rolls back the open transaction of a client that dies. A new PostgreSQL store is
+// created, and an older one migrated, under an advisory lock, so hosts that open it at once do
+// not race.
 //
 // A Store is one connection: use it from one thread at a time; open one Store per thread or
-// process. Several processes may use the same file (writers wait up to busy_timeout_ms).
+// process. Several processes (and, with PostgreSQL, hosts) may use the same store at once.
 #pragma once
 
 #include <cstdint>
@@ -27,18 +31,27 @@
 #include "edgebench/core/status.h"
 #include "edgebench/results/result.h"
 
-struct sqlite3;
-
 namespace edgebench::results {
+
+namespace detail {
+class StoreBackend;
+}  // namespace detail
 
 inline constexpr int kStoreSchemaVersion = 1;
 inline constexpr const char* kDefaultStorePath = "edgebench-results.db";
 
+// Whether a --db value names a PostgreSQL server (postgresql:// or postgres://) rather than an
+// SQLite file.
+bool is_database_url(std::string_view location);
+// The location as messages show it: a URL without its password.
+std::string display_location(std::string_view location);
+
 struct StoreOptions {
-  // false: a missing file is an error (for commands that only read, so that a mistyped path
-  // does not leave an empty database behind).
+  // false: a missing file, or a PostgreSQL database without the store's tables, is an error
+  // (for commands that only read, so that a mistyped path does not leave an empty store behind).
   bool create_if_missing = true;
-  int busy_timeout_ms = 10000;
+  int busy_timeout_ms = 10000;  // SQLite: how long a writer waits for another
+  int connect_timeout_s = 10;   // PostgreSQL: how long to wait for the server
 };
 
 // The searchable columns of one stored result.
@@ -69,10 +82,13 @@ struct ListFilter {
 
 class Store {
  public:
-  // Opens (and, if allowed, creates) the store at `path`. Errors name the file: it does not
-  // exist, is a folder, cannot be opened, is not an SQLite database, is an SQLite database
-  // that is not a results store, or has a store schema newer than this build reads.
-  static Result<Store> open(const std::filesystem::path& path, const StoreOptions& options = {});
+  // Opens (and, if allowed, creates) the store at `location`: an SQLite file, or a
+  // postgresql:// URL (libpq's URI form; the password may also come from PGPASSWORD or
+  // ~/.pgpass). Errors name the store: the file does not exist, is a folder, cannot be opened,
+  // is not an SQLite database; the server cannot be reached or refuses the login; the database
+  // is not a results store, or has a store schema newer than this build reads.
+  static Result<Store> open(const std::filesystem::path& location,
+                            const StoreOptions& options = {});
 
   // A moved-from Store must not be used.
   Store(Store&&) noexcept;
@@ -81,10 +97,14 @@ class Store {
   Store& operator=(const Store&) = delete;
   ~Store();
 
-  const std::filesystem::path& path() const { return path_; }
+  // The file, or the URL without its password.
+  const std::string& name() const { return name_; }
 
   // Adds one record in one transaction. The id must be non-empty and new to the store.
   Status add(const Record& record, std::optional<std::string_view> key = std::nullopt);
+  // Adds the record unless a result with its id is stored already (then it returns false and
+  // writes nothing): importing the same records twice stores them once.
+  Result<bool> add_if_new(const Record& record);
 
   // Newest first (created_at, then insertion order).
   Result<std::vector<StoredSummary>> list(const ListFilter& filter = {}) const;
@@ -103,13 +123,11 @@ class Store {
   Result<std::uint64_t> count() const;
 
  private:
-  struct Deleter {
-    void operator()(sqlite3* db) const;
-  };
-  Store(std::filesystem::path path, sqlite3* db);
+  Store(std::string name, std::unique_ptr<detail::StoreBackend> backend);
+  Status check_addable(const Record& record) const;
 
-  std::filesystem::path path_;
-  std::unique_ptr<sqlite3, Deleter> db_;
+  std::string name_;
+  std::unique_ptr<detail::StoreBackend> backend_;
 };
 
 }  // namespace edgebench::results
