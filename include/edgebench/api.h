@@ -9,10 +9,11 @@
 //   eval_and_store   quality and per-sample latency on a dataset, as a results::Record
 //   optimize_model   quantize / float16 / prune a model into a new file
 //   analyze_report   the edgebench.analyze/1 document: per-tensor quantization error
+//   plan_report      the edgebench.plan/1 document: an accelerator compile plan, co-compilation,
+//                    request traces and segmentation
 //
-// The accelerator planner (plan/), the results store (results/store.h), the comparison of
-// records (results/compare.h) and the pipeline runner (backends/pipeline.h) have their own
-// headers, which these use.
+// The results store (results/store.h), the comparison of records (results/compare.h) and the
+// pipeline runner (backends/pipeline.h) have their own headers, which these use.
 #pragma once
 
 #include <cstdint>
@@ -164,5 +165,23 @@ struct AnalyzeOptions {
 // changes, SQNR and relative L2 of every weight and activation the two models share, and the
 // weights' width dispersion.
 Result<nlohmann::json> analyze_report(const AnalyzeOptions& options);
+
+struct PlanOptions {
+  std::vector<std::string> models;  // the first has cache priority when co-compiled
+  std::string device;               // a device name or a device .json file
+  std::string json_path;            // the command's --json (not read by plan_report)
+  std::string trace;                // "A B A B" or a file holding such tokens
+  bool separately = false;          // report each model compiled alone
+  bool all_layers = false;          // the command's --all-layers (the document has every layer)
+  std::vector<std::string> input_shapes;  // NAME=DIMS
+  std::size_t segments = 0;               // > 0: segment the first model
+  std::string strategy = "parameters";    // parameters | latency | exhaustive
+  std::vector<std::size_t> cuts;          // manual cuts (node indices)
+  std::string export_dir;                 // write segment_K.onnx here
+};
+// The `edgebench.plan/1` document: the device, each model's plan (mapped ops, on- and off-chip
+// parameter bytes, predicted latency, every layer), the trace prediction and recommended compile
+// order when a trace is given, and the segments when asked for (written to export_dir).
+Result<nlohmann::json> plan_report(const PlanOptions& options);
 
 }  // namespace edgebench::api

@@ -33,7 +33,8 @@ if TYPE_CHECKING:
 PathLike = Union[str, "os.PathLike[str]"]
 Shapes = Mapping[str, Sequence[int]]
 
-__all__ = ["EdgebenchError", "inspect", "run", "bench", "eval", "optimize", "analyze", "compare"]
+__all__ = ["EdgebenchError", "inspect", "run", "bench", "eval", "optimize", "analyze", "plan",
+           "compare"]
 
 
 def _lib():
@@ -234,6 +235,39 @@ def analyze(
     return _lib().analyze(
         os.fspath(model), os.fspath(reference), dataset, limit=limit, backend=backend,
         threads=threads
+    )
+
+
+def plan(
+    models: Union[PathLike, Sequence[PathLike]],
+    device: str,
+    *,
+    trace: str = "",
+    separately: bool = False,
+    input_shapes: Optional[Shapes] = None,
+    segments: int = 0,
+    strategy: str = "parameters",
+    cuts: Sequence[int] = (),
+    export_dir: Optional[PathLike] = None,
+) -> dict:
+    """How models would compile for an accelerator ``device`` (a name such as ``edgetpu-usb3``
+    or a device .json file): the ``edgebench plan --json`` document, with mapped ops, on- and
+    off-chip parameter bytes and predicted latency per model, co-compiled in the given order
+    unless ``separately``; a request ``trace`` ("A B A B") adds per-request latencies and the
+    recommended compile order; ``segments`` cuts the first model for a pipeline of devices
+    (written as ONNX files to ``export_dir`` when given)."""
+    if isinstance(models, (str, os.PathLike)):
+        models = [models]
+    return _lib().plan(
+        [os.fspath(m) for m in models],
+        device,
+        trace=trace,
+        separately=separately,
+        input_shapes=_shapes(input_shapes),
+        segments=segments,
+        strategy=strategy,
+        cuts=[int(c) for c in cuts],
+        export_dir="" if export_dir is None else os.fspath(export_dir),
     )
 
 

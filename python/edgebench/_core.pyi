@@ -71,4 +71,15 @@ def analyze(
     backend: str = ...,
     threads: int = ...,
 ) -> dict: ...
+def plan(
+    models: Sequence[str],
+    device: str,
+    trace: str = ...,
+    separately: bool = ...,
+    input_shapes: Mapping[str, Sequence[int]] = ...,
+    segments: int = ...,
+    strategy: str = ...,
+    cuts: Sequence[int] = ...,
+    export_dir: str = ...,
+) -> dict: ...
 def compare(records: Sequence[dict], format: str = ...) -> str: ...

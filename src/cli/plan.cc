@@ -72,43 +72,49 @@ std::vector<OpRow> op_table(const plan::ModelPlan& p, const plan::Device& device
   return out;
 }
 
-void print_model(const plan::ModelPlan& p, const LoadedModel& m, const plan::Device& device,
-                 bool all_layers) {
-  fmt::print("\nInput model: {}\n", m.path);
-  if (p.planned_as_int8) {
+// One model of a plan document, as the vendor compiler prints its compile report.
+void print_model(const nlohmann::json& m, bool all_layers) {
+  auto bytes = [&](const char* key) { return size_text(m.at(key).get<std::uint64_t>()); };
+  fmt::print("\nInput model: {}\n", m.at("path").get<std::string>());
+  if (m.at("planned_as_int8").get<bool>()) {
     fmt::print(
         "Planned as int8: the model has float tensors; weights and activations are counted at 1 "
         "byte and \"mapped\" means \"would map once quantized\"\n");
   }
   fmt::print("On-chip memory available for caching model parameters: {}\n",
-             size_text(p.cache_available_bytes));
-  fmt::print("On-chip memory used for caching model parameters: {}\n", size_text(p.on_chip_bytes));
+             bytes("cache_available_bytes"));
+  fmt::print("On-chip memory used for caching model parameters: {}\n", bytes("on_chip_bytes"));
   fmt::print("Off-chip memory used for streaming uncached model parameters: {}\n",
-             size_text(p.off_chip_bytes));
-  fmt::print("Number of device subgraphs: {}\n", p.subgraphs.size());
-  fmt::print("Total number of operations: {} ({} mapped, {} on the host CPU)\n", p.layers.size(),
-             p.mapped_ops, p.unmapped_ops);
+             bytes("off_chip_bytes"));
+  fmt::print("Number of device subgraphs: {}\n", m.at("device_subgraphs").get<std::size_t>());
+  fmt::print("Total number of operations: {} ({} mapped, {} on the host CPU)\n",
+             m.at("layers").size(), m.at("mapped_ops").get<std::size_t>(),
+             m.at("unmapped_ops").get<std::size_t>());
   fmt::print("\n{:<26} {:>6}  {}\n", "Operator", "Count", "Status");
-  for (const OpRow& row : op_table(p, device)) {
-    fmt::print("{:<26} {:>6}  {}\n", row.op, row.count, row.status);
+  for (const nlohmann::json& row : m.at("ops")) {
+    fmt::print("{:<26} {:>6}  {}\n", row.at("op").get<std::string>(),
+               row.at("count").get<std::uint64_t>(), row.at("status").get<std::string>());
   }
-  const plan::LatencyBreakdown& t = p.latency;
+  const nlohmann::json& t = m.at("latency_ms");
+  auto at = [&](const char* key) { return t.at(key).get<double>(); };
   fmt::print("\nPredicted latency: first inference {:.3f} ms, later inferences {:.3f} ms\n",
-             ms(t.first_s()), ms(t.warm_s()));
+             at("first"), at("warm"));
   fmt::print(
       "  per inference {:.3f}  io {:.3f}  compute {:.3f}  streaming {:.3f}  host {:.3f}  "
       "(cache load {:.3f}, first only) ms\n",
-      ms(t.per_inference_s), ms(t.io_s), ms(t.compute_s), ms(t.streaming_s), ms(t.host_s),
-      ms(t.cache_load_s));
+      at("per_inference"), at("io"), at("compute"), at("streaming"), at("host"), at("cache_load"));
   if (!all_layers) return;
   fmt::print("\n  {:<4} {:<32} {:<18} {:>10} {:<9} {:>3} {:>10}\n", "#", "name", "op", "params",
              "where", "sub", "time ms");
-  for (std::size_t i = 0; i < p.layers.size(); ++i) {
-    const plan::LayerPlan& l = p.layers[i];
-    fmt::print("  {:<4} {:<32} {:<18} {:>10} {:<9} {:>3} {:>10.4f}\n", i,
-               l.name.empty() ? "-" : l.name.substr(0, 32), l.op_type, l.param_bytes,
-               plan::placement_name(l.placement),
-               l.subgraph < 0 ? std::string("-") : std::to_string(l.subgraph), ms(l.time_s));
+  std::size_t i = 0;
+  for (const nlohmann::json& l : m.at("layers")) {
+    const std::string name = l.at("name").get<std::string>();
+    const int subgraph = l.at("subgraph").get<int>();
+    fmt::print("  {:<4} {:<32} {:<18} {:>10} {:<9} {:>3} {:>10.4f}\n", i++,
+               name.empty() ? "-" : name.substr(0, 32), l.at("op").get<std::string>(),
+               l.at("param_bytes").get<std::uint64_t>(), l.at("placement").get<std::string>(),
+               subgraph < 0 ? std::string("-") : std::to_string(subgraph),
+               l.at("time_ms").get<double>());
   }
 }
 
@@ -169,19 +175,23 @@ Result<std::string> trace_text(const std::string& value) {
 
 }  // namespace
 
-int run_plan(const PlanCommandOptions& options) {
-  auto device = plan::find_device(options.device, plan::device_search_dirs());
-  if (!device.is_ok()) return report_error(device.status());
-  auto shapes = parse_input_shapes(options.input_shapes);
-  if (!shapes.is_ok()) return report_error(shapes.status());
+}  // namespace edgebench::cli
+
+namespace edgebench::api {
+
+using namespace cli;  // this file's helpers
+
+Result<nlohmann::json> plan_report(const PlanOptions& options) {
+  EB_ASSIGN_OR_RETURN(plan::Device d,
+                      plan::find_device(options.device, plan::device_search_dirs()));
+  EB_ASSIGN_OR_RETURN(auto shapes, parse_input_shapes(options.input_shapes));
 
   std::vector<LoadedModel> models;
   std::map<std::string, int> name_uses;
   for (const std::string& path : options.models) {
-    auto m = load_for_plan(path, *shapes);
-    if (!m.is_ok()) return report_error(m.status());
-    if (const int uses = ++name_uses[m->name]; uses > 1) m->name += fmt::format("#{}", uses);
-    models.push_back(std::move(m).value());
+    EB_ASSIGN_OR_RETURN(LoadedModel m, load_for_plan(path, shapes));
+    if (const int uses = ++name_uses[m.name]; uses > 1) m.name += fmt::format("#{}", uses);
+    models.push_back(std::move(m));
   }
   std::vector<plan::PlanInput> inputs;
   std::vector<std::string> names;
@@ -190,39 +200,14 @@ int run_plan(const PlanCommandOptions& options) {
     names.push_back(m.name);
   }
 
-  auto co = plan::co_compile(inputs, *device);
-  if (!co.is_ok()) return report_error(co.status());
-  auto separate = plan::compile_separately(inputs, *device);
-  if (!separate.is_ok()) return report_error(separate.status());
-  const std::vector<plan::ModelPlan>& shown = options.separately ? *separate : *co;
+  EB_ASSIGN_OR_RETURN(std::vector<plan::ModelPlan> co, plan::co_compile(inputs, d));
+  EB_ASSIGN_OR_RETURN(std::vector<plan::ModelPlan> separate, plan::compile_separately(inputs, d));
+  const std::vector<plan::ModelPlan>& shown = options.separately ? separate : co;
 
   std::optional<std::vector<std::size_t>> trace;
   if (!options.trace.empty()) {
-    auto text = trace_text(options.trace);
-    if (!text.is_ok()) return report_error(text.status());
-    auto parsed = plan::parse_trace(*text, names);
-    if (!parsed.is_ok()) return report_error(parsed.status());
-    trace = std::move(parsed).value();
-  }
-
-  const plan::Device& d = *device;
-  fmt::print("edgebench plan: device {} ({})\n", d.name, d.path);
-  if (!d.description.empty()) fmt::print("  {}\n", d.description);
-  fmt::print(
-      "  parameter cache {} of {} on-chip, weight columns padded to {}, {:.0f} GMAC/s int8, "
-      "link {} {:.1f} MB/s + {:.0f} us per transfer\n",
-      size_text(d.param_cache_bytes), size_text(d.on_chip_bytes), d.column_alignment,
-      d.int8_macs_per_s / 1e9, d.link_kind.empty() ? "-" : d.link_kind, d.link_bytes_per_s / 1e6,
-      d.link_latency_s * 1e6);
-  if (models.size() > 1) {
-    fmt::print("  {} models {}\n", models.size(),
-               options.separately
-                   ? "compiled separately (each reloads the cache after another ran)"
-                   : "co-compiled in this order (one caching token; the first has cache "
-                     "priority)");
-  }
-  for (std::size_t i = 0; i < models.size(); ++i) {
-    print_model(shown[i], models[i], d, options.all_layers);
+    EB_ASSIGN_OR_RETURN(std::string text, trace_text(options.trace));
+    EB_ASSIGN_OR_RETURN(trace, plan::parse_trace(text, names));
   }
 
   nlohmann::json j;
@@ -231,7 +216,12 @@ int run_plan(const PlanCommandOptions& options) {
                  {"path", d.path},
                  {"description", d.description},
                  {"param_cache_bytes", d.param_cache_bytes},
-                 {"on_chip_bytes", d.on_chip_bytes}};
+                 {"on_chip_bytes", d.on_chip_bytes},
+                 {"column_alignment", d.column_alignment},
+                 {"int8_macs_per_s", d.int8_macs_per_s},
+                 {"link_kind", d.link_kind},
+                 {"link_bytes_per_s", d.link_bytes_per_s},
+                 {"link_latency_s", d.link_latency_s}};
   j["co_compiled"] = !options.separately;
   j["conventions"] = {
       {"float_models",
@@ -241,48 +231,20 @@ int run_plan(const PlanCommandOptions& options) {
   j["models"] = nlohmann::json::array();
   for (std::size_t i = 0; i < models.size(); ++i) {
     nlohmann::json mj = model_json(shown[i], models[i], d);
-    mj["separately_compiled"] = {{"on_chip_bytes", (*separate)[i].on_chip_bytes},
-                                 {"off_chip_bytes", (*separate)[i].off_chip_bytes},
-                                 {"latency_ms", latency_json((*separate)[i].latency)}};
+    mj["separately_compiled"] = {{"on_chip_bytes", separate[i].on_chip_bytes},
+                                 {"off_chip_bytes", separate[i].off_chip_bytes},
+                                 {"latency_ms", latency_json(separate[i].latency)}};
     j["models"].push_back(std::move(mj));
   }
 
   if (trace) {
-    const plan::TracePrediction p = plan::predict_trace(*co, *separate, *trace);
-    auto rec = plan::recommend_order(inputs, d, *trace);
-    if (!rec.is_ok()) return report_error(rec.status());
+    const plan::TracePrediction p = plan::predict_trace(co, separate, *trace);
+    EB_ASSIGN_OR_RETURN(plan::OrderRecommendation rec, plan::recommend_order(inputs, d, *trace));
     auto order_names = [&](const std::vector<std::size_t>& order) {
       std::vector<std::string> out;
       for (std::size_t m : order) out.push_back(names[m]);
       return out;
     };
-    fmt::print("\ntrace: {} requests (co-compiled in the given order vs compiled separately)\n",
-               trace->size());
-    fmt::print("  {:>5} {:<24} {:>16} {:>18}\n", "#", "model", "co-compiled ms", "separately ms");
-    const std::size_t listed = std::min<std::size_t>(trace->size(), 40);
-    for (std::size_t k = 0; k < listed; ++k) {
-      const plan::TraceRequest& r = p.requests[k];
-      fmt::print("  {:>5} {:<24} {:>9.3f}{:<7} {:>9.3f}{:<9}\n", k + 1, names[r.model],
-                 ms(r.co_compiled_s), r.co_compiled_load ? " (load)" : "", ms(r.separate_s),
-                 r.separate_reload ? " (reload)" : "");
-    }
-    if (listed < trace->size()) {
-      fmt::print("  ... {} more (--json has them all)\n", trace->size() - listed);
-    }
-    fmt::print("  {:>5} {:<24} {:>9.3f}        {:>9.3f}\n", "", "total", ms(p.co_compiled_total_s),
-               ms(p.separate_total_s));
-    fmt::print("\ninvocations:");
-    for (std::size_t m = 0; m < names.size(); ++m) {
-      fmt::print("  {} x{}", names[m], rec->invocations[m]);
-    }
-    const plan::OrderCandidate& best = rec->candidates.front();
-    fmt::print("\nrecommended compile order: {} (trace total {:.3f} ms co-compiled)\n",
-               fmt::join(order_names(best.order), " "), ms(best.total_s));
-    for (std::size_t k = 1; k < rec->candidates.size() && k < 6; ++k) {
-      fmt::print("  then {} ({:.3f} ms)\n", fmt::join(order_names(rec->candidates[k].order), " "),
-                 ms(rec->candidates[k].total_s));
-    }
-
     nlohmann::json tj;
     tj["requests"] = nlohmann::json::array();
     for (const plan::TraceRequest& r : p.requests) {
@@ -295,21 +257,91 @@ int run_plan(const PlanCommandOptions& options) {
     tj["co_compiled_total_ms"] = ms(p.co_compiled_total_s);
     tj["separate_total_ms"] = ms(p.separate_total_s);
     tj["invocations"] = nlohmann::json::object();
-    for (std::size_t m = 0; m < names.size(); ++m)
-      tj["invocations"][names[m]] = rec->invocations[m];
-    tj["recommended_order"] = order_names(best.order);
+    for (std::size_t m = 0; m < names.size(); ++m) tj["invocations"][names[m]] = rec.invocations[m];
+    tj["recommended_order"] = order_names(rec.candidates.front().order);
     tj["orders"] = nlohmann::json::array();
-    for (const plan::OrderCandidate& c : rec->candidates) {
+    for (const plan::OrderCandidate& c : rec.candidates) {
       tj["orders"].push_back({{"order", order_names(c.order)}, {"total_ms", ms(c.total_s)}});
     }
     j["trace"] = std::move(tj);
   }
 
   if (options.segments > 0) {
-    if (Status st = plan_segments(models[0].graph, models[0].name, d, options, j); !st.is_ok()) {
-      return report_error(st);
+    EB_RETURN_IF_ERROR(plan_segments(models[0].graph, models[0].name, d, options, j));
+  }
+  return j;
+}
+
+}  // namespace edgebench::api
+
+namespace edgebench::cli {
+
+int run_plan(const PlanCommandOptions& options) {
+  Result<nlohmann::json> report = plan_report(options);
+  if (!report.is_ok()) return report_error(report.status());
+  const nlohmann::json& j = *report;
+  const nlohmann::json& d = j.at("device");
+  fmt::print("edgebench plan: device {} ({})\n", d.at("name").get<std::string>(),
+             d.at("path").get<std::string>());
+  if (const std::string about = d.at("description").get<std::string>(); !about.empty()) {
+    fmt::print("  {}\n", about);
+  }
+  const std::string link = d.at("link_kind").get<std::string>();
+  fmt::print(
+      "  parameter cache {} of {} on-chip, weight columns padded to {}, {:.0f} GMAC/s int8, "
+      "link {} {:.1f} MB/s + {:.0f} us per transfer\n",
+      size_text(d.at("param_cache_bytes").get<std::uint64_t>()),
+      size_text(d.at("on_chip_bytes").get<std::uint64_t>()),
+      d.at("column_alignment").get<std::int64_t>(), d.at("int8_macs_per_s").get<double>() / 1e9,
+      link.empty() ? "-" : link, d.at("link_bytes_per_s").get<double>() / 1e6,
+      d.at("link_latency_s").get<double>() * 1e6);
+  const nlohmann::json& models = j.at("models");
+  if (models.size() > 1) {
+    fmt::print("  {} models {}\n", models.size(),
+               options.separately
+                   ? "compiled separately (each reloads the cache after another ran)"
+                   : "co-compiled in this order (one caching token; the first has cache "
+                     "priority)");
+  }
+  for (const nlohmann::json& m : models) print_model(m, options.all_layers);
+
+  if (j.contains("trace")) {
+    const nlohmann::json& t = j.at("trace");
+    const nlohmann::json& requests = t.at("requests");
+    fmt::print("\ntrace: {} requests (co-compiled in the given order vs compiled separately)\n",
+               requests.size());
+    fmt::print("  {:>5} {:<24} {:>16} {:>18}\n", "#", "model", "co-compiled ms", "separately ms");
+    const std::size_t listed = std::min<std::size_t>(requests.size(), 40);
+    for (std::size_t k = 0; k < listed; ++k) {
+      const nlohmann::json& r = requests[k];
+      fmt::print("  {:>5} {:<24} {:>9.3f}{:<7} {:>9.3f}{:<9}\n", k + 1,
+                 r.at("model").get<std::string>(), r.at("co_compiled_ms").get<double>(),
+                 r.at("co_compiled_load").get<bool>() ? " (load)" : "",
+                 r.at("separate_ms").get<double>(),
+                 r.at("separate_reload").get<bool>() ? " (reload)" : "");
+    }
+    if (listed < requests.size()) {
+      fmt::print("  ... {} more (--json has them all)\n", requests.size() - listed);
+    }
+    fmt::print("  {:>5} {:<24} {:>9.3f}        {:>9.3f}\n", "", "total",
+               t.at("co_compiled_total_ms").get<double>(), t.at("separate_total_ms").get<double>());
+    fmt::print("\ninvocations:");
+    for (const nlohmann::json& m : models) {
+      const std::string name = m.at("name").get<std::string>();
+      fmt::print("  {} x{}", name, t.at("invocations").at(name).get<std::uint64_t>());
+    }
+    const nlohmann::json& orders = t.at("orders");
+    auto order_text = [](const nlohmann::json& o) {
+      return fmt::format("{}", fmt::join(o.at("order").get<std::vector<std::string>>(), " "));
+    };
+    fmt::print("\nrecommended compile order: {} (trace total {:.3f} ms co-compiled)\n",
+               order_text(orders[0]), orders[0].at("total_ms").get<double>());
+    for (std::size_t k = 1; k < orders.size() && k < 6; ++k) {
+      fmt::print("  then {} ({:.3f} ms)\n", order_text(orders[k]),
+                 orders[k].at("total_ms").get<double>());
     }
   }
+  if (j.contains("segments")) print_segments(j);
 
   if (!options.json_path.empty()) {
     std::ofstream out(options.json_path);

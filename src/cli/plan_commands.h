@@ -8,23 +8,14 @@
 #include <string>
 #include <vector>
 
+#include "edgebench/api.h"
 #include "edgebench/core/status.h"
 
 namespace edgebench::cli {
 
-struct PlanCommandOptions {
-  std::vector<std::string> models;
-  std::string device;
-  std::string json_path;
-  std::string trace;  // "A B A B" or a file holding such tokens
-  bool separately = false;
-  bool all_layers = false;
-  std::vector<std::string> input_shapes;  // NAME=DIMS
-  std::size_t segments = 0;               // > 0: segment the first model
-  std::string strategy = "parameters";    // parameters | latency | exhaustive
-  std::vector<std::size_t> cuts;          // manual cuts (node indices)
-  std::string export_dir;                 // write segment_K.onnx here
-};
+using PlanCommandOptions = api::PlanOptions;
+using api::plan_report;
+
 int run_plan(const PlanCommandOptions& options);
 
 }  // namespace edgebench::cli
@@ -46,9 +37,11 @@ namespace edgebench::cli {
 // (nullopt otherwise).
 std::function<std::optional<int>()> add_plan_commands(CLI::App& app);
 
-// plan --segments: segments the model (annotated graph), prints the segment table, adds
-// "segments" to `json` and exports the segments when asked. Returns an error status.
+// plan --segments: segments the model (annotated graph) as the options ask, exports the segments
+// when asked, and adds "segmentation" and "segments" to the plan document.
 Status plan_segments(const ir::Graph& graph, const std::string& name, const plan::Device& device,
                      const PlanCommandOptions& options, nlohmann::json& json);
+// The segment table of a plan document that has "segments".
+void print_segments(const nlohmann::json& plan);
 
 }  // namespace edgebench::cli

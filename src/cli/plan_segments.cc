@@ -1,4 +1,5 @@
-// plan --segments: the segment table, its JSON and the exported segment models.
+// plan --segments: the segments in the plan document, the exported segment models, and the
+// segment table printed from the document.
 #include <fmt/format.h>
 
 #include <filesystem>
@@ -23,13 +24,6 @@ Status plan_segments(const ir::Graph& graph, const std::string& name, const plan
   }
   EB_ASSIGN_OR_RETURN(plan::Segmentation seg, plan::segment_model(graph, device, so));
 
-  const auto mib = [](std::uint64_t b) { return static_cast<double>(b) / (1024.0 * 1024.0); };
-  fmt::print("\nsegments of {}: {} (strategy {}{}), one {} each\n", name, seg.segments.size(),
-             plan::segment_strategy_name(seg.strategy),
-             seg.iterations > 0 ? fmt::format(", {} steps", seg.iterations) : "", device.name);
-  fmt::print("  {:>2} {:>9} {:<28} {:>10} {:>10} {:>10} {:>9} {:>9} {:>9} {:>9}\n", "#", "nodes",
-             "first .. last", "params MiB", "on MiB", "off MiB", "in KiB", "out KiB", "warm ms",
-             "first ms");
   nlohmann::json segments = nlohmann::json::array();
   namespace fs = std::filesystem;
   if (!options.export_dir.empty()) {
@@ -41,15 +35,6 @@ Status plan_segments(const ir::Graph& graph, const std::string& name, const plan
   }
   for (std::size_t i = 0; i < seg.segments.size(); ++i) {
     const plan::Segment& s = seg.segments[i];
-    const std::string span =
-        fmt::format("{} .. {}", graph.nodes[s.begin].name, graph.nodes[s.end - 1].name);
-    fmt::print(
-        "  {:>2} {:>4}-{:<4} {:<28} {:>10.3f} {:>10.3f} {:>10.3f} {:>9.1f} {:>9.1f} {:>9.3f} "
-        "{:>9.3f}\n",
-        i + 1, s.begin, s.end - 1, span.size() > 28 ? span.substr(0, 27) + "." : span,
-        mib(s.param_bytes), mib(s.plan.on_chip_bytes), mib(s.plan.off_chip_bytes),
-        static_cast<double>(s.input_bytes) / 1024.0, static_cast<double>(s.output_bytes) / 1024.0,
-        s.plan.latency.warm_s() * 1e3, s.plan.latency.first_s() * 1e3);
     nlohmann::json nodes = nlohmann::json::array();
     for (std::size_t n = s.begin; n < s.end; ++n) nodes.push_back(graph.nodes[n].name);
     nlohmann::json sj = {
@@ -74,21 +59,52 @@ Status plan_segments(const ir::Graph& graph, const std::string& name, const plan
     }
     segments.push_back(std::move(sj));
   }
-  fmt::print(
-      "  pipelined: bottleneck {:.3f} ms per inference (throughput {:.1f}/s); one input "
-      "through all segments {:.3f} ms\n",
-      seg.slowest_warm_s() * 1e3, seg.slowest_warm_s() > 0 ? 1.0 / seg.slowest_warm_s() : 0.0,
-      seg.total_warm_s() * 1e3);
-  if (!options.export_dir.empty()) {
-    fmt::print("  wrote {} segment models to {}\n", seg.segments.size(), options.export_dir);
-  }
   json["segmentation"] = {{"model", name},
                           {"strategy", plan::segment_strategy_name(seg.strategy)},
                           {"iterations", seg.iterations},
+                          {"device", device.name},
+                          {"export_dir", options.export_dir},
                           {"bottleneck_warm_ms", seg.slowest_warm_s() * 1e3},
                           {"sequential_warm_ms", seg.total_warm_s() * 1e3}};
   json["segments"] = std::move(segments);
   return Status::ok();
+}
+
+void print_segments(const nlohmann::json& plan) {
+  const nlohmann::json& seg = plan.at("segmentation");
+  const nlohmann::json& segments = plan.at("segments");
+  const auto mib = [](const nlohmann::json& b) { return b.get<double>() / (1024.0 * 1024.0); };
+  const auto iterations = seg.at("iterations").get<std::size_t>();
+  fmt::print("\nsegments of {}: {} (strategy {}{}), one {} each\n",
+             seg.at("model").get<std::string>(), segments.size(),
+             seg.at("strategy").get<std::string>(),
+             iterations > 0 ? fmt::format(", {} steps", iterations) : "",
+             seg.at("device").get<std::string>());
+  fmt::print("  {:>2} {:>9} {:<28} {:>10} {:>10} {:>10} {:>9} {:>9} {:>9} {:>9}\n", "#", "nodes",
+             "first .. last", "params MiB", "on MiB", "off MiB", "in KiB", "out KiB", "warm ms",
+             "first ms");
+  for (const nlohmann::json& s : segments) {
+    const nlohmann::json& nodes = s.at("nodes");
+    const std::string span =
+        fmt::format("{} .. {}", nodes.front().get<std::string>(), nodes.back().get<std::string>());
+    fmt::print(
+        "  {:>2} {:>4}-{:<4} {:<28} {:>10.3f} {:>10.3f} {:>10.3f} {:>9.1f} {:>9.1f} {:>9.3f} "
+        "{:>9.3f}\n",
+        s.at("index").get<std::size_t>() + 1, s.at("first_node").get<std::size_t>(),
+        s.at("end_node").get<std::size_t>() - 1, span.size() > 28 ? span.substr(0, 27) + "." : span,
+        mib(s.at("param_bytes")), mib(s.at("on_chip_bytes")), mib(s.at("off_chip_bytes")),
+        s.at("input_bytes").get<double>() / 1024.0, s.at("output_bytes").get<double>() / 1024.0,
+        s.at("latency_ms").at("warm").get<double>(), s.at("latency_ms").at("first").get<double>());
+  }
+  const double bottleneck = seg.at("bottleneck_warm_ms").get<double>();
+  fmt::print(
+      "  pipelined: bottleneck {:.3f} ms per inference (throughput {:.1f}/s); one input "
+      "through all segments {:.3f} ms\n",
+      bottleneck, bottleneck > 0 ? 1e3 / bottleneck : 0.0,
+      seg.at("sequential_warm_ms").get<double>());
+  if (const std::string dir = seg.at("export_dir").get<std::string>(); !dir.empty()) {
+    fmt::print("  wrote {} segment models to {}\n", segments.size(), dir);
+  }
 }
 
 }  // namespace edgebench::cli

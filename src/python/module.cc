@@ -213,6 +213,24 @@ py::dict analyze(const std::string& model, const std::string& reference, const s
   return to_python(value_or_raise(without_gil([&] { return api::analyze_report(options); })));
 }
 
+py::dict plan(const std::vector<std::string>& models, const std::string& device,
+              const std::string& trace, bool separately,
+              const std::map<std::string, std::vector<std::int64_t>>& input_shapes,
+              std::size_t segments, const std::string& strategy,
+              const std::vector<std::size_t>& cuts, const std::string& export_dir) {
+  api::PlanOptions options;
+  options.models = models;
+  options.device = device;
+  options.trace = trace;
+  options.separately = separately;
+  options.input_shapes = shape_flags(input_shapes);
+  options.segments = segments;
+  options.strategy = strategy;
+  options.cuts = cuts;
+  options.export_dir = export_dir;
+  return to_python(value_or_raise(without_gil([&] { return api::plan_report(options); })));
+}
+
 std::string compare(const py::list& records, const std::string& format) {
   std::vector<results::Record> parsed;
   for (std::size_t i = 0; i < records.size(); ++i) {
@@ -235,7 +253,8 @@ PYBIND11_MODULE(_core, m) {
   using namespace edgebench::python;
   using py::arg;
   m.doc() =
-      "edgebench's C++ core: inspect, run, bench, eval, optimize, analyze and compare models.";
+      "edgebench's C++ core: inspect, run, bench, eval, optimize, analyze, plan and compare "
+      "models.";
   m.attr("__version__") = std::string(edgebench::version());
   py::register_exception<Error>(m, "EdgebenchError", PyExc_RuntimeError);
   using Shapes = std::map<std::string, std::vector<std::int64_t>>;
@@ -268,6 +287,10 @@ PYBIND11_MODULE(_core, m) {
         arg("backend") = "native", arg("threads") = 1,
         "Per-tensor quantization error of `model` against its float `reference`: the "
         "`edgebench analyze --json` document.");
+  m.def("plan", &plan, arg("models"), arg("device"), arg("trace") = "", arg("separately") = false,
+        arg("input_shapes") = Shapes{}, arg("segments") = 0, arg("strategy") = "parameters",
+        arg("cuts") = std::vector<std::size_t>{}, arg("export_dir") = "",
+        "An accelerator compile plan, as `edgebench plan --json` writes it.");
   m.def("compare", &compare, arg("records"), arg("format") = "text",
         "The `edgebench compare` table of records (text, markdown or html).");
 }

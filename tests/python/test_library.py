@@ -160,6 +160,23 @@ def test_optimize_and_analyze_match_the_cli(tmp_path):
     assert not (tmp_path / "x.onnx").exists()
 
 
+def test_plan_matches_the_cli(tmp_path):
+    doc = edgebench.plan([CNN, CNN], "edgetpu-usb3", trace="A B A", segments=2,
+                         export_dir=tmp_path / "seg")
+    cli("plan", CNN, CNN, "--device", "edgetpu-usb3", "--trace", "A B A", "--segments", 2,
+        "--export-dir", tmp_path / "seg", "--json", tmp_path / "plan.json")
+    assert doc == json.loads((tmp_path / "plan.json").read_text())
+    assert doc["schema"] == "edgebench.plan/1" and len(doc["models"]) == 2
+    assert doc["models"][1]["name"] == "fashion_mnist_cnn#2"
+    assert len(doc["trace"]["requests"]) == 3 and len(doc["segments"]) == 2
+    assert sorted(p.name for p in (tmp_path / "seg").iterdir()) == ["segment_1.onnx",
+                                                                    "segment_2.onnx"]
+    # One model may be given alone; a device that does not exist raises with the CLI's message.
+    assert edgebench.plan(CNN, "edgetpu-pcie")["device"]["name"] == "edgetpu-pcie"
+    with pytest.raises(edgebench.EdgebenchError, match="nonesuch"):
+        edgebench.plan(CNN, "nonesuch")
+
+
 def test_errors_raise_with_the_cli_message(tmp_path):
     with pytest.raises(edgebench.EdgebenchError, match="missing.onnx"):
         edgebench.inspect(tmp_path / "missing.onnx")
@@ -203,5 +220,6 @@ def test_the_library_prints_nothing(tmp_path, capfd):
     edgebench.eval(CNN, FASHION, limit=5, db=tmp_path / "r.db")
     edgebench.optimize(CNN, tmp_path / "fp16.onnx", quantize="fp16")
     edgebench.analyze(tmp_path / "fp16.onnx", CNN, FASHION, limit=5)
+    edgebench.plan(CNN, "edgetpu-usb3", segments=2)
     out, err = capfd.readouterr()
     assert out == "" and err == ""
