@@ -27,15 +27,20 @@
 #include <fmt/format.h>
 
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
+#include <deque>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iterator>
 #include <map>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
 #include <span>
+#include <thread>
 
 #include "common.h"
 #include "edgebench/backends/backend.h"
@@ -48,6 +53,7 @@
 #include "host_info.h"
 #include "results_commands.h"
 #include "sweep_commands.h"
+#include "target_pool.h"
 
 namespace edgebench::cli {
 
@@ -94,9 +100,12 @@ Result<Experiment> parse_experiment(const fs::path& file) {
     }
   }
   for (std::size_t i = 0; i < e.backends.size(); ++i) {
-    if (auto b = backends::make_backend(e.backends[i]); !b.is_ok()) {
+    const Status checked = is_pool_selector(e.backends[i])
+                               ? pool_selector_labels(e.backends[i]).status()
+                               : backends::make_backend(e.backends[i]).status();
+    if (!checked.is_ok()) {
       return invalid_argument(
-          fmt::format("{}: backends[{}]: {}", file.string(), i, b.status().message()));
+          fmt::format("{}: backends[{}]: {}", file.string(), i, checked.message()));
     }
   }
   return e;
@@ -250,6 +259,86 @@ results::Record failed_record(const Experiment& e, const Cell& c, const std::str
   return r;
 }
 
+struct Failure {
+  const Cell* cell;
+  std::string error;
+};
+
+// Runs one cell on a backend and returns the error text when it failed.
+using RunCell = std::function<std::string(const Cell&, const std::string& backend, const json&)>;
+// Prints the progress line of a cell as it starts (called with the progress lock held).
+using Announce = std::function<void(const Cell&, const std::string& where)>;
+
+// Runs the pool cells: one worker thread per target, so a target never has two sessions; each
+// takes the next queued cell whose selector its labels match. A cell that fails on a target that
+// no longer answers goes back to the queue for another matching target, and that target's worker
+// stops; other failures are the cell's. Cells that no live target matches fail at the end. The
+// cell's key does not name the target, so a cell is stored once whichever target ran it.
+std::vector<Failure> run_pool(const std::vector<const Cell*>& cells,
+                              const std::vector<PoolTarget>& pool, const RunCell& run_cell,
+                              const Announce& announce, std::mutex& progress) {
+  constexpr int kProbeTimeoutMs = 3000;
+  std::deque<const Cell*> queued(cells.begin(), cells.end());
+  std::map<const Cell*, std::map<std::string, std::string>> wanted;
+  for (const Cell* c : cells) wanted[c] = *pool_selector_labels(c->backend);  // checked before
+  std::size_t in_flight = 0;
+  std::condition_variable changed;
+  std::vector<Failure> failed;
+  std::vector<std::string> lost;
+
+  auto work = [&](const PoolTarget& target) {
+    auto next_match = [&] {
+      return std::find_if(queued.begin(), queued.end(),
+                          [&](const Cell* c) { return pool_target_matches(target, wanted.at(c)); });
+    };
+    for (;;) {
+      const Cell* cell = nullptr;
+      {
+        std::unique_lock lock(progress);
+        // Wait while nothing matches but a running cell may still come back to the queue.
+        changed.wait(lock, [&] { return next_match() != queued.end() || in_flight == 0; });
+        auto it = next_match();
+        if (it == queued.end()) return;
+        cell = *it;
+        queued.erase(it);
+        ++in_flight;
+        announce(*cell, target.spec);
+      }
+      json params = cell->params;
+      params["target"] = {{"spec", target.spec}, {"labels", target.labels}};
+      const std::string error = run_cell(*cell, target.spec, params);
+      const bool gone = !error.empty() && !pool_target_reachable(target, kProbeTimeoutMs);
+      {
+        std::lock_guard lock(progress);
+        --in_flight;
+        if (gone) {
+          queued.push_front(cell);
+          lost.push_back(target.spec);
+          fmt::print(stderr,
+                     "  target {} no longer answers ({}); its cell goes back to the queue\n",
+                     target.spec, error);
+        } else if (!error.empty()) {
+          fmt::print(stderr, "  failed on {}: {}\n", target.spec, error);
+          failed.push_back({cell, error});
+        }
+      }
+      changed.notify_all();
+      if (gone) return;
+    }
+  };
+  std::vector<std::thread> workers;
+  for (const PoolTarget& target : pool) workers.emplace_back(work, std::cref(target));
+  for (std::thread& w : workers) w.join();
+  for (const Cell* c : queued) {
+    std::string error =
+        fmt::format("no live target of the pool matches backend '{}'{}", c->backend,
+                    lost.empty() ? "" : fmt::format(" (lost: {})", fmt::join(lost, ", ")));
+    fmt::print(stderr, "  failed: {} {} {}: {}\n", c->model->name, c->variant, c->scenario, error);
+    failed.push_back({c, std::move(error)});
+  }
+  return failed;
+}
+
 }  // namespace
 
 int run_experiment(const ExperimentOptions& options) {
@@ -264,6 +353,20 @@ int run_experiment(const ExperimentOptions& options) {
     auto keep = selected(c, options.only);
     if (!keep.is_ok()) return report_error(keep.status());
     if (*keep) cells.push_back(std::move(c));
+  }
+
+  std::vector<PoolTarget> pool;
+  if (!options.targets.empty()) {
+    auto read = read_target_pool(options.targets);
+    if (!read.is_ok()) return report_error(read.status());
+    pool = std::move(read).value();
+  }
+  const bool has_pool_cells = std::any_of(cells.begin(), cells.end(), [](const Cell& c) {
+    return is_pool_selector(c.backend);  // selectors were checked with the file
+  });
+  if (has_pool_cells && pool.empty() && !options.dry_run) {
+    return report_error(invalid_argument(
+        "the experiment has \"pool\" backends: give the targets with --targets POOL"));
   }
 
   auto opened = results::Store::open(db);
@@ -285,7 +388,7 @@ int run_experiment(const ExperimentOptions& options) {
       "{} already in {}, {} to run{}\n",
       e.name, cells.size(), e.models.size(), e.variants.size(), e.backends.size(),
       e.scenarios.size(), cells.size() > 0 ? " + quality passes" : "",
-      cells.size() - todo.size() - skipped.size(), db, todo.size(),
+      cells.size() - todo.size() - skipped.size(), results::display_location(db), todo.size(),
       skipped.empty() ? "" : fmt::format(", {} skipped", skipped.size()));
   // Skipped cells are listed once per (model, variant, backend): every scenario shares the reason.
   std::set<std::string> listed;
@@ -305,76 +408,100 @@ int run_experiment(const ExperimentOptions& options) {
   }
   std::fflush(stdout);
 
-  const fs::path work = fs::path(db).parent_path() / "edgebench-experiments" / e.name;
-  const auto start = Clock::now();
-  int failures = 0;
+  // Optimized variants are written beside the store, or beside the experiment file when the
+  // store is a server.
+  const fs::path work = (results::is_database_url(db) ? e.folder : fs::path(db).parent_path()) /
+                        "edgebench-experiments" / e.name;
+  // Every (model, variant) file the cells need, made before any cell runs: pool cells run in
+  // parallel and read them.
   std::map<std::string, Result<fs::path>> models;  // model|variant -> file or error
-  for (std::size_t i = 0; i < todo.size(); ++i) {
-    const Cell& c = *todo[i];
-    std::string eta;
-    if (i > 0) {
-      const double spent = std::chrono::duration<double>(Clock::now() - start).count();
-      eta = "  ETA " +
-            format_duration(spent / static_cast<double>(i) * static_cast<double>(todo.size() - i));
-    }
-    fmt::print("[{}/{}] {} {} {} {}{}\n", i + 1, todo.size(), c.model->name, c.variant, c.backend,
-               c.scenario, eta);
-    std::fflush(stdout);
-
+  for (const Cell* c : todo) {
+    const std::string model_key = c->model->name + "|" + c->variant;
+    if (!c->file.empty() || models.contains(model_key)) continue;
     const std::string flags = std::find_if(e.variants.begin(), e.variants.end(), [&](auto& v) {
-                                return v.name == c.variant;
+                                return v.name == c->variant;
                               })->flags;
-    reset_peak_memory();
-    const std::string model_key = c.model->name + "|" + c.variant;
-    if (c.file.empty() && !models.contains(model_key)) {
-      models.emplace(model_key, variant_model(*c.model, c.variant, flags, work));
-    }
-    const Result<fs::path> model = c.file.empty() ? models.at(model_key) : Result<fs::path>(c.file);
-    std::string error;
-    if (!model.is_ok()) {
-      error = model.status().message();
+    models.emplace(model_key, variant_model(*c->model, c->variant, flags, work));
+  }
+  // Runs one cell on `backend`; the error text when it failed.
+  auto run_cell = [&](const Cell& c, const std::string& backend, const json& params) {
+    const Result<fs::path> model =
+        c.file.empty() ? models.at(c.model->name + "|" + c.variant) : Result<fs::path>(c.file);
+    if (!model.is_ok()) return model.status().message();
+    Status outcome;
+    if (c.scenario == "eval") {
+      EvalOptions eval;
+      eval.model = model->string();
+      eval.dataset = c.model->dataset;
+      eval.limit = e.quality_limit;
+      eval.backend = backend;
+      eval.threads = e.bench.threads;
+      eval.db_path = db;
+      eval.label = e.name;
+      eval.params_json = params.dump();
+      eval.store_key = c.key;
+      eval.summary = Summary::kBrief;
+      eval.quiet = true;
+      outcome = eval_and_store(eval).status();
     } else {
-      Status outcome;
-      if (c.scenario == "eval") {
-        EvalOptions eval;
-        eval.model = model->string();
-        eval.dataset = c.model->dataset;
-        eval.limit = e.quality_limit;
-        eval.backend = c.backend;
-        eval.threads = e.bench.threads;
-        eval.db_path = db;
-        eval.label = e.name;
-        eval.params_json = c.params.dump();
-        eval.store_key = c.key;
-        eval.summary = Summary::kBrief;
-        eval.quiet = true;
-        outcome = eval_and_store(eval).status();
-      } else {
-        BenchOptions bench = e.bench;
-        bench.model = model->string();
-        bench.backend = c.backend;
-        bench.scenario = c.scenario;
-        bench.db_path = db;
-        bench.label = e.name;
-        bench.params_json = c.params.dump();
-        bench.store_key = c.key;
-        bench.summary = Summary::kBrief;
-        bench.quiet = true;
-        outcome = bench_and_store(bench).status();
-      }
-      std::fflush(stdout);
-      if (!outcome.is_ok()) error = outcome.message();
+      BenchOptions bench = e.bench;
+      bench.model = model->string();
+      bench.backend = backend;
+      bench.scenario = c.scenario;
+      bench.db_path = db;
+      bench.label = e.name;
+      bench.params_json = params.dump();
+      bench.store_key = c.key;
+      bench.summary = Summary::kBrief;
+      bench.quiet = true;
+      outcome = bench_and_store(bench).status();
     }
-    if (!error.empty()) {
-      ++failures;
+    std::fflush(stdout);
+    return outcome.is_ok() ? std::string() : outcome.message();
+  };
+
+  const auto start = Clock::now();
+  std::mutex progress;  // the counters and the progress lines, shared with the pool's workers
+  std::size_t started = 0;
+  auto announce = [&](const Cell& c, const std::string& where) {
+    std::string eta;
+    if (started > 0) {
+      const double spent = std::chrono::duration<double>(Clock::now() - start).count();
+      eta = "  ETA " + format_duration(spent / static_cast<double>(started) *
+                                       static_cast<double>(todo.size() - started));
+    }
+    ++started;
+    fmt::print("[{}/{}] {} {} {} {}{}{}\n", started, todo.size(), c.model->name, c.variant,
+               c.backend, c.scenario, where.empty() ? "" : " on " + where, eta);
+    std::fflush(stdout);
+  };
+  std::vector<Failure> failed;
+  std::vector<const Cell*> pool_cells;
+  for (const Cell* c : todo) {
+    if (is_pool_selector(c->backend)) {
+      pool_cells.push_back(c);
+      continue;
+    }
+    announce(*c, "");
+    reset_peak_memory();
+    if (std::string error = run_cell(*c, c->backend, c->params); !error.empty()) {
       std::fprintf(stderr, "  failed: %s\n", error.c_str());
-      // Stored under another key, so that the next run tries the cell again.
-      results::Record r = failed_record(e, c, error);
-      if (Status st = store.add(r, std::string_view(c.key + "|failed")); !st.is_ok()) {
-        return report_error(st);
-      }
+      failed.push_back({c, error});
     }
   }
+  if (!pool_cells.empty()) {
+    std::vector<Failure> pool_failed = run_pool(pool_cells, pool, run_cell, announce, progress);
+    std::fflush(stdout);
+    failed.insert(failed.end(), pool_failed.begin(), pool_failed.end());
+  }
+  for (const Failure& f : failed) {
+    // Stored under another key, so that the next run tries the cell again.
+    results::Record r = failed_record(e, *f.cell, f.error);
+    if (Status st = store.add(r, std::string_view(f.cell->key + "|failed")); !st.is_ok()) {
+      return report_error(st);
+    }
+  }
+  const int failures = static_cast<int>(failed.size());
   const double total = std::chrono::duration<double>(Clock::now() - start).count();
   fmt::print(
       "experiment {} done: {} cells run, {} failed, {} already stored, {} skipped (format), in "

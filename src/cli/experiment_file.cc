@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <set>
 
+#include "edgebench/results/store.h"
+
 namespace edgebench::cli {
 
 namespace {
@@ -135,7 +137,8 @@ Result<Experiment> parse_experiment_text(std::string_view text, const fs::path& 
   }
   if (root.contains("db")) {
     EB_ASSIGN_OR_RETURN(std::string db, r.string(root["db"], "db"));
-    e.db = (e.folder / db).string();
+    // A file is relative to the experiment file; a postgresql:// URL is taken as it is.
+    e.db = results::is_database_url(db) ? db : (e.folder / db).string();
   }
 
   if (!root.contains("models") || !root["models"].is_array() || root["models"].empty()) {

@@ -74,6 +74,12 @@ std::function<std::optional<int>()> add_sweep_commands(CLI::App& app) {
   experiment_cmd->add_option("--only", experiment->only,
                              "Only cells with KEY=VALUE (model, variant, backend, scenario); "
                              "repeatable");
+  experiment_cmd->add_option(
+      "--targets", experiment->targets,
+      "Target pool file: one target per line, a backend spec (tcp://HOST:PORT, RUNTIME?K=V, "
+      "sim:DEVICE) and KEY=VALUE labels; the experiment's \"pool\" and \"pool:K=V,...\" "
+      "backends run on matching targets, one cell per target at a time, a cell of a target that "
+      "goes away runs again on another");
   experiment_cmd->add_flag("--dry-run", experiment->dry_run,
                            "List the cells and which are already stored; run nothing");
 

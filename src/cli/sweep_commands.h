@@ -41,6 +41,7 @@ struct ExperimentOptions {
   std::string db_path;            // overrides the file's "db"
   std::vector<std::string> only;  // KEY=VALUE filters on cells (model, variant, backend, scenario)
   bool dry_run = false;           // list the cells and whether they are stored, run nothing
+  std::string targets;            // a target pool file for the "pool" backends (target_pool.h)
 };
 int run_experiment(const ExperimentOptions& options);
 

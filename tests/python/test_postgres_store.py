@@ -182,3 +182,29 @@ def test_the_password_may_come_from_pgpassword(server, store):
     env = dict(os.environ, PGPASSWORD="edgebench-test-password")
     cli("bench", CNN, "--db", bare, "--label", "env", *QUICK, env=env)
     assert rows(server, "label = 'env'") == 1
+
+
+def test_run_experiment_and_sweep_store_into_the_server(server, store, tmp_path):
+    experiment = {
+        "name": "pg-grid",
+        "db": store,  # a URL in the file is taken as it is
+        "models": [{"name": "c8", "generate": {"kind": "conv", "filters": 8, "layers": 2,
+                                                "input": 16}}],
+        "variants": {"dense": "", "pruned": "--prune 0.5"},
+        "backends": ["native", "native-ref"],
+        "scenarios": ["single-stream"],
+        "bench": {"warmup": 1, "min_queries": 64, "min_duration": 0},
+    }
+    (tmp_path / "exp.json").write_text(json.dumps(experiment))
+    r = cli("run-experiment", tmp_path / "exp.json", cwd=tmp_path)
+    assert "4 cells run, 0 failed" in r.stdout and "edgebench-test-password" not in r.stdout
+    assert rows(server, "label = 'pg-grid'") == 4
+    # The optimized variants went beside the experiment file, not into a folder named after
+    # the URL.
+    assert (tmp_path / "edgebench-experiments" / "pg-grid").is_dir()
+    assert not [p for p in tmp_path.rglob("*") if "postgresql" in p.name]
+    r = cli("run-experiment", tmp_path / "exp.json", cwd=tmp_path)
+    assert "4 already in postgresql://eb:***@" in r.stdout
+    cli("sweep", "conv", "--filters", "4,8", "--layers", 1, "--input", 8, "--db", store,
+        "--min-queries", 64, "--min-duration", 0, cwd=tmp_path)
+    assert rows(server, "label <> 'pg-grid'") == 2
