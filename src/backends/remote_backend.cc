@@ -133,7 +133,7 @@ nlohmann::json describe_target(const nlohmann::json& hello, const nlohmann::json
   const auto nested = hello.find("host");
   for (const nlohmann::json* source :
        {&hello, nested != hello.end() && nested->is_object() ? &*nested : &hello}) {
-    for (const char* key : {"cpu", "arch", "os", "python"}) {
+    for (const char* key : {"hostname", "cpu", "arch", "os", "python"}) {
       if (const auto v = source->find(key); v != source->end() && v->is_string()) host[key] = *v;
     }
     if (const auto v = source->find("emulated"); v != source->end() && v->is_boolean()) {

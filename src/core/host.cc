@@ -22,6 +22,12 @@ std::string cpu_model() {
   return "unknown";
 }
 
+std::string host_name() {
+  struct utsname name {};
+  if (uname(&name) != 0) return "";
+  return name.nodename;
+}
+
 std::string machine_architecture() {
   struct utsname name {};
   if (uname(&name) != 0) return "unknown";

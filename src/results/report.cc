@@ -385,6 +385,88 @@ std::optional<Section> runtimes_section(const std::vector<Record>& records) {
   return s;
 }
 
+// The machine that measured a record: a target's as it reported itself (its host name, else its
+// CPU), or else this record's host.
+std::string machine_of(const Record& r) {
+  auto text = [](const nlohmann::json& j, const char* key) {
+    const auto it = j.find(key);
+    return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+  };
+  if (const nlohmann::json& t = r.backend.target; t.is_object()) {
+    if (std::string name = text(t, "hostname"); !name.empty()) return name;
+    if (std::string cpu = text(t, "cpu"); !cpu.empty()) return cpu + " (target)";
+  }
+  return r.host.hostname.empty() ? r.host.cpu_model : r.host.hostname;
+}
+
+std::optional<Section> machines_section(const std::vector<Record>& records) {
+  // config (model / variant / scenario / backend kind) -> machine -> newest bench record
+  std::map<std::string, std::map<std::string, const Record*>> by_config;
+  std::vector<std::string> machines;  // in order of first appearance, newest first
+  for (const Record& r : records) {
+    if (r.command != "bench" || !r.valid || is_sweep(r)) continue;
+    const std::string machine = machine_of(r);
+    if (machine.empty()) continue;
+    std::string runtime = runtime_field(r.backend, "name");
+    const std::string config =
+        fmt::format("{} / {} / {}{}", model_family(r), variant_of(r).empty() ? "-" : variant_of(r),
+                    r.scenario.name, runtime.empty() ? "" : " / " + runtime);
+    by_config[config].try_emplace(machine, &r);
+    if (std::find(machines.begin(), machines.end(), machine) == machines.end()) {
+      machines.push_back(machine);
+    }
+  }
+  if (machines.size() < 2) return std::nullopt;
+  std::sort(machines.begin(), machines.end());
+  std::vector<std::string> configs;
+  for (const auto& [config, on] : by_config) {
+    if (on.size() >= 2) configs.push_back(config);
+  }
+  if (configs.empty()) return std::nullopt;
+  Section s{"machines", "Machines compared", "", {}, {}};
+  s.text = fmt::format(
+      "The same model, variant and scenario measured on {} machines (a target's own, as it "
+      "reported itself, or the host's): the newest valid bench result on each, p50 latency, and "
+      "its ratio to {}.",
+      machines.size(), machines.front());
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  svg::BarChart chart{
+      "p50 latency by machine", "p50 latency (ms)", configs, machines, {}, 760, 400};
+  std::vector<std::string> header = {"model / variant / scenario"};
+  for (const std::string& m : machines) header.push_back(m + " p50 ms");
+  for (std::size_t k = 1; k < machines.size(); ++k) header.push_back(machines[k] + " ratio");
+  Table t{header, {}};
+  for (const std::string& m : machines) {
+    std::vector<double> p50;
+    for (const std::string& c : configs) {
+      const auto it = by_config[c].find(m);
+      p50.push_back(it == by_config[c].end() ? nan : it->second->timings.latency.p50);
+    }
+    chart.values.push_back(std::move(p50));
+  }
+  for (std::size_t i = 0; i < configs.size(); ++i) {
+    Row row = {{configs[i], ""}};
+    for (std::size_t k = 0; k < machines.size(); ++k) {
+      const auto it = by_config[configs[i]].find(machines[k]);
+      row.push_back(it == by_config[configs[i]].end()
+                        ? Cell{"-", ""}
+                        : Cell{ms(it->second->timings.latency.p50), it->second->id});
+    }
+    const double first = chart.values[0][i];
+    for (std::size_t k = 1; k < machines.size(); ++k) {
+      const double v = chart.values[k][i];
+      row.push_back({std::isfinite(first) && std::isfinite(v) && first > 0
+                         ? fmt::format("{:.3f}", v / first)
+                         : "-",
+                     ""});
+    }
+    t.rows.push_back(std::move(row));
+  }
+  s.figures.push_back({"machine-bars", "machines_latency", svg::bar_chart(chart)});
+  s.tables.push_back(std::move(t));
+  return s;
+}
+
 std::optional<Section> accuracy_section(const std::vector<Record>& records) {
   std::vector<const Record*> rated;
   std::vector<std::pair<double, double>> points;
@@ -550,8 +632,9 @@ std::vector<Section> build_sections(const std::vector<Record>& records,
   sections.push_back(runs_section(records));
   for (auto section :
        {failures_section(records), sweep_section(records), comparison_section(records),
-        runtimes_section(records), accuracy_section(records), confusion_section(records, 6),
-        rating_section(records, options.rating), per_run_section(records, options)}) {
+        runtimes_section(records), machines_section(records), accuracy_section(records),
+        confusion_section(records, 6), rating_section(records, options.rating),
+        per_run_section(records, options)}) {
     if (section) sections.push_back(std::move(*section));
   }
   return sections;

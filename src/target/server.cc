@@ -222,6 +222,7 @@ struct Server::Session {
                             {"backend", backend_->name()},
                             {"dtypes", dtypes},
                             {"max_threads", max_threads_},
+                            {"hostname", host_name()},
                             {"cpu", cpu_model()},
                             {"arch", machine_architecture()},
                             {"emulated", running_under_emulation()},

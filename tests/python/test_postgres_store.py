@@ -122,6 +122,9 @@ def test_two_sqlite_stores_imported_once_and_reported(server, store, tmp_path):
     for host in ("host-a", "host-b"):
         for _ in range(2):
             cli("bench", CNN, "--db", tmp_path / f"{host}.db", "--label", host, *QUICK)
+        # The two stores stand for two hosts: their records name them.
+        with sqlite3.connect(tmp_path / f"{host}.db") as db:
+            db.execute("UPDATE results SET json = json_set(json, '$.host.hostname', ?)", (host,))
     r = cli("results", "import", tmp_path / "host-a.db", tmp_path / "host-b.db", "--db", store)
     assert "2 result(s) imported" in r.stdout
     assert rows(server) == 4
@@ -142,7 +145,11 @@ def test_two_sqlite_stores_imported_once_and_reported(server, store, tmp_path):
     assert "0 result(s) imported" in r.stdout and "4 already there" in r.stdout
     cli("report", "--db", store, "--html", tmp_path / "hosts.html")
     page = (tmp_path / "hosts.html").read_text()
-    assert "host-a" in page and "host-b" in page
+    # The report compares the two hosts side by side.
+    machines = page[page.index('id="machines"'):]
+    machines = machines[:machines.index("</section>")]
+    assert "Machines compared" in machines and "host-a p50 ms" in machines
+    assert "host-b ratio" in machines
 
 
 def test_bad_connections_exit_2_naming_the_cause(server, store, tmp_path):

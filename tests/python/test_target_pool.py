@@ -72,6 +72,7 @@ def test_a_pool_runs_every_cell_once_over_three_targets(tmp_path, start_target):
     for _, rec in rows:
         labels = rec["params"]["target"]["labels"]
         assert rec["backend"]["name"] == rec["params"]["target"]["spec"]
+        assert rec["backend"]["target"]["hostname"]  # the target's own description
         runtime = (rec["backend"].get("runtime") or {}).get("name", "")
         assert (runtime == "onnxruntime") == (labels["kind"] == "python")
     # Run again: everything is stored, nothing runs.

@@ -229,4 +229,30 @@ TEST(ReportHtml, SweepCurvesAccuracyAndEscaping) {
   EXPECT_EQ(figures.front().second.rfind("<svg", 0), 0u);
 }
 
+TEST(ReportHtml, MachinesSectionComparesTheSameRunAcrossMachines) {
+  std::vector<Record> records;
+  // The same model on two boards (as their targets report themselves) and on the host.
+  Record a = run("mobilenet", "tcp://board-a:7000", 4.0, 10);
+  a.backend.target = {{"hostname", "board-a"}, {"cpu", "Cortex-A72"}};
+  Record b = run("mobilenet", "tcp://board-b:7000", 2.0, 10);
+  b.backend.target = {{"hostname", "board-b"}, {"cpu", "Cortex-A76"}};
+  Record h = run("mobilenet", "native", 1.0, 10);
+  h.host.hostname = "lab-host";
+  Record only_here = run("resnet", "native", 9.0, 10);  // on one machine only: not compared
+  only_here.host.hostname = "lab-host";
+  records = {a, b, h, only_here};
+  const std::string html = render_html(records, ReportOptions{});
+  const auto start = html.find("<section id=\"machines\">");
+  ASSERT_NE(start, std::string::npos);
+  const std::string section = html.substr(start, html.find("</section>", start) - start);
+  for (const char* text : {"board-a p50 ms", "board-b p50 ms", "lab-host p50 ms", "board-b ratio",
+                           "0.500", "0.250", "data-plot=\"machine-bars\""}) {
+    EXPECT_NE(section.find(text), std::string::npos) << text;
+  }
+  EXPECT_EQ(section.find("resnet"), std::string::npos);
+  // One machine: no section.
+  EXPECT_EQ(render_html({h, only_here}, ReportOptions{}).find("id=\"machines\""),
+            std::string::npos);
+}
+
 }  // namespace

@@ -9,6 +9,9 @@ namespace edgebench {
 // "unknown".
 std::string cpu_model();
 
+// The machine's network name (uname's nodename), or "" when the kernel does not say.
+std::string host_name();
+
 // The machine's architecture as the kernel reports it to this process ("x86_64", "aarch64").
 std::string machine_architecture();
 

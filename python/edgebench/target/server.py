@@ -250,6 +250,7 @@ class Session:
             "backend": rt.name,
             "dtypes": p.DTYPE_NAMES,
             "max_threads": self.max_threads,
+            "hostname": socket.gethostname(),
             "cpu": cpu_model(),
             "cores": os.cpu_count() or 1,
             "os": f"{platform.system()} {platform.release()} {platform.machine()}",
