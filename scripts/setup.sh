@@ -19,6 +19,7 @@ PACKAGES=(
   libxnnpack-dev libpthreadpool-dev
   libcli11-dev nlohmann-json3-dev libfmt-dev libsqlite3-dev libssl-dev libpq-dev
   postgresql  # a throwaway server for the PostgreSQL store tests
+  slurmd slurmctld slurm-client munge  # run-experiment --slurm, and its single-node test cluster
   libgtest-dev libgmock-dev libbenchmark-dev
   zlib1g-dev libpng-dev libjpeg-dev dataset-fashion-mnist
   chromium fonts-dejavu-core

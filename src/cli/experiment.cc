@@ -25,6 +25,7 @@
 // cell whose backend cannot read the (model, variant)'s format is skipped with the reason, not
 // failed.
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <condition_variable>
@@ -52,6 +53,7 @@
 #include "experiment_file.h"
 #include "host_info.h"
 #include "results_commands.h"
+#include "slurm.h"
 #include "sweep_commands.h"
 #include "target_pool.h"
 
@@ -215,7 +217,7 @@ Result<fs::path> variant_model(const ModelEntry& m, const std::string& variant,
       fs::create_directories(source.parent_path(), ec);
       Result<ir::Graph> graph = generate(m);
       EB_RETURN_IF_ERROR(graph.status());
-      const fs::path tmp = source.parent_path() / (m.name + ".tmp.onnx");
+      const fs::path tmp = source.parent_path() / (m.name + fmt::format(".tmp{}.onnx", ::getpid()));
       EB_RETURN_IF_ERROR(onnx::save_model(*graph, tmp));
       fs::rename(tmp, source, ec);
       if (ec)
@@ -234,7 +236,7 @@ Result<fs::path> variant_model(const ModelEntry& m, const std::string& variant,
   const fs::path out = dir / (m.name + ".onnx");
   if (fs::exists(out)) return out;
   fs::create_directories(dir, ec);
-  const fs::path tmp = dir / (m.name + ".tmp.onnx");
+  const fs::path tmp = dir / (m.name + fmt::format(".tmp{}.onnx", ::getpid()));
   EB_RETURN_IF_ERROR(optimize_with_flags(source.string(), tmp.string(), expanded));
   fs::rename(tmp, out, ec);
   if (ec) return internal_error(fmt::format("cannot rename '{}': {}", tmp.string(), ec.message()));
@@ -339,6 +341,150 @@ std::vector<Failure> run_pool(const std::vector<const Cell*>& cells,
   return failed;
 }
 
+// The keys a Slurm task runs: lines task*chunk .. task*chunk+chunk-1 of the cells file.
+Result<std::set<std::string>> task_share(const std::string& file, std::size_t task,
+                                         std::size_t chunk) {
+  std::ifstream in(file);
+  if (!in) return not_found(fmt::format("--cells-file '{}' cannot be opened", file));
+  if (chunk == 0) return invalid_argument("--chunk must be at least 1");
+  std::set<std::string> keys;
+  std::size_t line = 0;
+  for (std::string key; std::getline(in, key); ++line) {
+    if (line / chunk == task && !key.empty()) keys.insert(key);
+  }
+  if (keys.empty()) {
+    return invalid_argument(
+        fmt::format("--cells-file '{}' has no cells for task {} (chunk {})", file, task, chunk));
+  }
+  return keys;
+}
+
+// run-experiment --status: which cells are stored, failed (stored with their error) or missing,
+// and what Slurm still holds of the experiment's jobs.
+int print_status(const Experiment& e, const std::vector<Cell>& cells, results::Store& store) {
+  std::size_t done = 0, skipped = 0;
+  std::vector<std::string> failed, missing;
+  for (const Cell& c : cells) {
+    if (!c.skip.empty()) {
+      ++skipped;
+      continue;
+    }
+    auto stored = store.contains(c.key);
+    if (!stored.is_ok()) return report_error(stored.status());
+    if (*stored) {
+      ++done;
+      continue;
+    }
+    auto tried = store.contains(c.key + "|failed");
+    if (!tried.is_ok()) return report_error(tried.status());
+    const std::string line =
+        fmt::format("{} {} {} {}", c.model->name, c.variant, c.backend, c.scenario);
+    (*tried ? failed : missing).push_back(line);
+  }
+  const std::string job = "edgebench-" + e.name;
+  auto queued = queued_tasks(job);
+  fmt::print("experiment {} in {}: {} cells, {} done, {} failed, {} missing{}\n", e.name,
+             store.name(), cells.size() - skipped, done, failed.size(), missing.size(),
+             skipped ? fmt::format(", {} skipped (format)", skipped) : "");
+  fmt::print("  slurm: {}\n",
+             queued.is_ok() ? fmt::format("{} task(s) of job {} pending or running", *queued, job)
+                            : "not reachable (" + queued.status().message() + ")");
+  for (const std::string& f : failed) fmt::print("  failed   {}\n", f);
+  for (const std::string& m : missing) fmt::print("  missing  {}\n", m);
+  return kExitOk;
+}
+
+// run-experiment --slurm: the cells still to run as job arrays, one per Slurm license (cells
+// whose backend has none share one array), each task running --chunk cells of a cells file
+// through this edgebench into the same store. With --wait, waits for Slurm to finish them and
+// reports the experiment's status.
+int submit_to_slurm(const ExperimentOptions& options, const Experiment& e, const std::string& db,
+                    const fs::path& work, const std::vector<const Cell*>& todo,
+                    results::Store& store) {
+  if (todo.empty()) {
+    fmt::print("nothing to submit\n");
+    return kExitOk;
+  }
+  std::map<std::string, std::string> license_of;  // backend -> license
+  for (const std::string& item : options.slurm_licenses) {
+    const auto eq = item.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == item.size()) {
+      return report_error(
+          invalid_argument(fmt::format("--slurm-license '{}': expected BACKEND=LICENSE", item)));
+    }
+    license_of[item.substr(0, eq)] = item.substr(eq + 1);
+  }
+  std::map<std::string, std::vector<const Cell*>> by_license;
+  for (const Cell* c : todo) {
+    if (is_pool_selector(c->backend)) {
+      return report_error(invalid_argument(fmt::format(
+          "backend '{}': pool cells run with --targets, not --slurm (give each board a Slurm "
+          "license and its own backend instead)",
+          c->backend)));
+    }
+    auto it = license_of.find(c->backend);
+    by_license[it == license_of.end() ? "" : it->second].push_back(c);
+  }
+  std::error_code ec;
+  const fs::path dir = fs::absolute(work / "slurm", ec);
+  fs::create_directories(dir, ec);
+  if (ec) {
+    return report_error(
+        io_error(fmt::format("cannot create '{}': {}", dir.string(), ec.message())));
+  }
+  const fs::path self = fs::read_symlink("/proc/self/exe", ec);
+  if (ec) return report_error(internal_error("cannot find this edgebench's own path"));
+  // A file store is named by its absolute path: tasks may start elsewhere.
+  const std::string task_db = results::is_database_url(db) ? db : fs::absolute(db).string();
+  const std::size_t chunk = std::max<std::size_t>(options.chunk, 1);
+  const std::string job = "edgebench-" + e.name;
+  const std::string stamp = results::new_record_id();
+  std::size_t group = 0;
+  for (const auto& [license, group_cells] : by_license) {
+    const fs::path list = dir / fmt::format("cells-{}-{}.txt", stamp, group++);
+    {
+      std::ofstream out(list);
+      for (const Cell* c : group_cells) out << c->key << "\n";
+      if (!out) return report_error(io_error(fmt::format("cannot write '{}'", list.string())));
+    }
+    SlurmArray array;
+    array.job_name = job;
+    array.partition = options.partition;
+    array.licenses = license.empty() ? "" : license + ":1";
+    array.options = options.sbatch_options;
+    array.tasks = (group_cells.size() + chunk - 1) / chunk;
+    array.log_dir = dir;
+    array.command = fmt::format(
+        "{} run-experiment {} --db {} --cells-file {} --chunk {} --task \"$SLURM_ARRAY_TASK_ID\"",
+        shell_quote(self.string()), shell_quote(fs::absolute(options.file).string()),
+        shell_quote(task_db), shell_quote(list.string()), chunk);
+    auto id = submit_array(array);
+    if (!id.is_ok()) return report_error(id.status());
+    fmt::print("submitted job {} ({}): {} task(s) for {} cell(s){}; logs in {}\n", *id, job,
+               array.tasks, group_cells.size(),
+               license.empty() ? "" : " holding license " + license, dir.string());
+  }
+  std::fflush(stdout);
+  if (!options.wait) {
+    fmt::print("`edgebench run-experiment {} --status` shows the progress\n", options.file);
+    return kExitOk;
+  }
+  for (;;) {
+    auto queued = queued_tasks(job);
+    if (!queued.is_ok()) return report_error(queued.status());
+    if (*queued == 0) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  }
+  std::size_t done = 0;
+  for (const Cell* c : todo) {
+    auto stored = store.contains(c->key);
+    if (!stored.is_ok()) return report_error(stored.status());
+    done += *stored;
+  }
+  fmt::print("slurm finished: {} of {} submitted cell(s) stored\n", done, todo.size());
+  return done == todo.size() ? kExitOk : kExitCheckFailed;
+}
+
 }  // namespace
 
 int run_experiment(const ExperimentOptions& options) {
@@ -353,6 +499,22 @@ int run_experiment(const ExperimentOptions& options) {
     auto keep = selected(c, options.only);
     if (!keep.is_ok()) return report_error(keep.status());
     if (*keep) cells.push_back(std::move(c));
+  }
+
+  if (!options.cells_file.empty()) {
+    // A Slurm task: only its share of the cells the submitter listed.
+    auto share = task_share(options.cells_file, options.task, options.chunk);
+    if (!share.is_ok()) return report_error(share.status());
+    std::vector<Cell> mine;
+    for (Cell& c : cells) {
+      if (share->contains(c.key)) mine.push_back(std::move(c));
+    }
+    if (mine.size() != share->size()) {
+      return report_error(invalid_argument(
+          fmt::format("--cells-file '{}': {} of task {}'s cells are not cells of experiment {}",
+                      options.cells_file, share->size() - mine.size(), options.task, e.name)));
+    }
+    cells = std::move(mine);
   }
 
   std::vector<PoolTarget> pool;
@@ -383,6 +545,7 @@ int run_experiment(const ExperimentOptions& options) {
     if (!stored.is_ok()) return report_error(stored.status());
     if (!*stored) todo.push_back(&c);
   }
+  if (options.status) return print_status(e, cells, store);
   fmt::print(
       "experiment {}: {} cells ({} models x {} variants x {} backends x {} scenarios{}), "
       "{} already in {}, {} to run{}\n",
@@ -423,6 +586,7 @@ int run_experiment(const ExperimentOptions& options) {
                               })->flags;
     models.emplace(model_key, variant_model(*c->model, c->variant, flags, work));
   }
+  if (options.slurm) return submit_to_slurm(options, e, db, work, todo, store);
   // Runs one cell on `backend`; the error text when it failed.
   auto run_cell = [&](const Cell& c, const std::string& backend, const json& params) {
     const Result<fs::path> model =

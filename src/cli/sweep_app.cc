@@ -80,6 +80,27 @@ std::function<std::optional<int>()> add_sweep_commands(CLI::App& app) {
       "sim:DEVICE) and KEY=VALUE labels; the experiment's \"pool\" and \"pool:K=V,...\" "
       "backends run on matching targets, one cell per target at a time, a cell of a target that "
       "goes away runs again on another");
+  experiment_cmd->add_flag("--status", experiment->status,
+                           "Show which cells are done, failed or missing in the store, and the "
+                           "experiment's Slurm tasks still pending or running; run nothing");
+  experiment_cmd->add_flag("--slurm", experiment->slurm,
+                           "Submit the cells still to run to Slurm as job arrays (sbatch), each "
+                           "task storing into --db (a postgresql:// store for several nodes)");
+  experiment_cmd->add_option("--partition", experiment->partition, "--slurm: the partition");
+  experiment_cmd->add_option("--sbatch-option", experiment->sbatch_options,
+                             "--slurm: one more sbatch option, as it is (repeatable), e.g. "
+                             "--sbatch-option=--time=10");
+  experiment_cmd->add_option("--slurm-license", experiment->slurm_licenses,
+                             "--slurm: BACKEND=LICENSE, the cells of that backend (a board) hold "
+                             "the Slurm license, so that two jobs never share the board "
+                             "(repeatable)");
+  experiment_cmd->add_option("--chunk", experiment->chunk, "--slurm: cells per task")
+      ->default_val(1)
+      ->check(CLI::PositiveNumber);
+  experiment_cmd->add_flag("--wait", experiment->wait,
+                           "--slurm: wait until Slurm has run every task, then report");
+  experiment_cmd->add_option("--cells-file", experiment->cells_file)->group("");  // tasks only
+  experiment_cmd->add_option("--task", experiment->task)->group("");
   experiment_cmd->add_flag("--dry-run", experiment->dry_run,
                            "List the cells and which are already stored; run nothing");
 

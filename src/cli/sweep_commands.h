@@ -42,6 +42,17 @@ struct ExperimentOptions {
   std::vector<std::string> only;  // KEY=VALUE filters on cells (model, variant, backend, scenario)
   bool dry_run = false;           // list the cells and whether they are stored, run nothing
   std::string targets;            // a target pool file for the "pool" backends (target_pool.h)
+  bool status = false;            // show done / failed / missing cells and Slurm's queue
+  // --slurm: submit the cells still to run as Slurm job arrays (slurm.h) instead of running them.
+  bool slurm = false;
+  std::string partition;
+  std::vector<std::string> sbatch_options;  // passed to sbatch as they are
+  std::vector<std::string> slurm_licenses;  // BACKEND=LICENSE: that backend's cells hold it
+  std::size_t chunk = 1;                    // cells per Slurm task
+  bool wait = false;                        // wait for the Slurm jobs to end
+  // A Slurm task's share: lines task*chunk.. of the submitter's cells file.
+  std::string cells_file;
+  std::size_t task = 0;
 };
 int run_experiment(const ExperimentOptions& options);
 
