@@ -359,11 +359,43 @@ Result<std::set<std::string>> task_share(const std::string& file, std::size_t ta
   return keys;
 }
 
-// run-experiment --status: which cells are stored, failed (stored with their error) or missing,
-// and what Slurm still holds of the experiment's jobs.
-int print_status(const Experiment& e, const std::vector<Cell>& cells, results::Store& store) {
+// The submitted arrays' record, in the experiment's slurm folder: one line per array, "JOB_ID
+// CHUNK CELLS_FILE", so that --status can tell which cells Slurm still holds.
+fs::path slurm_jobs_file(const fs::path& work) { return work / "slurm" / "jobs.tsv"; }
+
+// Cell key -> Slurm state (PENDING, RUNNING, ...) of the task that holds it.
+std::map<std::string, std::string> cells_in_slurm(const std::vector<QueuedTask>& queued,
+                                                  const fs::path& work) {
+  std::map<std::string, std::pair<std::size_t, std::string>> arrays;  // job -> chunk, file
+  std::ifstream jobs(slurm_jobs_file(work));
+  for (std::string job, file; std::getline(jobs, job, '\t');) {
+    std::size_t chunk = 1;
+    jobs >> chunk;
+    jobs.ignore(1);
+    std::getline(jobs, file);
+    arrays[job] = {std::max<std::size_t>(chunk, 1), file};
+  }
+  std::map<std::string, std::string> state;
+  for (const QueuedTask& t : queued) {
+    auto it = arrays.find(t.job_id);
+    if (it == arrays.end()) continue;
+    auto keys = task_share(it->second.second, t.task, it->second.first);
+    if (!keys.is_ok()) continue;
+    for (const std::string& key : *keys) state[key] = t.state;
+  }
+  return state;
+}
+
+// run-experiment --status: which cells are stored, held by Slurm (pending or running), failed
+// (stored with their error) or missing.
+int print_status(const Experiment& e, const std::vector<Cell>& cells, results::Store& store,
+                 const fs::path& work) {
+  const std::string job = "edgebench-" + e.name;
+  auto queued = queued_tasks(job);
+  const std::map<std::string, std::string> in_slurm =
+      queued.is_ok() ? cells_in_slurm(*queued, work) : std::map<std::string, std::string>();
   std::size_t done = 0, skipped = 0;
-  std::vector<std::string> failed, missing;
+  std::map<std::string, std::vector<std::string>> listed;  // state -> cells
   for (const Cell& c : cells) {
     if (!c.skip.empty()) {
       ++skipped;
@@ -375,22 +407,35 @@ int print_status(const Experiment& e, const std::vector<Cell>& cells, results::S
       ++done;
       continue;
     }
-    auto tried = store.contains(c.key + "|failed");
-    if (!tried.is_ok()) return report_error(tried.status());
-    const std::string line =
-        fmt::format("{} {} {} {}", c.model->name, c.variant, c.backend, c.scenario);
-    (*tried ? failed : missing).push_back(line);
+    std::string state;
+    if (auto it = in_slurm.find(c.key); it != in_slurm.end()) {
+      state = it->second == "RUNNING" ? "running" : "pending";
+    } else {
+      auto tried = store.contains(c.key + "|failed");
+      if (!tried.is_ok()) return report_error(tried.status());
+      state = *tried ? "failed" : "missing";
+    }
+    listed[state].push_back(
+        fmt::format("{} {} {} {}", c.model->name, c.variant, c.backend, c.scenario));
   }
-  const std::string job = "edgebench-" + e.name;
-  auto queued = queued_tasks(job);
-  fmt::print("experiment {} in {}: {} cells, {} done, {} failed, {} missing{}\n", e.name,
-             store.name(), cells.size() - skipped, done, failed.size(), missing.size(),
-             skipped ? fmt::format(", {} skipped (format)", skipped) : "");
+  auto count = [&](const char* state) {
+    auto it = listed.find(state);
+    return it == listed.end() ? std::size_t{0} : it->second.size();
+  };
+  fmt::print(
+      "experiment {} in {}: {} cells, {} done, {} running, {} pending, {} failed, {} missing{}\n",
+      e.name, store.name(), cells.size() - skipped, done, count("running"), count("pending"),
+      count("failed"), count("missing"),
+      skipped ? fmt::format(", {} skipped (format)", skipped) : "");
   fmt::print("  slurm: {}\n",
-             queued.is_ok() ? fmt::format("{} task(s) of job {} pending or running", *queued, job)
-                            : "not reachable (" + queued.status().message() + ")");
-  for (const std::string& f : failed) fmt::print("  failed   {}\n", f);
-  for (const std::string& m : missing) fmt::print("  missing  {}\n", m);
+             queued.is_ok()
+                 ? fmt::format("{} task(s) of job {} pending or running", queued->size(), job)
+                 : "not reachable (" + queued.status().message() + ")");
+  for (const char* state : {"running", "pending", "failed", "missing"}) {
+    if (auto it = listed.find(state); it != listed.end()) {
+      for (const std::string& cell : it->second) fmt::print("  {:<8} {}\n", state, cell);
+    }
+  }
   return kExitOk;
 }
 
@@ -401,10 +446,6 @@ int print_status(const Experiment& e, const std::vector<Cell>& cells, results::S
 int submit_to_slurm(const ExperimentOptions& options, const Experiment& e, const std::string& db,
                     const fs::path& work, const std::vector<const Cell*>& todo,
                     results::Store& store) {
-  if (todo.empty()) {
-    fmt::print("nothing to submit\n");
-    return kExitOk;
-  }
   std::map<std::string, std::string> license_of;  // backend -> license
   for (const std::string& item : options.slurm_licenses) {
     const auto eq = item.find('=');
@@ -414,7 +455,6 @@ int submit_to_slurm(const ExperimentOptions& options, const Experiment& e, const
     }
     license_of[item.substr(0, eq)] = item.substr(eq + 1);
   }
-  std::map<std::string, std::vector<const Cell*>> by_license;
   for (const Cell* c : todo) {
     if (is_pool_selector(c->backend)) {
       return report_error(invalid_argument(fmt::format(
@@ -422,6 +462,25 @@ int submit_to_slurm(const ExperimentOptions& options, const Experiment& e, const
           "license and its own backend instead)",
           c->backend)));
     }
+  }
+  // Cells that an earlier submission's tasks still hold are not submitted again.
+  const std::string job = "edgebench-" + e.name;
+  auto held = queued_tasks(job);
+  if (!held.is_ok()) return report_error(held.status());
+  const std::map<std::string, std::string> in_slurm = cells_in_slurm(*held, work);
+  std::vector<const Cell*> to_submit;
+  for (const Cell* c : todo) {
+    if (!in_slurm.contains(c->key)) to_submit.push_back(c);
+  }
+  if (to_submit.size() < todo.size()) {
+    fmt::print("{} cell(s) already pending or running in Slurm\n", todo.size() - to_submit.size());
+  }
+  if (to_submit.empty()) {
+    fmt::print("nothing to submit\n");
+    return kExitOk;
+  }
+  std::map<std::string, std::vector<const Cell*>> by_license;
+  for (const Cell* c : to_submit) {
     auto it = license_of.find(c->backend);
     by_license[it == license_of.end() ? "" : it->second].push_back(c);
   }
@@ -437,7 +496,6 @@ int submit_to_slurm(const ExperimentOptions& options, const Experiment& e, const
   // A file store is named by its absolute path: tasks may start elsewhere.
   const std::string task_db = results::is_database_url(db) ? db : fs::absolute(db).string();
   const std::size_t chunk = std::max<std::size_t>(options.chunk, 1);
-  const std::string job = "edgebench-" + e.name;
   const std::string stamp = results::new_record_id();
   std::size_t group = 0;
   for (const auto& [license, group_cells] : by_license) {
@@ -460,6 +518,8 @@ int submit_to_slurm(const ExperimentOptions& options, const Experiment& e, const
         shell_quote(task_db), shell_quote(list.string()), chunk);
     auto id = submit_array(array);
     if (!id.is_ok()) return report_error(id.status());
+    std::ofstream(slurm_jobs_file(work), std::ios::app)
+        << *id << '\t' << chunk << '\t' << list.string() << '\n';
     fmt::print("submitted job {} ({}): {} task(s) for {} cell(s){}; logs in {}\n", *id, job,
                array.tasks, group_cells.size(),
                license.empty() ? "" : " holding license " + license, dir.string());
@@ -470,19 +530,19 @@ int submit_to_slurm(const ExperimentOptions& options, const Experiment& e, const
     return kExitOk;
   }
   for (;;) {
-    auto queued = queued_tasks(job);
-    if (!queued.is_ok()) return report_error(queued.status());
-    if (*queued == 0) break;
+    auto left = queued_tasks(job);
+    if (!left.is_ok()) return report_error(left.status());
+    if (left->empty()) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
   }
   std::size_t done = 0;
-  for (const Cell* c : todo) {
+  for (const Cell* c : to_submit) {
     auto stored = store.contains(c->key);
     if (!stored.is_ok()) return report_error(stored.status());
     done += *stored;
   }
-  fmt::print("slurm finished: {} of {} submitted cell(s) stored\n", done, todo.size());
-  return done == todo.size() ? kExitOk : kExitCheckFailed;
+  fmt::print("slurm finished: {} of {} submitted cell(s) stored\n", done, to_submit.size());
+  return done == to_submit.size() ? kExitOk : kExitCheckFailed;
 }
 
 }  // namespace
@@ -545,7 +605,11 @@ int run_experiment(const ExperimentOptions& options) {
     if (!stored.is_ok()) return report_error(stored.status());
     if (!*stored) todo.push_back(&c);
   }
-  if (options.status) return print_status(e, cells, store);
+  // Optimized variants (and Slurm's files) go beside the store, or beside the experiment file
+  // when the store is a server.
+  const fs::path work = (results::is_database_url(db) ? e.folder : fs::path(db).parent_path()) /
+                        "edgebench-experiments" / e.name;
+  if (options.status) return print_status(e, cells, store, work);
   fmt::print(
       "experiment {}: {} cells ({} models x {} variants x {} backends x {} scenarios{}), "
       "{} already in {}, {} to run{}\n",
@@ -571,10 +635,6 @@ int run_experiment(const ExperimentOptions& options) {
   }
   std::fflush(stdout);
 
-  // Optimized variants are written beside the store, or beside the experiment file when the
-  // store is a server.
-  const fs::path work = (results::is_database_url(db) ? e.folder : fs::path(db).parent_path()) /
-                        "edgebench-experiments" / e.name;
   // Every (model, variant) file the cells need, made before any cell runs: pool cells run in
   // parallel and read them.
   std::map<std::string, Result<fs::path>> models;  // model|variant -> file or error

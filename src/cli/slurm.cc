@@ -114,17 +114,27 @@ Result<std::string> submit_array(const SlurmArray& array) {
   return id;
 }
 
-Result<std::size_t> queued_tasks(const std::string& job_name) {
-  auto run = run_program({"squeue", "--noheader", "--array", "--name=" + job_name, "--format=%i"});
+Result<std::vector<QueuedTask>> queued_tasks(const std::string& job_name) {
+  auto run =
+      run_program({"squeue", "--noheader", "--array", "--name=" + job_name, "--format=%F %K %T"});
   if (!run.is_ok()) return run.status();
   if (run->exit_code != 0) {
     return io_error(
         fmt::format("squeue failed (exit {}): {}", run->exit_code, trimmed(run->output)));
   }
-  std::size_t n = 0;
+  std::vector<QueuedTask> tasks;
   std::istringstream lines(run->output);
-  for (std::string line; std::getline(lines, line);) n += !line.empty();
-  return n;
+  for (std::string line; std::getline(lines, line);) {
+    std::istringstream words(line);
+    QueuedTask t;
+    std::string task;
+    if (!(words >> t.job_id >> task >> t.state)) continue;
+    // %K is the task's index ("N/A" for a job that is not an array).
+    if (task.empty() || task.find_first_not_of("0123456789") != std::string::npos) continue;
+    t.task = std::stoull(task);
+    tasks.push_back(std::move(t));
+  }
+  return tasks;
 }
 
 }  // namespace edgebench::cli

@@ -37,7 +37,13 @@ struct SlurmArray {
 // does not answer, an unknown partition or license) and say when sbatch is not installed.
 Result<std::string> submit_array(const SlurmArray& array);
 
-// How many tasks of jobs named `job_name` Slurm still holds (pending or running).
-Result<std::size_t> queued_tasks(const std::string& job_name);
+// A task Slurm still holds of a job array.
+struct QueuedTask {
+  std::string job_id;  // the array's job id
+  std::size_t task = 0;
+  std::string state;  // PENDING, RUNNING, ...
+};
+// The tasks of jobs named `job_name` that Slurm still holds (pending or running).
+Result<std::vector<QueuedTask>> queued_tasks(const std::string& job_name);
 
 }  // namespace edgebench::cli
