@@ -8,6 +8,7 @@
 #include <functional>
 #include <set>
 
+#include "edgebench/results/significance.h"
 #include "edgebench/results/svg.h"
 
 namespace edgebench::results {
@@ -77,6 +78,22 @@ ComparisonRow number_row(std::string metric, std::string unit, std::span<const R
     } else {
       row.cells.push_back(format_figure(*v, row.unit));
     }
+  }
+  return row;
+}
+
+// "p50 95% CI": per column after the first, the bootstrap interval on the ratio of its median
+// latency to the first column's, from the raw latencies, and whether it excludes 1.
+ComparisonRow significance_row(std::span<const Record> records) {
+  ComparisonRow row;
+  row.metric = "p50 ratio 95% CI";
+  const std::vector<double> base = raw_latencies(records.front());
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    row.values.emplace_back();
+    row.ratios.emplace_back();
+    std::optional<MedianRatio> m;
+    if (i > 0) m = median_ratio_interval(base, raw_latencies(records[i]));
+    row.cells.push_back(i == 0 ? "(base)" : m ? significance_text(*m) : "-");
   }
   return row;
 }
@@ -286,6 +303,7 @@ Comparison compare_records(std::span<const Record> records) {
       [&base_metric](const Record& r) { return r.timings.headline_metric == base_metric; }));
 
   latency("p50", &LatencyStats::p50);
+  c.rows.push_back(significance_row(records));
   latency("p90", &LatencyStats::p90);
   latency("p95", &LatencyStats::p95);
   latency("p99", &LatencyStats::p99);

@@ -8,7 +8,7 @@
 #include <map>
 #include <set>
 
-#include "edgebench/core/npy.h"
+#include "edgebench/results/significance.h"
 #include "edgebench/results/svg.h"
 
 namespace edgebench::results {
@@ -58,15 +58,6 @@ std::string config_of(const Record& r) {
 std::string environment_of(const Record& r) {
   return fmt::format("{} / {} / {} thread{}", r.host.cpu_model.empty() ? "?" : r.host.cpu_model,
                      r.backend.name, r.backend.threads, r.backend.threads == 1 ? "" : "s");
-}
-
-std::vector<double> latencies_of(const Record& r) {
-  if (!r.latencies_ms.empty()) return r.latencies_ms;
-  if (r.latencies_path.empty()) return {};
-  auto t = read_npy(r.latencies_path);
-  if (!t.is_ok() || t->dtype() != DType::kFloat64) return {};
-  const double* p = t->data<double>();
-  return std::vector<double>(p, p + t->element_count());
 }
 
 std::string ms(double v) { return std::isfinite(v) ? fmt::format("{:.4g}", v) : "-"; }
@@ -246,7 +237,9 @@ std::optional<Section> comparison_section(const std::vector<Record>& records) {
   Section s{"comparison", "Backends and variants compared", "", {}, {}};
   s.text =
       "p50 latency of the newest result per model and configuration (backend / variant · "
-      "scenario).";
+      "scenario). \"vs first\" says whether a difference is beyond the noise: significant when a "
+      "95% bootstrap interval on the ratio of the medians, from the raw latencies, lies wholly "
+      "more than 1% away from 1.";
   svg::BarChart bars{"p50 latency by backend and variant",
                      "p50 latency (ms)",
                      models,
@@ -265,16 +258,25 @@ std::optional<Section> comparison_section(const std::vector<Record>& records) {
     bars.values.push_back(std::move(row));
   }
   for (const std::string& m : models) {
-    const double first = by_model[m].begin()->second->timings.latency.p50;
+    const Record& first_record = *by_model[m].begin()->second;
+    const double first = first_record.timings.latency.p50;
+    const std::vector<double> first_latencies = raw_latencies(first_record);
     for (const auto& [c, r] : by_model[m]) {
-      t.rows.push_back(
-          {{m, ""},
-           {c, ""},
-           {ms(r->timings.latency.p50), ""},
-           {ms(r->timings.latency.p99), ""},
-           {fmt::format("{:.4g}", r->throughput.samples_per_s), ""},
-           {first > 0 ? fmt::format("{:.2f}x", r->timings.latency.p50 / first) : "", ""},
-           id_cell(*r)});
+      // The ratio, and whether it is beyond the noise (a bootstrap interval on the ratio of the
+      // medians from the raw latencies, when both have them).
+      std::string versus = first > 0 ? fmt::format("{:.2f}x", r->timings.latency.p50 / first) : "";
+      if (r != &first_record && !versus.empty()) {
+        if (auto m_ratio = median_ratio_interval(first_latencies, raw_latencies(*r))) {
+          versus += m_ratio->significant() ? " (significant)" : " (within noise)";
+        }
+      }
+      t.rows.push_back({{m, ""},
+                        {c, ""},
+                        {ms(r->timings.latency.p50), ""},
+                        {ms(r->timings.latency.p99), ""},
+                        {fmt::format("{:.4g}", r->throughput.samples_per_s), ""},
+                        {versus, ""},
+                        id_cell(*r)});
     }
   }
   s.figures.push_back({"comparison-bars", "comparison", svg::bar_chart(bars)});
@@ -594,7 +596,7 @@ std::optional<Section> per_run_section(const std::vector<Record>& records,
   Section s{"per-run", "Latency of each run", "", {}, {}};
   std::size_t runs = 0, skipped = 0;
   for (const Record& r : records) {
-    std::vector<double> lat = latencies_of(r);
+    std::vector<double> lat = raw_latencies(r);
     if (lat.empty()) continue;
     if (runs >= options.max_runs) {
       ++skipped;

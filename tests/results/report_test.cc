@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <random>
 #include <string_view>
 
 #include "edgebench/results/svg.h"
@@ -227,6 +228,25 @@ TEST(ReportHtml, SweepCurvesAccuracyAndEscaping) {
   EXPECT_NE(md.find("](out_files/latency_vs_macs.svg)"), std::string::npos);
   ASSERT_FALSE(figures.empty());
   EXPECT_EQ(figures.front().second.rfind("<svg", 0), 0u);
+}
+
+TEST(ReportHtml, ComparisonMarksDifferencesInsideTheNoise) {
+  // Latencies from a seeded generator: b is a rerun of a, c is 10% slower.
+  auto latencies = [](double median, unsigned seed) {
+    std::mt19937 random(seed);
+    std::normal_distribution<double> noise(median, 0.02 * median);
+    std::vector<double> out(500);
+    for (double& x : out) x = noise(random);
+    return out;
+  };
+  Record a = run("net", "native", 1.0, 10), b = run("net", "native-ref", 1.0, 10),
+         c = run("net", "null", 1.1, 10);
+  a.latencies_ms = latencies(1.0, 1);
+  b.latencies_ms = latencies(1.0, 2);
+  c.latencies_ms = latencies(1.1, 3);
+  const std::string html = render_html({a, b, c}, ReportOptions{});
+  EXPECT_NE(html.find("1.00x (within noise)"), std::string::npos);
+  EXPECT_NE(html.find("1.10x (significant)"), std::string::npos);
 }
 
 TEST(ReportHtml, MachinesSectionComparesTheSameRunAcrossMachines) {

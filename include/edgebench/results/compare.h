@@ -28,7 +28,10 @@ struct Comparison {
 };
 
 // Rows: identity (id, model, backend, threads, scenario, valid), the headline figure, latency
-// statistics, throughput, start-up times, memory, CPU time, energy, and every numeric
+// statistics (after p50, "p50 ratio 95% CI": each column's bootstrap interval on its median's
+// ratio to the first column's, from the raw latencies, and whether it is significant: wholly
+// more than 1% away from 1),
+// throughput, start-up times, memory, CPU time, energy, and every numeric
 // top-level `quality` member any of the results has.
 Comparison compare_records(std::span<const Record> records);
 
