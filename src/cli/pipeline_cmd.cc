@@ -20,6 +20,8 @@
 #include "edgebench/measure/stats.h"
 #include "edgebench/plan/device.h"
 #include "edgebench/plan/segment.h"
+#include "edgebench/results/store.h"
+#include "results_commands.h"
 
 namespace edgebench::cli {
 
@@ -39,6 +41,9 @@ struct PipelineCommandOptions {
   bool no_pin = false;
   std::string json_path;
   std::uint64_t seed = 0;
+  std::string db_path = "edgebench-results.db";
+  bool no_db = false;
+  std::string label;
 };
 
 std::vector<std::string> split_list(const std::string& text) {
@@ -70,6 +75,37 @@ double max_abs_diff(const Tensor& a, const Tensor& b) {
   return m;
 }
 
+// One pipeline measurement (a number of inputs in flight) as a result record: scenario
+// "pipeline", the per-query latencies from issue to completion, the throughput, and in params
+// the segments, workers, speed-up over one worker and each stage's times.
+results::Record pipeline_record(const PipelineCommandOptions& o, const ir::Graph& graph,
+                                const std::vector<std::string>& workers, const nlohmann::json& plan,
+                                const backends::PipelineRun& run, double speedup,
+                                const nlohmann::json& stages) {
+  results::Record r = new_result_record("pipeline", o.label, graph, o.model,
+                                        fmt::format("{}", fmt::join(workers, ",")), o.threads);
+  r.scenario.name = "pipeline";
+  r.scenario.warmup_queries = o.warmup;
+  r.scenario.min_queries = o.queries;
+  r.scenario.seed = o.seed;
+  r.timings.latency = measure::summarize(run.latency_ms);
+  r.timings.duration_s = run.wall_s;
+  r.timings.headline_metric = "samples_per_s";
+  r.timings.headline_value = run.throughput_per_s;
+  r.throughput.queries_per_s = run.throughput_per_s;
+  r.throughput.samples_per_s = run.throughput_per_s;
+  r.latencies_ms = run.latency_ms;
+  r.params = {{"pipeline",
+               {{"in_flight", run.in_flight},
+                {"segments", plan.at("segments")},
+                {"strategy", plan.at("strategy")},
+                {"pinned", plan.at("pinned")},
+                {"speedup", speedup},
+                {"single_worker", plan.at("single_worker")},
+                {"stages", stages}}}};
+  return r;
+}
+
 int run_pipeline(const PipelineCommandOptions& o) {
   std::vector<std::string> workers = split_list(o.workers);
   for (const std::string& w : workers) {
@@ -98,6 +134,10 @@ int run_pipeline(const PipelineCommandOptions& o) {
     return report_error(analysis.status().with_context(fmt::format("model '{}'", o.model)));
   }
   engine::annotate_types(graph, analysis->types);
+
+  // Opened before anything is measured, so that a bad store fails early.
+  auto store = open_result_store(o.no_db, o.db_path);
+  if (!store.is_ok()) return report_error(store.status());
 
   auto device = plan::find_device(o.device, plan::device_search_dirs());
   if (!device.is_ok()) return report_error(device.status().with_context("--device"));
@@ -205,6 +245,7 @@ int run_pipeline(const PipelineCommandOptions& o) {
   }
   fmt::print("\n");
   std::map<std::string, Tensor> outputs;
+  std::vector<results::Record> records;  // one per number in flight
   for (std::size_t depth : o.in_flight) {
     auto r = (*pipe)->run(samples, o.queries, depth, &outputs);
     if (!r.is_ok()) return report_error(r.status());
@@ -219,6 +260,7 @@ int run_pipeline(const PipelineCommandOptions& o) {
                              {"wait_mean_ms", mean(t.wait_ms)}});
     }
     fmt::print("\n");
+    records.push_back(pipeline_record(o, graph, workers, j, *r, speedup, stages_json));
     j["runs"].push_back({{"in_flight", depth},
                          {"throughput_per_s", r->throughput_per_s},
                          {"speedup", speedup},
@@ -240,6 +282,21 @@ int run_pipeline(const PipelineCommandOptions& o) {
     std::ofstream out(o.json_path);
     out << j.dump(2) << "\n";
     if (!out) return report_error(io_error(fmt::format("--json: cannot write '{}'", o.json_path)));
+  }
+  // The records, like every measuring command's: to the store, and invalid when the outputs
+  // differ from the whole model's.
+  for (results::Record& record : records) {
+    if (!(worst <= 1e-4)) {
+      record.valid = false;
+      record.invalid_reasons.push_back(
+          fmt::format("the pipeline's outputs differ from the whole model's by {:.3g}", worst));
+    }
+    if (Status st = save_result_record(record, "", *store, o.db_path, "", false); !st.is_ok()) {
+      return report_error(st);
+    }
+  }
+  if (*store && !records.empty()) {
+    fmt::print("  {} result(s) stored in {}\n", records.size(), (*store)->name());
   }
   if (!(worst <= 1e-4)) {
     fmt::print(stderr, "edgebench: the pipeline's outputs differ from the whole model's\n");
@@ -280,6 +337,9 @@ std::function<std::optional<int>()> add_pipeline_command(CLI::App& app) {
   cmd->add_flag("--no-pin", o->no_pin, "Do not pin native workers to cores");
   cmd->add_option("--random-seed", o->seed, "Seed of the random inputs")->default_val(0);
   cmd->add_option("--json", o->json_path, "Write the figures as JSON");
+  cmd->add_option("--db", o->db_path, kStoreHelp)->default_val("edgebench-results.db");
+  cmd->add_flag("--no-db", o->no_db, "Do not store the results");
+  cmd->add_option("--label", o->label, "Free text stored with the results");
   return [=]() -> std::optional<int> {
     if (*cmd) return run_pipeline(*o);
     return std::nullopt;
