@@ -11,6 +11,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
+#include "commands.h"
 #include "common.h"
 #include "edgebench/backends/pipeline.h"
 #include "edgebench/core/random.h"
@@ -20,6 +21,7 @@
 #include "edgebench/measure/stats.h"
 #include "edgebench/plan/device.h"
 #include "edgebench/plan/segment.h"
+#include "edgebench/results/io.h"
 #include "edgebench/results/store.h"
 #include "results_commands.h"
 
@@ -44,6 +46,7 @@ struct PipelineCommandOptions {
   std::string db_path = "edgebench-results.db";
   bool no_db = false;
   std::string label;
+  std::string op_times;  // strategy measured: a `bench --profile-ops --json` record to read
 };
 
 std::vector<std::string> split_list(const std::string& text) {
@@ -106,6 +109,64 @@ results::Record pipeline_record(const PipelineCommandOptions& o, const ir::Graph
   return r;
 }
 
+// Per-node costs measured on the whole model: each node's time in an op profile (a `bench
+// --profile-ops` record), matched by node name. A node the engine fused into another (a Relu
+// into its Conv) has no entry and costs nothing of its own; the layout conversions the engine
+// inserted are not nodes of the model and are left out. Every cost is at least a microsecond's
+// fraction, so that no node weighs nothing.
+Result<std::vector<double>> measured_node_costs(const ir::Graph& graph,
+                                                const results::OpProfile& profile,
+                                                const std::string& source) {
+  std::map<std::string, double> ms_of;
+  for (const results::OpProfileEntry& e : profile.by_node) {
+    if (e.calls > 0) ms_of[e.name] += e.total_ms / static_cast<double>(e.calls);
+  }
+  std::vector<double> costs;
+  std::size_t matched = 0;
+  for (const ir::Node& node : graph.nodes) {
+    auto it = ms_of.find(node.name);
+    matched += it != ms_of.end();
+    costs.push_back(std::max(1e-9, it == ms_of.end() ? 0.0 : it->second * 1e-3));
+  }
+  if (matched == 0) {
+    return invalid_argument(fmt::format(
+        "{}: its op profile names none of the model's nodes (a profile of another model?)",
+        source));
+  }
+  return costs;
+}
+
+// The profile of the whole model on `worker`: read from --op-times, or measured now with
+// `bench --profile-ops`.
+Result<results::OpProfile> whole_model_profile(const PipelineCommandOptions& o,
+                                               const std::string& worker) {
+  if (!o.op_times.empty()) {
+    EB_ASSIGN_OR_RETURN(results::Record r, results::read_json_file(o.op_times));
+    if (!r.profile) {
+      return invalid_argument(fmt::format(
+          "--op-times '{}' holds no op profile (write it with bench --profile-ops --json)",
+          o.op_times));
+    }
+    return *r.profile;
+  }
+  BenchOptions bench;
+  bench.model = o.model;
+  bench.backend = worker;
+  bench.threads = o.threads;
+  bench.profile_ops = true;
+  bench.min_queries = std::max<std::uint64_t>(o.queries, 64);
+  bench.min_duration_s = 0;
+  bench.no_db = true;
+  bench.quiet = true;
+  bench.summary = Summary::kNone;
+  EB_ASSIGN_OR_RETURN(results::Record r, bench_and_store(bench));
+  if (!r.profile) {
+    return unsupported(
+        fmt::format("backend '{}' does not profile ops: give --op-times FILE", worker));
+  }
+  return *r.profile;
+}
+
 int run_pipeline(const PipelineCommandOptions& o) {
   std::vector<std::string> workers = split_list(o.workers);
   for (const std::string& w : workers) {
@@ -146,6 +207,15 @@ int run_pipeline(const PipelineCommandOptions& o) {
   if (!o.cuts.empty()) {
     so.strategy = plan::SegmentStrategy::kManual;
     so.cuts = o.cuts;
+  } else if (o.strategy == "measured") {
+    // Balanced measured time: bisection on each node's time in a profile of the whole model.
+    so.strategy = plan::SegmentStrategy::kLatency;
+    auto profile = whole_model_profile(o, workers.front());
+    if (!profile.is_ok()) return report_error(profile.status().with_context("--strategy measured"));
+    auto costs = measured_node_costs(
+        graph, *profile, o.op_times.empty() ? "the profile" : "--op-times '" + o.op_times + "'");
+    if (!costs.is_ok()) return report_error(costs.status());
+    so.node_costs = std::move(costs).value();
   } else if (o.strategy == "macs") {
     // Balanced work for CPU workers: bisection on per-node MACs (a node without MACs counts
     // as one, so that element-wise runs still weigh something).
@@ -202,7 +272,10 @@ int run_pipeline(const PipelineCommandOptions& o) {
 
   fmt::print("pipeline: {} in {} segments ({} split{}), workers {}{}\n", o.model,
              seg->segments.size(), o.cuts.empty() ? o.strategy : std::string("manual"),
-             o.strategy == "macs" && o.cuts.empty() ? ": balanced MACs" : "",
+             !o.cuts.empty()            ? ""
+             : o.strategy == "macs"     ? ": balanced MACs"
+             : o.strategy == "measured" ? ": balanced measured per-op times"
+                                        : "",
              fmt::join(workers, ", "),
              (*pipe)->pinned() ? " (native workers pinned to cores)" : "");
   const ir::GraphStats stats = ir::compute_stats(graph);
@@ -321,9 +394,14 @@ std::function<std::optional<int>()> add_pipeline_command(CLI::App& app) {
                   "is used for every segment")
       ->default_val("native");
   cmd->add_option("--strategy", o->strategy,
-                  "Where to cut: macs (balanced MACs, for CPU workers), parameters, latency "
-                  "(the device model's per-op times), exhaustive")
+                  "Where to cut: macs (balanced MACs, for CPU workers), measured (balanced "
+                  "measured per-op times: a profile of the whole model on the first worker, or "
+                  "--op-times), parameters, latency (the device model's per-op times), "
+                  "exhaustive")
       ->default_val("macs");
+  cmd->add_option("--op-times", o->op_times,
+                  "For --strategy measured: a `bench --profile-ops --json` record of the model "
+                  "(from the native engine or a target) instead of profiling it now");
   cmd->add_option("--cuts", o->cuts, "Manual cuts: the first node index of each later segment");
   cmd->add_option("--device", o->device,
                   "Device description for the parameters/latency/exhaustive strategies")

@@ -40,3 +40,28 @@ def test_pipeline_no_db_stores_nothing_and_a_bad_store_fails_first(tmp_path):
     (tmp_path / "folder.db").mkdir()
     r = cli("pipeline", CNN, *RUN, "--db", tmp_path / "folder.db", check=False)
     assert r.returncode == 2 and "is a folder" in r.stderr and "pipeline:" not in r.stdout
+
+
+def test_measured_per_op_times_choose_the_cuts(tmp_path):
+    cli("bench", CNN, "--profile-ops", "--min-queries", 64, "--min-duration", 0, "--no-db",
+        "--quiet", "--json", tmp_path / "prof.json")
+    r = cli("pipeline", CNN, *RUN, "--strategy", "measured", "--op-times", tmp_path / "prof.json",
+            "--no-db", "--json", tmp_path / "p.json")
+    assert "balanced measured per-op times" in r.stdout
+    assert json.loads((tmp_path / "p.json").read_text())["strategy"] == "measured"
+    # Without --op-times the first worker profiles the whole model first.
+    r = cli("pipeline", CNN, *RUN, "--strategy", "measured", "--no-db")
+    assert "balanced measured per-op times" in r.stdout
+    # A record without a profile, or the profile of another model: exit 2, saying so.
+    cli("bench", CNN, "--min-queries", 64, "--min-duration", 0, "--no-db", "--quiet",
+        "--json", tmp_path / "plain.json")
+    r = cli("pipeline", CNN, *RUN, "--strategy", "measured", "--op-times",
+            tmp_path / "plain.json", "--no-db", check=False)
+    assert r.returncode == 2 and "holds no op profile" in r.stderr
+    other = json.loads((tmp_path / "prof.json").read_text())
+    for entry in other["profile"]["by_node"]:
+        entry["name"] = "other/" + entry["name"]
+    (tmp_path / "other.json").write_text(json.dumps(other))
+    r = cli("pipeline", CNN, *RUN, "--strategy", "measured", "--op-times",
+            tmp_path / "other.json", "--no-db", check=False)
+    assert r.returncode == 2 and "names none of the model's nodes" in r.stderr
