@@ -87,6 +87,17 @@ def test_a_slurm_that_does_not_answer_exits_2(cluster, tmp_path):
     assert r.returncode == 2 and "expected BACKEND=LICENSE" in r.stderr
 
 
+def status_once(tmp_path, store, env, wanted, timeout_s=120):
+    """`run-experiment --status`, asked again until its text holds `wanted` (or time is up)."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        status = cli("run-experiment", tmp_path / "exp.json", "--db", store, "--status",
+                     cwd=tmp_path, env=env).stdout
+        if wanted in status or time.monotonic() > deadline:
+            return status
+        time.sleep(0.2)
+
+
 def test_cells_waiting_for_a_board_show_as_pending_and_are_not_submitted_twice(cluster, server,
                                                                                 tmp_path):
     server.sql("DROP TABLE IF EXISTS results; DROP TABLE IF EXISTS schema_version;")
@@ -100,13 +111,7 @@ def test_cells_waiting_for_a_board_show_as_pending_and_are_not_submitted_twice(c
     try:
         cli("run-experiment", tmp_path / "exp.json", "--db", store, "--slurm", "--chunk", 3,
             "--slurm-license", "native-ref=board_a", cwd=tmp_path, env=env)
-        status = ""
-        for _ in range(600):
-            status = cli("run-experiment", tmp_path / "exp.json", "--db", store, "--status",
-                         cwd=tmp_path, env=env).stdout
-            if "12 done" in status:
-                break
-            time.sleep(0.2)
+        status = status_once(tmp_path, store, env, "12 done")
         assert "12 done, 0 running, 12 pending, 0 failed, 0 missing" in status
         assert status.count("  pending  ") == 12 and "native-ref" in status
         # Submitting again leaves the pending cells to the tasks that hold them.
@@ -116,11 +121,5 @@ def test_cells_waiting_for_a_board_show_as_pending_and_are_not_submitted_twice(c
         assert "nothing to submit" in r.stdout
     finally:
         subprocess.run(["scancel", blocker], env=env, check=True)
-    for _ in range(600):
-        status = cli("run-experiment", tmp_path / "exp.json", "--db", store, "--status",
-                     cwd=tmp_path, env=env).stdout
-        if "24 done" in status:
-            break
-        time.sleep(0.2)
-    assert "24 cells, 24 done" in status
+    assert "24 cells, 24 done" in status_once(tmp_path, store, env, "24 done")
     assert int(server.sql("SELECT count(*) FROM results")) == 24
