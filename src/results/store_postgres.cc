@@ -82,8 +82,9 @@ class PostgresBackend final : public StoreBackend {
   PostgresBackend(std::string name, PGconn* connection) : name_(std::move(name)), c_(connection) {}
 
   // Runs one statement; a failure is an error naming the store and `what`.
+  // `sqlstate`, when given, receives the error's SQLSTATE code.
   Result<PgResult> run(std::string_view sql, const std::vector<Param>& params,
-                       std::string_view what) const {
+                       std::string_view what, std::string* sqlstate = nullptr) const {
     std::vector<const char*> values;
     for (const Param& p : params) values.push_back(p ? p->c_str() : nullptr);
     const std::string text(sql);
@@ -95,6 +96,9 @@ class PostgresBackend final : public StoreBackend {
     if (!r) return io_error(fmt::format("results store '{}': {}: out of memory", name_, what));
     const ExecStatusType st = PQresultStatus(r.get());
     if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) return r;
+    if (const char* state = PQresultErrorField(r.get(), PG_DIAG_SQLSTATE); sqlstate && state) {
+      *sqlstate = state;
+    }
     return error(r.get(), what);
   }
 
@@ -191,7 +195,13 @@ class PostgresBackend final : public StoreBackend {
                                        std::string(record.valid ? "1" : "0"),
                                        key ? Param(std::string(*key)) : std::nullopt,
                                        json};
-    Result<PgResult> r = run(sql, params, fmt::format("cannot add result '{}'", record.id));
+    std::string sqlstate;
+    Result<PgResult> r =
+        run(sql, params, fmt::format("cannot add result '{}'", record.id), &sqlstate);
+    if (sqlstate == kUniqueViolation) {
+      return invalid_argument(
+          fmt::format("results store '{}' already holds a result with id '{}'", name_, record.id));
+    }
     if (!r.is_ok()) return r.status();
     return std::string_view(PQcmdTuples(r->get())) == "1";
   }
