@@ -15,7 +15,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <fstream>
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -340,10 +339,8 @@ int run_analyze(const AnalyzeOptions& options) {
                j["width_dispersion_model"].get<double>());
   }
   if (!options.json_path.empty()) {
-    std::ofstream file(options.json_path);
-    file << j.dump(2) << "\n";
-    if (!file) {
-      return report_error(io_error(fmt::format("cannot write '{}'", options.json_path)));
+    if (Status st = write_text_file(options.json_path, j.dump(2) + "\n", "--json"); !st.is_ok()) {
+      return report_error(st);
     }
     fmt::print("wrote {}\n", options.json_path);
   }

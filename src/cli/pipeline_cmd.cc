@@ -7,7 +7,6 @@
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cmath>
-#include <fstream>
 #include <memory>
 #include <nlohmann/json.hpp>
 
@@ -352,9 +351,9 @@ int run_pipeline(const PipelineCommandOptions& o) {
   fmt::print("  outputs against the whole model on one worker: max |difference| {:.3g}\n", worst);
   j["max_abs_difference"] = std::isfinite(worst) ? worst : -1.0;
   if (!o.json_path.empty()) {
-    std::ofstream out(o.json_path);
-    out << j.dump(2) << "\n";
-    if (!out) return report_error(io_error(fmt::format("--json: cannot write '{}'", o.json_path)));
+    if (Status st = write_text_file(o.json_path, j.dump(2) + "\n", "--json"); !st.is_ok()) {
+      return report_error(st);
+    }
   }
   // The records, like every measuring command's: to the store, and invalid when the outputs
   // differ from the whole model's.

@@ -344,10 +344,8 @@ int run_plan(const PlanCommandOptions& options) {
   if (j.contains("segments")) print_segments(j);
 
   if (!options.json_path.empty()) {
-    std::ofstream out(options.json_path);
-    out << j.dump(2) << "\n";
-    if (!out) {
-      return report_error(io_error(fmt::format("--json: cannot write '{}'", options.json_path)));
+    if (Status st = write_text_file(options.json_path, j.dump(2) + "\n", "--json"); !st.is_ok()) {
+      return report_error(st);
     }
   }
   return kExitOk;
