@@ -171,6 +171,15 @@ def tensor_lists(draw):
     return p.encode_tensor_list(tensors)
 
 
+def test_an_empty_tensor_with_a_huge_dimension_is_refused():
+    # [2^61, 0] holds no element, but NumPy cannot make an array of that shape: TooLarge, not a
+    # ValueError from NumPy (found by the fuzz test below).
+    payload = (b"\x00\x01\x00\x00\x02\x00\x00\x00\x01\x02" + (1 << 61).to_bytes(8, "little")
+               + bytes(8) + bytes(8))
+    with pytest.raises(p.TooLarge, match="16 GiB"):
+        p.decode_tensor_list(payload, p.Limits(max_tensor_bytes=1 << 16))
+
+
 @FUZZ
 @given(st.one_of(st.binary(max_size=120),
                  st.tuples(tensor_lists(), st.integers(0, 200), st.integers(1, 255)).map(

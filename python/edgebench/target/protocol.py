@@ -420,9 +420,11 @@ def decode_tensor_list(payload: bytes, limits: Limits) -> List[Tuple[str, np.nda
             raise BadFrame(f"{where} '{name}': negative dimension")
         shape_text = "[" + ",".join(str(d) for d in dims) + "]"
         count_elems = 1
-        for d in dims:
+        extent = 1  # the product of the non-zero dims: NumPy refuses a shape whose extent
+        for d in dims:  # overflows, even when another dim is 0 and the tensor is empty
             count_elems *= d
-        if count_elems > HARD_MAX_TENSOR_BYTES // dtype.itemsize:
+            extent *= max(d, 1)
+        if max(count_elems, extent) > HARD_MAX_TENSOR_BYTES // dtype.itemsize:
             raise TooLarge(f"{where} '{name}': shape {shape_text}: tensor {dtype.name}"
                            f"{shape_text} needs more than the 16 GiB limit")
         expected = count_elems * dtype.itemsize
