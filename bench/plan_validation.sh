@@ -5,12 +5,19 @@
 #   - the thesis's conv sweep (64x64x3 -> 5 x Conv(F, 3x3), F = 32..202): latency (reported);
 #   - the co-compilation study's MobileNetV2 pair on a USB 2.0 accelerator (edgetpu-usb2):
 #     warm latencies co-compiled and alternating separately compiled.
-# Prints the error at every point and the MAPE; exits 1 when an acceptance bound is missed.
+# First the latency model's leave-one-out cross-validation (tools/fit_device_model.py): every
+# point of the dense and conv sweeps and of the 2-, 3- and 4-TPU pipelines predicted by a model
+# fitted without it (measured, predicted, error %) and the cross-validated MAPE of each; then
+# the memory split, the co-compilation check and the full fit's errors (plan_validation.mjs).
+# Exits 1 when an acceptance bound is missed.
 #
 #   EB=build-dbg/edgebench bash bench/plan_validation.sh
+#   FIT=1 bash bench/plan_validation.sh   # refit: write the fitted figures into devices/*.json,
+#                                         # then plan again with them and validate
 # Environment: EB (default build/release/edgebench), DATA (the measured data folder, default
 # ../shared/data/edgetpu beside the repository), WORK (scratch folder for generated models and
-# plans, default build/plan-validation; delete WORK/plans to plan again).
+# plans, default build/plan-validation; delete WORK/plans to plan again), PYTHON (with numpy,
+# default .venv/bin/python), FIT (1: refit the device files first).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/common.sh
@@ -72,4 +79,16 @@ if [ ! -f "$WORK/plans/pair.json" ]; then
     --device edgetpu-usb2 --trace "A B A B A B" --json "$WORK/plans/pair.json" > /dev/null
 fi
 
-node bench/plan_validation.mjs "$DATA" "$WORK/plans"
+PYTHON="${PYTHON:-.venv/bin/python}"
+if [ "${FIT:-0}" = 1 ]; then
+  "$PYTHON" tools/fit_device_model.py --data "$DATA" --plans "$WORK/plans" --write \
+    --usb2-anchor "$WORK/plans/bird.json" > /dev/null
+  rm -rf "$WORK/plans"
+  EB="$EB" DATA="$DATA" WORK="$WORK" PYTHON="$PYTHON" FIT=0 exec bash bench/plan_validation.sh
+fi
+status=0
+"$PYTHON" tools/fit_device_model.py --data "$DATA" --plans "$WORK/plans" --bounds || status=$?
+[ "$status" -le 1 ] || exit "$status"
+echo
+node bench/plan_validation.mjs "$DATA" "$WORK/plans" || status=$?
+exit "$status"

@@ -20,6 +20,22 @@
 
 namespace edgebench::cli {
 
+nlohmann::json latency_terms_json(const plan::LatencyTerms& terms) {
+  return {{"device_subgraphs", terms.device_subgraphs}, {"mapped_ops", terms.mapped_ops},
+          {"padded_macs", terms.padded_macs},           {"output_elements", terms.output_elements},
+          {"on_chip_bytes", terms.on_chip_bytes},       {"streamed_bytes", terms.streamed_bytes},
+          {"streamed_layers", terms.streamed_layers},   {"io_bytes", terms.io_bytes},
+          {"output_bytes", terms.output_bytes}};
+}
+
+std::string interval_text(const nlohmann::json& latency_ms) {
+  const double coverage = latency_ms.value("interval_coverage", 0.0);
+  if (coverage <= 0) return "";
+  return fmt::format(" ({:.0f}% interval {:.3f} - {:.3f} ms)", coverage * 100,
+                     latency_ms.at("warm_low").get<double>(),
+                     latency_ms.at("warm_high").get<double>());
+}
+
 namespace {
 
 constexpr double kMiB = 1024.0 * 1024.0;
@@ -97,8 +113,8 @@ void print_model(const nlohmann::json& m, bool all_layers) {
   }
   const nlohmann::json& t = m.at("latency_ms");
   auto at = [&](const char* key) { return t.at(key).get<double>(); };
-  fmt::print("\nPredicted latency: first inference {:.3f} ms, later inferences {:.3f} ms\n",
-             at("first"), at("warm"));
+  fmt::print("\nPredicted latency: first inference {:.3f} ms, later inferences {:.3f} ms{}\n",
+             at("first"), at("warm"), interval_text(t));
   fmt::print(
       "  per inference {:.3f}  io {:.3f}  compute {:.3f}  streaming {:.3f}  host {:.3f}  "
       "(cache load {:.3f}, first only) ms\n",
@@ -121,6 +137,9 @@ void print_model(const nlohmann::json& m, bool all_layers) {
 nlohmann::json latency_json(const plan::LatencyBreakdown& t) {
   return {{"first", ms(t.first_s())},
           {"warm", ms(t.warm_s())},
+          {"warm_low", ms(t.warm_low_s())},
+          {"warm_high", ms(t.warm_high_s())},
+          {"interval_coverage", t.interval_coverage},
           {"per_inference", ms(t.per_inference_s)},
           {"io", ms(t.io_s)},
           {"compute", ms(t.compute_s)},
@@ -140,7 +159,8 @@ nlohmann::json model_json(const plan::ModelPlan& p, const LoadedModel& m,
                       {"device_subgraphs", p.subgraphs.size()},
                       {"mapped_ops", p.mapped_ops},
                       {"unmapped_ops", p.unmapped_ops},
-                      {"latency_ms", latency_json(p.latency)}};
+                      {"latency_ms", latency_json(p.latency)},
+                      {"latency_terms", latency_terms_json(p.terms)}};
   j["ops"] = nlohmann::json::array();
   for (const OpRow& row : op_table(p, device)) {
     j["ops"].push_back({{"op", row.op}, {"count", row.count}, {"status", row.status}});
@@ -155,6 +175,7 @@ nlohmann::json model_json(const plan::ModelPlan& p, const LoadedModel& m,
                             {"placement", std::string(plan::placement_name(l.placement))},
                             {"macs", l.macs},
                             {"padded_macs", l.padded_macs},
+                            {"output_elements", l.output_elements},
                             {"time_ms", ms(l.time_s)}};
     if (!l.mapped) layer["reason"] = l.reason;
     j["layers"].push_back(std::move(layer));
@@ -218,10 +239,18 @@ Result<nlohmann::json> plan_report(const PlanOptions& options) {
                  {"param_cache_bytes", d.param_cache_bytes},
                  {"on_chip_bytes", d.on_chip_bytes},
                  {"column_alignment", d.column_alignment},
+                 {"input_channel_alignment", d.input_channel_alignment},
                  {"int8_macs_per_s", d.int8_macs_per_s},
+                 {"activation_elements_per_s", d.activation_elements_per_s},
+                 {"pipeline_per_stage_s", d.pipeline_per_stage_s},
+                 {"pipeline_per_streamed_layer_s", d.pipeline_per_streamed_layer_s},
+                 {"interval_low", d.interval_low},
+                 {"interval_high", d.interval_high},
+                 {"interval_coverage", d.interval_coverage},
                  {"link_kind", d.link_kind},
                  {"link_bytes_per_s", d.link_bytes_per_s},
-                 {"link_latency_s", d.link_latency_s}};
+                 {"link_latency_s", d.link_latency_s},
+                 {"link_output_bytes_per_s", d.link_output_bytes_per_s}};
   j["co_compiled"] = !options.separately;
   j["conventions"] = {
       {"float_models",

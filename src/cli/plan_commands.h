@@ -29,7 +29,8 @@ struct Graph;
 }
 namespace edgebench::plan {
 struct Device;
-}
+struct LatencyTerms;
+}  // namespace edgebench::plan
 
 namespace edgebench::cli {
 
@@ -41,6 +42,11 @@ std::function<std::optional<int>()> add_plan_commands(CLI::App& app);
 // when asked, and adds "segmentation" and "segments" to the plan document.
 Status plan_segments(const ir::Graph& graph, const std::string& name, const plan::Device& device,
                      const PlanCommandOptions& options, nlohmann::json& json);
+// The quantities a plan's warm latency is linear in (tools/fit_device_model.py reads them).
+nlohmann::json latency_terms_json(const plan::LatencyTerms& terms);
+// " (90% interval A - B ms)" for a latency_ms object that has one, "" otherwise.
+std::string interval_text(const nlohmann::json& latency_ms);
+
 // The segment table of a plan document that has "segments".
 void print_segments(const nlohmann::json& plan);
 

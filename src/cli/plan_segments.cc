@@ -12,6 +12,25 @@
 
 namespace edgebench::cli {
 
+namespace {
+
+// The pipeline's predicted latency per inference with one input at a time and with 50 in
+// flight (the thesis's two set-ups), each with the device file's interval.
+nlohmann::json pipeline_json(const plan::Segmentation& seg, const plan::Device& device) {
+  nlohmann::json j = {{"per_stage", device.pipeline_per_stage_s * 1e3},
+                      {"per_streamed_layer", device.pipeline_per_streamed_layer_s * 1e3},
+                      {"interval_coverage", device.interval_coverage}};
+  for (const std::size_t batch : {std::size_t{1}, std::size_t{50}}) {
+    const double t = plan::pipeline_latency_s(seg, device, batch) * 1e3;
+    j[fmt::format("batch_{}", batch)] = {{"per_inference", t},
+                                         {"low", t * (1 + device.interval_low)},
+                                         {"high", t * (1 + device.interval_high)}};
+  }
+  return j;
+}
+
+}  // namespace
+
 Status plan_segments(const ir::Graph& graph, const std::string& name, const plan::Device& device,
                      const PlanCommandOptions& options, nlohmann::json& json) {
   plan::SegmentationOptions so;
@@ -37,21 +56,25 @@ Status plan_segments(const ir::Graph& graph, const std::string& name, const plan
     const plan::Segment& s = seg.segments[i];
     nlohmann::json nodes = nlohmann::json::array();
     for (std::size_t n = s.begin; n < s.end; ++n) nodes.push_back(graph.nodes[n].name);
-    nlohmann::json sj = {
-        {"index", i},
-        {"first_node", s.begin},
-        {"end_node", s.end},
-        {"nodes", std::move(nodes)},
-        {"param_bytes", s.param_bytes},
-        {"on_chip_bytes", s.plan.on_chip_bytes},
-        {"off_chip_bytes", s.plan.off_chip_bytes},
-        {"device_subgraphs", s.plan.subgraphs.size()},
-        {"inputs", s.graph.inputs},
-        {"outputs", s.graph.outputs},
-        {"input_bytes", s.input_bytes},
-        {"output_bytes", s.output_bytes},
-        {"latency_ms",
-         {{"first", s.plan.latency.first_s() * 1e3}, {"warm", s.plan.latency.warm_s() * 1e3}}}};
+    nlohmann::json sj = {{"index", i},
+                         {"first_node", s.begin},
+                         {"end_node", s.end},
+                         {"nodes", std::move(nodes)},
+                         {"param_bytes", s.param_bytes},
+                         {"on_chip_bytes", s.plan.on_chip_bytes},
+                         {"off_chip_bytes", s.plan.off_chip_bytes},
+                         {"device_subgraphs", s.plan.subgraphs.size()},
+                         {"inputs", s.graph.inputs},
+                         {"outputs", s.graph.outputs},
+                         {"input_bytes", s.input_bytes},
+                         {"output_bytes", s.output_bytes},
+                         {"latency_ms",
+                          {{"first", s.plan.latency.first_s() * 1e3},
+                           {"warm", s.plan.latency.warm_s() * 1e3},
+                           {"warm_low", s.plan.latency.warm_low_s() * 1e3},
+                           {"warm_high", s.plan.latency.warm_high_s() * 1e3},
+                           {"interval_coverage", s.plan.latency.interval_coverage}}},
+                         {"latency_terms", latency_terms_json(s.plan.terms)}};
     if (!options.export_dir.empty()) {
       const fs::path file = fs::path(options.export_dir) / fmt::format("segment_{}.onnx", i + 1);
       EB_RETURN_IF_ERROR(onnx::save_model(s.graph, file.string()));
@@ -65,7 +88,8 @@ Status plan_segments(const ir::Graph& graph, const std::string& name, const plan
                           {"device", device.name},
                           {"export_dir", options.export_dir},
                           {"bottleneck_warm_ms", seg.slowest_warm_s() * 1e3},
-                          {"sequential_warm_ms", seg.total_warm_s() * 1e3}};
+                          {"sequential_warm_ms", seg.total_warm_s() * 1e3},
+                          {"pipeline_ms", pipeline_json(seg, device)}};
   json["segments"] = std::move(segments);
   return Status::ok();
 }
@@ -102,6 +126,21 @@ void print_segments(const nlohmann::json& plan) {
       "through all segments {:.3f} ms\n",
       bottleneck, bottleneck > 0 ? 1e3 / bottleneck : 0.0,
       seg.at("sequential_warm_ms").get<double>());
+  const nlohmann::json& p = seg.at("pipeline_ms");
+  if (p.at("per_stage").get<double>() > 0) {
+    const auto with_interval = [&](const nlohmann::json& b) {
+      const double coverage = p.at("interval_coverage").get<double>();
+      if (coverage <= 0) return fmt::format("{:.3f} ms", b.at("per_inference").get<double>());
+      return fmt::format("{:.3f} ms ({:.0f}% interval {:.3f} - {:.3f})",
+                         b.at("per_inference").get<double>(), coverage * 100,
+                         b.at("low").get<double>(), b.at("high").get<double>());
+    };
+    fmt::print(
+        "  with the host ({:.3f} ms per stage, {:.3f} ms per streamed layer): one input at a "
+        "time {}; 50 in flight {} per inference\n",
+        p.at("per_stage").get<double>(), p.at("per_streamed_layer").get<double>(),
+        with_interval(p.at("batch_1")), with_interval(p.at("batch_50")));
+  }
   if (const std::string dir = seg.at("export_dir").get<std::string>(); !dir.empty()) {
     fmt::print("  wrote {} segment models to {}\n", segments.size(), dir);
   }

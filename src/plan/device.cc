@@ -47,6 +47,31 @@ class FieldReader {
     return x;
   }
 
+  // An optional number: `fallback` when the field is absent.
+  Result<double> optional_number(std::string_view field, double fallback) {
+    if (object_->find(std::string(field)) == object_->end()) {
+      seen_.emplace_back(field);
+      return fallback;
+    }
+    return number(field, true);
+  }
+
+  // A finite number of either sign, in [lo, hi].
+  Result<double> bounded(std::string_view field, double lo, double hi) {
+    const Json* v = find(field);
+    if (v == nullptr) return error(field, "missing (a number is required)");
+    if (!v->is_number()) return error(field, fmt::format("expected a number, got {}", v->dump()));
+    const double x = v->get<double>();
+    if (!std::isfinite(x) || x < lo || x > hi) {
+      return error(field, fmt::format("expected a number in [{}, {}], got {}", lo, hi, v->dump()));
+    }
+    return x;
+  }
+
+  bool has(std::string_view field) const {
+    return object_->find(std::string(field)) != object_->end();
+  }
+
   Result<std::uint64_t> count(std::string_view field) {
     const Json* v = find(field);
     if (v == nullptr) return error(field, "missing (a positive integer is required)");
@@ -148,6 +173,17 @@ Result<Device> parse_device_json(std::string_view text, const std::string& origi
   EB_ASSIGN_OR_RETURN(d.param_read_bytes_per_s, compute.number("param_read_bytes_per_s", false));
   EB_ASSIGN_OR_RETURN(double per_inference_us, compute.number("per_inference_us", true));
   EB_ASSIGN_OR_RETURN(double per_layer_us, compute.number("per_layer_us", true));
+  EB_ASSIGN_OR_RETURN(d.activation_elements_per_s,
+                      compute.optional_number("activation_elements_per_s", 0));
+  if (compute.has("input_channel_alignment")) {
+    EB_ASSIGN_OR_RETURN(std::uint64_t in_alignment, compute.count("input_channel_alignment"));
+    if (in_alignment > 65536) {
+      return compute.error("input_channel_alignment", "expected at most 65536");
+    }
+    d.input_channel_alignment = static_cast<std::int64_t>(in_alignment);
+  } else {
+    compute.find("input_channel_alignment");
+  }
   d.per_inference_s = per_inference_us * kMicro;
   d.per_layer_s = per_layer_us * kMicro;
   EB_RETURN_IF_ERROR(compute.no_unknown_fields());
@@ -157,6 +193,7 @@ Result<Device> parse_device_json(std::string_view text, const std::string& origi
   EB_ASSIGN_OR_RETURN(d.link_bytes_per_s, link.number("bytes_per_s", false));
   EB_ASSIGN_OR_RETURN(double latency_us, link.number("latency_us", true));
   d.link_latency_s = latency_us * kMicro;
+  EB_ASSIGN_OR_RETURN(d.link_output_bytes_per_s, link.optional_number("output_bytes_per_s", 0));
   EB_RETURN_IF_ERROR(link.no_unknown_fields());
 
   EB_ASSIGN_OR_RETURN(FieldReader ops, top.object("ops"));
@@ -184,6 +221,31 @@ Result<Device> parse_device_json(std::string_view text, const std::string& origi
   EB_ASSIGN_OR_RETURN(double per_op_us, host.number("per_op_us", true));
   d.host.per_op_s = per_op_us * kMicro;
   EB_RETURN_IF_ERROR(host.no_unknown_fields());
+
+  if (top.has("pipeline")) {
+    EB_ASSIGN_OR_RETURN(FieldReader pipeline, top.object("pipeline"));
+    EB_ASSIGN_OR_RETURN(double per_stage_us, pipeline.number("per_stage_us", true));
+    EB_ASSIGN_OR_RETURN(double per_streamed_us, pipeline.number("per_streamed_layer_us", true));
+    d.pipeline_per_stage_s = per_stage_us * kMicro;
+    d.pipeline_per_streamed_layer_s = per_streamed_us * kMicro;
+    EB_RETURN_IF_ERROR(pipeline.no_unknown_fields());
+  } else {
+    top.find("pipeline");
+  }
+
+  if (top.has("fit")) {
+    EB_ASSIGN_OR_RETURN(FieldReader fit, top.object("fit"));
+    EB_ASSIGN_OR_RETURN(d.interval_low, fit.bounded("interval_low", -1, 0));
+    EB_ASSIGN_OR_RETURN(d.interval_high, fit.bounded("interval_high", 0, 100));
+    EB_ASSIGN_OR_RETURN(d.interval_coverage, fit.bounded("interval_coverage", 0, 1));
+    // What the fit used and its cross-validated errors: for people, not used.
+    EB_ASSIGN_OR_RETURN(std::string source, fit.text("source", false));
+    (void)source;
+    if (fit.has("cv_mape_percent")) fit.find("cv_mape_percent");
+    EB_RETURN_IF_ERROR(fit.no_unknown_fields());
+  } else {
+    top.find("fit");
+  }
 
   EB_RETURN_IF_ERROR(top.no_unknown_fields());
   return d;

@@ -170,10 +170,17 @@ void form_subgraphs(ModelPlan& plan, const ir::Graph& graph, const GraphView& vi
 
 void predict_latency(ModelPlan& plan, const Device& device) {
   LatencyBreakdown& t = plan.latency;
+  LatencyTerms& terms = plan.terms;
   t.per_inference_s = plan.subgraphs.empty() ? 0.0 : device.per_inference_s;
+  terms.device_subgraphs = plan.subgraphs.size();
   for (const SubgraphPlan& sub : plan.subgraphs) {
+    const double output_bw = device.link_output_bytes_per_s > 0 ? device.link_output_bytes_per_s
+                                                                : device.link_bytes_per_s;
     t.io_s += 2 * device.link_latency_s +
-              static_cast<double>(sub.input_bytes + sub.output_bytes) / device.link_bytes_per_s;
+              static_cast<double>(sub.input_bytes) / device.link_bytes_per_s +
+              static_cast<double>(sub.output_bytes) / output_bw;
+    terms.io_bytes += sub.input_bytes + sub.output_bytes;
+    terms.output_bytes += sub.output_bytes;
   }
   for (LayerPlan& layer : plan.layers) {
     if (!layer.mapped) {
@@ -184,24 +191,51 @@ void predict_latency(ModelPlan& plan, const Device& device) {
       continue;
     }
     ++plan.mapped_ops;
-    const double compute = static_cast<double>(layer.padded_macs) / device.int8_macs_per_s;
+    ++terms.mapped_ops;
+    double compute = static_cast<double>(layer.padded_macs) / device.int8_macs_per_s;
+    if (device.activation_elements_per_s > 0) {
+      compute += static_cast<double>(layer.output_elements) / device.activation_elements_per_s;
+    }
+    terms.padded_macs += layer.padded_macs;
+    terms.output_elements += layer.output_elements;
     if (layer.placement == Placement::kOffChip) {
       const double stream = static_cast<double>(layer.param_bytes) / device.link_bytes_per_s;
-      layer.time_s = device.per_layer_s + device.link_latency_s + std::max(stream, compute);
+      layer.time_s = device.per_layer_s + device.link_latency_s + stream + compute;
       t.streaming_s += layer.time_s;
+      terms.streamed_bytes += layer.param_bytes;
+      ++terms.streamed_layers;
     } else {
       const double read = static_cast<double>(layer.param_bytes) / device.param_read_bytes_per_s;
-      layer.time_s = device.per_layer_s + std::max(compute, read);
+      layer.time_s = device.per_layer_s + compute + read;
       t.compute_s += layer.time_s;
+      terms.on_chip_bytes += layer.param_bytes;
     }
   }
   if (plan.on_chip_bytes > 0) {
     t.cache_load_s =
         device.link_latency_s + static_cast<double>(plan.on_chip_bytes) / device.link_bytes_per_s;
   }
+  t.interval_low = device.interval_low;
+  t.interval_high = device.interval_high;
+  t.interval_coverage = device.interval_coverage;
 }
 
 }  // namespace
+
+int weight_input_axis(const ir::Node& node, std::size_t input_index, int rank) {
+  const std::string& op = node.op_type;
+  if (rank < 2) return -1;
+  if ((op == "Conv" || op == "ConvInteger") && input_index == 1) return 1;
+  if (op == "QLinearConv" && input_index == 3) return 1;
+  if (op == "ConvTranspose" && input_index == 1) return 0;
+  if (op == "Gemm" && input_index == 1) {
+    auto trans_b = node.attributes.get_int("transB", 0);
+    return trans_b.is_ok() && *trans_b != 0 ? 1 : 0;
+  }
+  if ((op == "MatMul" || op == "MatMulInteger") && input_index == 1) return rank - 2;
+  if (op == "QLinearMatMul" && input_index == 3) return rank - 2;
+  return -1;
+}
 
 std::string_view placement_name(Placement p) {
   switch (p) {
@@ -240,6 +274,7 @@ Result<ModelPlan> plan_model(const PlanInput& input, const Device& device,
   plan.name = input.name;
   plan.cache_available_bytes = cache_bytes;
   const auto alignment = static_cast<std::uint64_t>(device.column_alignment);
+  const auto in_alignment = static_cast<std::uint64_t>(device.input_channel_alignment);
 
   std::set<const Tensor*> counted_weights;  // a shared initializer is stored once
   bool cut = false;                         // Partition::kPrefix: the graph was cut already
@@ -275,7 +310,23 @@ Result<ModelPlan> plan_model(const PlanInput& input, const Device& device,
         const auto out = static_cast<std::uint64_t>(w->dim(axis));
         const std::uint64_t padded = pad_to(out, alignment);
         bytes = bytes / out * padded;
-        layer.padded_macs = layer.macs / out * padded + layer.macs % out * padded / out;
+        // MACs x padded_out / out x padded_in / in, in integers (exact for whole channels).
+        std::uint64_t padded_macs = layer.macs / out * padded + layer.macs % out * padded / out;
+        // Grouped (depthwise) convolutions do not fill the array's depth with input channels.
+        auto group = node.attributes.get_int("group", 1);
+        const int in_axis =
+            group.is_ok() && *group > 1 ? -1 : weight_input_axis(node, i, w->rank());
+        if (in_axis >= 0 && w->dim(in_axis) > 0) {
+          const auto in = static_cast<std::uint64_t>(w->dim(in_axis));
+          const std::uint64_t padded_in = pad_to(in, in_alignment);
+          padded_macs = padded_macs / in * padded_in + padded_macs % in * padded_in / in;
+        }
+        layer.padded_macs = padded_macs;
+        if (layer.output_elements == 0) {
+          for (const std::string& o : node.outputs) {
+            layer.output_elements += view.activation_bytes(o);
+          }
+        }
       }
       if (counted_weights.insert(w).second) layer.param_bytes += bytes;
     }

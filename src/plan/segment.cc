@@ -120,6 +120,25 @@ double combinations(std::size_t n, std::size_t k) {
 
 }  // namespace
 
+double pipeline_latency_s(const Segmentation& segmentation, const Device& device,
+                          std::size_t batch) {
+  const auto k = static_cast<double>(segmentation.segments.size());
+  if (segmentation.segments.empty() || batch == 0) return 0;
+  double sum = 0;
+  double slowest = 0;
+  for (const Segment& s : segmentation.segments) {
+    const double w =
+        s.plan.latency.warm_s() +
+        device.pipeline_per_streamed_layer_s * static_cast<double>(s.plan.terms.streamed_layers);
+    sum += w;
+    slowest = std::max(slowest, w);
+  }
+  const double h = device.pipeline_per_stage_s;
+  if (batch == 1) return sum + k * h;
+  const auto b = static_cast<double>(batch);
+  return std::max(k * h, slowest + h) * (b + k - 1) / b;
+}
+
 Result<SegmentStrategy> parse_segment_strategy(const std::string& name) {
   if (name == "parameters") return SegmentStrategy::kParameters;
   if (name == "latency") return SegmentStrategy::kLatency;

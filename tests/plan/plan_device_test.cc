@@ -88,6 +88,56 @@ TEST(PlanDevice, BadFilesNameTheFileAndTheField) {
   }
 }
 
+TEST(PlanDevice, FittedModelFieldsAreOptional) {
+  auto plain = parse_device_json(kValid, "dev.json");
+  ASSERT_TRUE(plain.is_ok()) << plain.status().to_string();
+  EXPECT_EQ(plain->input_channel_alignment, 1);
+  EXPECT_EQ(plain->activation_elements_per_s, 0);
+  EXPECT_EQ(plain->pipeline_per_stage_s, 0);
+  EXPECT_EQ(plain->link_output_bytes_per_s, 0);
+  EXPECT_EQ(plain->interval_coverage, 0);
+
+  std::string text = replaced(kValid, R"("per_layer_us": 1})",
+                              R"("per_layer_us": 1, "input_channel_alignment": 8,
+                                 "activation_elements_per_s": 6e8})");
+  text = replaced(text, R"("latency_us": 50})", R"("latency_us": 50, "output_bytes_per_s": 1e8})");
+  text = replaced(text, R"("host": {)",
+                  R"("pipeline": {"per_stage_us": 250, "per_streamed_layer_us": 1500},
+  "fit": {"interval_low": -0.1, "interval_high": 0.2, "interval_coverage": 0.9,
+          "source": "a fit", "cv_mape_percent": {"dense": 7.5}},
+  "host": {)");
+  auto d = parse_device_json(text, "dev.json");
+  ASSERT_TRUE(d.is_ok()) << d.status().to_string();
+  EXPECT_EQ(d->input_channel_alignment, 8);
+  EXPECT_DOUBLE_EQ(d->activation_elements_per_s, 6e8);
+  EXPECT_DOUBLE_EQ(d->link_output_bytes_per_s, 1e8);
+  EXPECT_DOUBLE_EQ(d->pipeline_per_stage_s, 250e-6);
+  EXPECT_DOUBLE_EQ(d->pipeline_per_streamed_layer_s, 1500e-6);
+  EXPECT_DOUBLE_EQ(d->interval_low, -0.1);
+  EXPECT_DOUBLE_EQ(d->interval_high, 0.2);
+  EXPECT_DOUBLE_EQ(d->interval_coverage, 0.9);
+
+  // An interval that does not contain the prediction, a typo and a bad alignment are errors.
+  const std::vector<std::pair<std::string, std::string>> bad = {
+      {replaced(text, R"("interval_low": -0.1)", R"("interval_low": 0.1)"),
+       "field 'fit.interval_low': expected a number in [-1, 0]"},
+      {replaced(text, R"("interval_coverage": 0.9)", R"("interval_coverage": 90)"),
+       "field 'fit.interval_coverage'"},
+      {replaced(text, R"("per_stage_us": 250)", R"("per_stage_uS": 250)"),
+       "field 'pipeline.per_stage_us': missing"},
+      {replaced(text, R"("source": "a fit")", R"("source": "a fit", "sauce": 1)"),
+       "field 'fit.sauce': unknown field"},
+      {replaced(text, R"("input_channel_alignment": 8)", R"("input_channel_alignment": 0)"),
+       "field 'compute.input_channel_alignment': expected a positive integer"},
+      {replaced(text, R"("activation_elements_per_s": 6e8)", R"("activation_elements_per_s": -1)"),
+       "field 'compute.activation_elements_per_s': expected a non-negative number"},
+  };
+  for (const auto& [t, expect] : bad) {
+    const std::string message = error_of(t);
+    EXPECT_NE(message.find(expect), std::string::npos) << "got: " << message;
+  }
+}
+
 TEST(PlanDevice, NumberOutOfRangeIsAnErrorNotACrash) {
   // Found by device_json_fuzz: nlohmann reports a number beyond double's range as out_of_range,
   // not parse_error, and the reader let it escape (std::terminate).
@@ -113,7 +163,21 @@ TEST(PlanDevice, ShippedDevicesLoad) {
     EXPECT_EQ(d->name, name);
     EXPECT_EQ(d->column_alignment, 64);
     EXPECT_TRUE(d->maps_op("Conv"));
+    // Every shipped Edge TPU file carries the fitted model and its interval.
+    EXPECT_EQ(d->input_channel_alignment, 8);
+    EXPECT_LT(d->interval_low, 0);
+    EXPECT_GT(d->interval_high, 0);
+    EXPECT_DOUBLE_EQ(d->interval_coverage, 0.9);
   }
+}
+
+TEST(PlanDevice, TheThesisDeviceReadsOutputsBackSlowerThanItStreamsWeights) {
+  // Fitted (tools/fit_device_model.py): the conv sweep's cost that grows with the output bytes.
+  const std::vector<std::string> dirs = {std::string(EDGEBENCH_SOURCE_DIR) + "/devices"};
+  auto d = find_device("edgetpu-thesis", dirs);
+  ASSERT_TRUE(d.is_ok()) << d.status().to_string();
+  EXPECT_GT(d->link_output_bytes_per_s, 0);
+  EXPECT_LT(d->link_output_bytes_per_s, d->link_bytes_per_s);
 }
 
 TEST(PlanDevice, UnknownNameListsTheKnownOnesAndPathsAreRead) {

@@ -41,14 +41,36 @@ struct Device {
   // width of the MAC array).
   std::int64_t column_alignment = 1;
 
+  // Weights are also padded along their input-channel dimension to a multiple of this (the
+  // depth of the array's tile); optional, default 1.
+  std::int64_t input_channel_alignment = 1;
+
   double int8_macs_per_s = 0;         // sustained MAC rate of the array on padded work
   double param_read_bytes_per_s = 0;  // on-chip parameter memory -> array
-  double per_inference_s = 0;         // fixed cost of one invoke (driver, host side)
-  double per_layer_s = 0;             // fixed cost of each mapped op
+  // Output activation elements a weight layer writes per second (0: no such term); optional.
+  double activation_elements_per_s = 0;
+  double per_inference_s = 0;  // fixed cost of one invoke (driver, host side)
+  double per_layer_s = 0;      // fixed cost of each mapped op
 
   std::string link_kind;        // "usb2", "usb3", "pcie", ... (informative)
   double link_bytes_per_s = 0;  // effective host-link bandwidth
   double link_latency_s = 0;    // per transfer (each direction, each streamed layer)
+  // Device -> host bandwidth for subgraph outputs (read back and handed to the caller); 0: the
+  // same as link_bytes_per_s. Optional.
+  double link_output_bytes_per_s = 0;
+
+  // Several devices driven as a pipeline by one host (optional; 0 when not described): the
+  // host's cost per stage and inference, and the extra cost of each streamed layer there.
+  double pipeline_per_stage_s = 0;
+  double pipeline_per_streamed_layer_s = 0;
+
+  // The interval printed with every predicted latency: warm x (1 + low) .. warm x (1 + high),
+  // relative bounds taken from the cross-validated residuals of the fit that set the figures
+  // (tools/fit_device_model.py); `interval_coverage` is the share of held-out points inside.
+  // All 0 when the file carries no fit.
+  double interval_low = 0;
+  double interval_high = 0;
+  double interval_coverage = 0;
 
   std::vector<std::string> dtypes;                // element types the device runs
   std::set<std::string, std::less<>> mapped_ops;  // ONNX op types that map

@@ -15,15 +15,21 @@
 //    later one what its predecessors left. Separately compiled models each get the whole cache
 //    but reload it whenever another model ran in between.
 //
-// Latency model (every term a device property from device.h):
-//   warm  = per_inference + sum over device subgraphs [2 x link_latency + io_bytes / link_bw]
-//         + sum over mapped ops [per_layer + max(padded_macs / mac_rate,
-//                                                on_chip_weight_bytes / param_read_bw)]
-//         + sum over streamed layers [per_layer + link_latency
-//                                     + max(streamed_bytes / link_bw, padded_macs / mac_rate)]
+// Latency model (every term a device property from device.h; linear in the inverse rates and
+// the fixed costs, so tools/fit_device_model.py fits them by least squares):
+//   warm  = per_inference + sum over device subgraphs [2 x link_latency + input_bytes / link_bw
+//                                                      + output_bytes / link_output_bw]
+//         + sum over mapped ops [per_layer]
+//         + sum over weight layers [padded_macs / mac_rate + output_elements / activation_rate]
+//         + sum over on-chip layers [weight_bytes / param_read_bw]
+//         + sum over streamed layers [link_latency + streamed_bytes / link_bw]
 //         + sum over host ops [host.per_op + macs / host.macs_per_s]
 //   first = warm + link_latency + on_chip_bytes / link_bw   (the cache is loaded first)
-// "padded MACs" count the MAC array's idle columns: MACs x padded_out / out.
+// "Padded MACs" count the array's idle rows and columns: MACs x padded_out / out x padded_in /
+// in, output channels padded to column_alignment and input channels to
+// input_channel_alignment. A transfer of B bytes takes link_latency + B / link_bw, so the
+// link's effective bandwidth grows with the transfer size and saturates at link_bw.
+// The warm latency carries the device file's interval: warm x (1 + interval_low .. high).
 #pragma once
 
 #include <cstdint>
@@ -50,7 +56,8 @@ struct LayerPlan {
   Placement placement = Placement::kHost;
   std::uint64_t macs = 0;
   std::uint64_t padded_macs = 0;
-  double time_s = 0;  // this op's share of a warm inference
+  std::uint64_t output_elements = 0;  // weight layers: elements of the outputs they write
+  double time_s = 0;                  // this op's share of a warm inference
 };
 
 struct LatencyBreakdown {
@@ -61,8 +68,28 @@ struct LatencyBreakdown {
   double host_s = 0;        // unmapped ops on the host CPU
   double cache_load_s = 0;  // loading the on-chip parameters (first inference, reloads)
 
+  // The warm latency's interval, relative (from the device file's fit; 0 when it has none).
+  double interval_low = 0;
+  double interval_high = 0;
+  double interval_coverage = 0;
+
   double warm_s() const { return per_inference_s + io_s + compute_s + streaming_s + host_s; }
   double first_s() const { return warm_s() + cache_load_s; }
+  double warm_low_s() const { return warm_s() * (1 + interval_low); }
+  double warm_high_s() const { return warm_s() * (1 + interval_high); }
+};
+
+// The quantities a warm inference's latency is linear in (the fit's features).
+struct LatencyTerms {
+  std::uint64_t device_subgraphs = 0;
+  std::uint64_t mapped_ops = 0;
+  std::uint64_t padded_macs = 0;      // weight layers on the device
+  std::uint64_t output_elements = 0;  // written by weight layers on the device
+  std::uint64_t on_chip_bytes = 0;    // weights read from the parameter cache
+  std::uint64_t streamed_bytes = 0;   // weights streamed over the link every inference
+  std::uint64_t streamed_layers = 0;
+  std::uint64_t io_bytes = 0;      // subgraph inputs and outputs over the link
+  std::uint64_t output_bytes = 0;  // the outputs among them (device -> host)
 };
 
 struct SubgraphPlan {
@@ -82,6 +109,7 @@ struct ModelPlan {
   std::vector<LayerPlan> layers;  // in execution order
   std::vector<SubgraphPlan> subgraphs;
   LatencyBreakdown latency;
+  LatencyTerms terms;
 };
 
 // One model to plan: a graph whose value_info carries concrete shapes (engine::annotate_types)
@@ -107,6 +135,10 @@ Result<std::vector<ModelPlan>> compile_separately(const std::vector<PlanInput>& 
 // The axis of the output channels of weight input `input_index` (of rank `rank`) of `node`, so
 // that it can be padded; -1 when that input is not a weight of that op.
 int weight_output_axis(const ir::Node& node, std::size_t input_index, int rank);
+
+// The axis of the input channels of that weight (padded to input_channel_alignment); -1 when
+// that input is not a weight of that op.
+int weight_input_axis(const ir::Node& node, std::size_t input_index, int rank);
 
 std::string_view placement_name(Placement p);
 

@@ -59,6 +59,14 @@ struct Segmentation {
   double total_warm_s() const;    // one input through every segment in turn
 };
 
+// The latency of a pipeline of the segments, one device each, driven by one host (the
+// device's pipeline_* figures: a host cost h per stage and inference, an extra cost x per
+// streamed layer). With w_k = warm_k + x * streamed_layers_k:
+//   batch 1 (one input through every stage in turn):  sum_k w_k + K x h
+//   batch B > 1 (per inference, B inputs in flight):   max(K x h, max_k w_k + h) x (B+K-1) / B
+double pipeline_latency_s(const Segmentation& segmentation, const Device& device,
+                          std::size_t batch);
+
 // `graph`: nodes in execution (topological) order and value_info annotated with concrete
 // shapes (engine::annotate_types). Errors: fewer nodes than segments, bad manual cuts.
 Result<Segmentation> segment_model(const ir::Graph& graph, const Device& device,
