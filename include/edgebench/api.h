@@ -94,6 +94,18 @@ struct BenchOptions {
   std::string powercap_root;  // default /sys/class/powercap
   bool quiet = false;         // no progress line on a terminal
   Summary summary = Summary::kTable;
+  // --cpu LIST ("0", "0,2", "1-3"): the CPUs the harness and the backend's worker threads run
+  // on for the duration of the call (the calling thread's CPUs are restored afterwards).
+  std::string cpus;
+  // Rounds of warm-up + measured phase; the record pools them and keeps each round's p50.
+  std::uint64_t repeat = 1;
+  // Another model file (same backend) or backend spec (same model) measured in rounds
+  // alternating with this one's; its record is stored too, and names this one in
+  // params.baseline_for.
+  std::string baseline;
+  // A record whose round-to-round p50 spread exceeds this percentage is flagged noisy (so is
+  // one that shared its CPUs with other work or lost time to the hypervisor).
+  double noise_threshold_pct = 5.0;
   // Set by sweep and experiment: the record's params (JSON text) and the store key that makes
   // their runs resumable.
   std::string params_json;

@@ -123,12 +123,20 @@ def bench(
     seed: int = 0,
     input_shapes: Optional[Shapes] = None,
     profile_ops: bool = False,
+    cpu: str = "",
+    repeat: int = 1,
+    baseline: str = "",
+    noise_threshold: float = 5.0,
     db: Optional[PathLike] = None,
     label: str = "",
 ) -> dict:
     """Measures a model as ``edgebench bench`` does (scenarios single-stream, multi-stream,
     server, offline; defaults as on the command line) and returns the record: the same fields
-    as ``edgebench bench --json``. Nothing is stored unless ``db`` names a results database
+    as ``edgebench bench --json``. ``cpu`` ("1", "0,2", "0-3") pins the measurement to those
+    CPUs for the call; ``repeat`` rounds are pooled and their p50 spread judged against
+    ``noise_threshold`` (%); ``baseline`` (a model file or a backend) is measured in alternating
+    rounds and stored too. The record's ``conditions`` say where it ran and whether it was
+    noisy. Nothing is stored unless ``db`` names a results database
     (SQLite file, or postgresql://...). A record short of the scenario's minimums comes back with
     ``valid`` False and the reasons in ``invalid_reasons``.
     """
@@ -149,6 +157,10 @@ def bench(
         seed=seed,
         input_shapes=_shapes(input_shapes),
         profile_ops=profile_ops,
+        cpu=cpu,
+        repeat=repeat,
+        baseline=os.fspath(baseline),
+        noise_threshold=noise_threshold,
         db=None if db is None else os.fspath(db),
         label=label,
     )

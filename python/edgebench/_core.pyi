@@ -33,6 +33,10 @@ def bench(
     seed: int = ...,
     input_shapes: Mapping[str, Sequence[int]] = ...,
     profile_ops: bool = ...,
+    cpu: str = ...,
+    repeat: int = ...,
+    baseline: str = ...,
+    noise_threshold: float = ...,
     db: Optional[str] = ...,
     label: str = ...,
 ) -> dict: ...

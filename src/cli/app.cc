@@ -60,6 +60,10 @@ int main_entry(int argc, char** argv) {
       ->default_val(0);
   bench_cmd->add_option("--input-shape", bench.input_shapes, "NAME=DIMS for symbolic dims");
   bench_cmd->add_option("--json", bench.json_path, "Write the result record as JSON");
+  bench_cmd->add_option("--baseline", bench.baseline,
+                        "MODEL file (same backend) or BACKEND (same model) measured in rounds "
+                        "alternating with this one (with --repeat); both records are stored "
+                        "and the p50 ratio printed with its confidence interval");
 
   EvalOptions eval;
   CLI::App* eval_cmd = app.add_subcommand(

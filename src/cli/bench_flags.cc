@@ -39,6 +39,21 @@ void add_measurement_flags(CLI::App* cmd, BenchOptions& bench) {
   cmd->add_option("--powercap-root", bench.powercap_root,
                   "Where to read RAPL energy counters (default /sys/class/powercap)");
   cmd->add_flag("--quiet", bench.quiet, "No progress line");
+  cmd->add_option("--cpu", bench.cpus,
+                  "Pin the harness and worker threads to these CPUs (e.g. 1, 0,2 or 0-3); the "
+                  "record keeps them with the governor, clock, steal time and load")
+      ->check(CLI::Validator(
+          [](const std::string& value) {
+            return value.empty() ? std::string("an empty CPU list") : std::string();
+          },
+          "LIST"));
+  cmd->add_option("--repeat", bench.repeat,
+                  "Rounds of warm-up + measurement; the record pools them and keeps each "
+                  "round's p50 and their spread")
+      ->default_val(1);
+  cmd->add_option("--noise-threshold", bench.noise_threshold_pct,
+                  "Flag the result noisy when p50 varies by more than this % between rounds")
+      ->default_val(5.0);
 }
 
 }  // namespace edgebench::cli

@@ -313,8 +313,9 @@ void print_brief(const results::Record& record) {
       quality = fmt::format("  mse {:.4g}", mse->get<double>());
     }
   }
-  fmt::print("  {} on {}: p50 {:.4g} ms{}  result {}{}\n", record.model.name, record.backend.name,
-             record.timings.latency.p50, quality, record.id, record.valid ? "" : " (INVALID)");
+  fmt::print("  {} on {}: p50 {:.4g} ms{}  result {}{}{}\n", record.model.name, record.backend.name,
+             record.timings.latency.p50, quality, record.id, record.valid ? "" : " (INVALID)",
+             record.conditions && record.conditions->noisy ? " (noisy)" : "");
 }
 
 std::vector<data::InputSpec> dataset_inputs(const backends::Executable& exe) {

@@ -494,9 +494,9 @@ Result<double> time_first_inference(backends::Executable& executable,
   return to_ms(t1 - t0);
 }
 
-Result<ScenarioResult> Scenario::run(backends::Executable& executable,
-                                     std::span<const std::vector<Tensor>> samples,
-                                     const ScenarioHooks& hooks) const {
+Result<MeasuredRound> Scenario::run_round(backends::Executable& executable,
+                                          std::span<const std::vector<Tensor>> samples,
+                                          const ScenarioHooks& hooks) const {
   const ScenarioSettings& s = settings_;
   EB_RETURN_IF_ERROR(validate(s));
   if (samples.empty()) return invalid_argument("no samples to run: give at least one input set");
@@ -513,17 +513,66 @@ Result<ScenarioResult> Scenario::run(backends::Executable& executable,
   ResourceMeter meter(hooks.powercap);
   meter.start();
   EB_ASSIGN_OR_RETURN(const MeasuredPhase phase, runner.measure());
-  ScenarioResult result;
-  result.resources = meter.stop();
-
-  result.kind = s.kind;
-  const bool target_timed = runner.device_times_complete() && runner.log().size() > 0;
-  std::vector<double> call_ms, device_ms;
-  if (target_timed) {
-    call_ms = runner.log().call_ms();
-    device_ms = runner.log().device_ms();
+  MeasuredRound round;
+  round.resources = meter.stop();
+  if (runner.device_times_complete() && runner.log().size() > 0) {
+    round.call_ms = runner.log().call_ms();
+    round.device_ms = runner.log().device_ms();
+    round.device_source = runner.device_source();
   }
-  result.latencies_ms = runner.log().take_ms();
+  round.host_ms = runner.log().take_ms();
+  round.queries = phase.queries;
+  round.samples = phase.samples;
+  round.duration_s = to_s(phase.duration);
+  round.stopped_by_cap = phase.stopped_by_cap;
+  round.cap_reason = phase.cap_reason;
+  return round;
+}
+
+const std::vector<double>& MeasuredRound::headline_latencies_ms(ScenarioKind kind) const {
+  return !device_ms.empty() && kind != ScenarioKind::kServer ? device_ms : host_ms;
+}
+
+double MeasuredRound::p50_ms(ScenarioKind kind) const {
+  std::vector<double> sorted = headline_latencies_ms(kind);
+  if (sorted.empty()) return 0;
+  std::sort(sorted.begin(), sorted.end());
+  return summarize_sorted(sorted).p50;
+}
+
+Result<ScenarioResult> Scenario::run(backends::Executable& executable,
+                                     std::span<const std::vector<Tensor>> samples,
+                                     const ScenarioHooks& hooks) const {
+  EB_ASSIGN_OR_RETURN(MeasuredRound round, run_round(executable, samples, hooks));
+  return summarize(std::span<const MeasuredRound>(&round, 1));
+}
+
+ScenarioResult Scenario::summarize(std::span<const MeasuredRound> rounds) const {
+  const ScenarioSettings& s = settings_;
+  ScenarioResult result;
+  result.kind = s.kind;
+  // A self-timing target's figures are used only when every round has them.
+  const bool target_timed =
+      !rounds.empty() && std::all_of(rounds.begin(), rounds.end(),
+                                     [](const MeasuredRound& r) { return !r.device_ms.empty(); });
+  std::vector<double> call_ms, device_ms;
+  for (const MeasuredRound& round : rounds) {
+    result.resources =
+        &round == rounds.data() ? round.resources : sum_usage(result.resources, round.resources);
+    result.latencies_ms.insert(result.latencies_ms.end(), round.host_ms.begin(),
+                               round.host_ms.end());
+    if (target_timed) {
+      call_ms.insert(call_ms.end(), round.call_ms.begin(), round.call_ms.end());
+      device_ms.insert(device_ms.end(), round.device_ms.begin(), round.device_ms.end());
+    }
+    result.queries += round.queries;
+    result.samples += round.samples;
+    result.duration_s += round.duration_s;
+    if (round.stopped_by_cap) {
+      result.valid = false;
+      result.invalid_reasons.push_back(round.cap_reason);
+    }
+  }
   if (target_timed) {
     const auto stats_of = [](std::vector<double> values) {
       std::sort(values.begin(), values.end());
@@ -537,20 +586,13 @@ Result<ScenarioResult> Scenario::run(backends::Executable& executable,
     // The headline of a remote run is the target's own time (but the server scenario keeps
     // completion minus arrival: its point is queueing, which only the host sees).
     if (s.kind != ScenarioKind::kServer) {
-      result.latency_source = runner.device_source();
+      result.latency_source = rounds.front().device_source;
       result.latencies_ms = std::move(device_ms);
     }
   }
   std::vector<double> sorted = result.latencies_ms;
   std::sort(sorted.begin(), sorted.end());
   result.latency = summarize_sorted(sorted);
-  result.queries = phase.queries;
-  result.samples = phase.samples;
-  result.duration_s = to_s(phase.duration);
-  if (phase.stopped_by_cap) {
-    result.valid = false;
-    result.invalid_reasons.push_back(phase.cap_reason);
-  }
 
   const double per_s = result.duration_s > 0 ? 1.0 / result.duration_s : 0.0;
   result.throughput.queries_per_s = static_cast<double>(result.queries) * per_s;

@@ -130,7 +130,9 @@ py::dict bench(const std::string& model, const std::string& backend, const std::
                std::optional<double> latency_bound_ms, std::uint64_t batch,
                const std::string& dataset, std::uint64_t limit, std::uint64_t seed,
                const std::map<std::string, std::vector<std::int64_t>>& input_shapes,
-               bool profile_ops, const std::optional<std::string>& db, const std::string& label) {
+               bool profile_ops, const std::string& cpu, std::uint64_t repeat,
+               const std::string& baseline, double noise_threshold,
+               const std::optional<std::string>& db, const std::string& label) {
   api::BenchOptions options;
   options.model = model;
   options.backend = backend;
@@ -148,6 +150,10 @@ py::dict bench(const std::string& model, const std::string& backend, const std::
   options.random_seed = seed;
   options.input_shapes = shape_flags(input_shapes);
   options.profile_ops = profile_ops;
+  options.cpus = cpu;
+  options.repeat = repeat;
+  options.baseline = baseline;
+  options.noise_threshold_pct = noise_threshold;
   set_store(options, db, label);
   return record_of([&] { return api::bench_and_store(options); });
 }
@@ -269,7 +275,8 @@ PYBIND11_MODULE(_core, m) {
         arg("min_duration") = py::none(), arg("max_duration") = py::none(),
         arg("target_qps") = py::none(), arg("latency_bound_ms") = py::none(), arg("batch") = 1,
         arg("dataset") = "", arg("limit") = 0, arg("seed") = 0, arg("input_shapes") = Shapes{},
-        arg("profile_ops") = false, arg("db") = py::none(), arg("label") = "",
+        arg("profile_ops") = false, arg("cpu") = "", arg("repeat") = 1, arg("baseline") = "",
+        arg("noise_threshold") = 5.0, arg("db") = py::none(), arg("label") = "",
         "Measures a model as `edgebench bench` does; returns the record (the `--json` document).");
   m.def("eval", &eval, arg("model"), arg("dataset"), arg("limit") = py::none(),
         arg("backend") = "native", arg("threads") = 1, arg("reference") = "",

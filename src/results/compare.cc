@@ -93,7 +93,9 @@ ComparisonRow significance_row(std::span<const Record> records) {
     row.ratios.emplace_back();
     std::optional<MedianRatio> m;
     if (i > 0) m = median_ratio_interval(base, raw_latencies(records[i]));
-    row.cells.push_back(i == 0 ? "(base)" : m ? significance_text(*m) : "-");
+    std::string cell = i == 0 ? "(base)" : m ? significance_text(*m) : "-";
+    if (i > 0 && m && (is_noisy(records[i]) || is_noisy(records.front()))) cell += ", noisy run";
+    row.cells.push_back(std::move(cell));
   }
   return row;
 }
@@ -294,6 +296,7 @@ Comparison compare_records(std::span<const Record> records) {
   c.rows.push_back(text_row("scenario", records, [](const Record& r) { return r.scenario.name; }));
   c.rows.push_back(
       text_row("valid", records, [](const Record& r) { return r.valid ? "yes" : "no"; }));
+  c.rows.push_back(text_row("noise", records, [](const Record& r) { return noise_text(r); }));
   c.rows.push_back(text_row("headline metric", records,
                             [](const Record& r) { return r.timings.headline_metric; }));
   const std::string& base_metric = records.front().timings.headline_metric;

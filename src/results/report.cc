@@ -93,7 +93,7 @@ Section runs_section(const std::vector<Record>& records) {
   s.text = fmt::format("{} stored results, newest first. Each id links to the record's JSON.",
                        records.size());
   Table t{{"id", "created (UTC)", "command", "model", "variant", "backend", "scenario", "p50 ms",
-           "p99 ms", "samples/s", "peak RSS MiB", "top-1 %", "valid"},
+           "p99 ms", "samples/s", "peak RSS MiB", "top-1 %", "valid", "noise"},
           {}};
   for (const Record& r : records) {
     const auto t1 = top1(r);
@@ -110,7 +110,8 @@ Section runs_section(const std::vector<Record>& records) {
          {fmt::format("{:.4g}", r.throughput.samples_per_s), ""},
          {fmt::format("{:.1f}", static_cast<double>(r.memory.peak_rss_bytes) / kMiB), ""},
          {t1 ? fmt::format("{:.2f}", 100.0 * *t1) : "", ""},
-         {r.valid ? "yes" : "no", ""}});
+         {r.valid ? "yes" : "no", ""},
+         {noise_text(r), ""}});
   }
   s.tables.push_back(std::move(t));
   return s;
@@ -239,7 +240,8 @@ std::optional<Section> comparison_section(const std::vector<Record>& records) {
       "p50 latency of the newest result per model and configuration (backend / variant · "
       "scenario). \"vs first\" says whether a difference is beyond the noise: significant when a "
       "95% bootstrap interval on the ratio of the medians, from the raw latencies, lies wholly "
-      "more than 1% away from 1.";
+      "more than 1% away from 1. \"noisy run\" marks a comparison with a run that bench flagged "
+      "noisy (other processes or the hypervisor on its CPUs, or rounds that disagree).";
   svg::BarChart bars{"p50 latency by backend and variant",
                      "p50 latency (ms)",
                      models,
@@ -269,6 +271,8 @@ std::optional<Section> comparison_section(const std::vector<Record>& records) {
         if (auto m_ratio = median_ratio_interval(first_latencies, raw_latencies(*r))) {
           versus += m_ratio->significant() ? " (significant)" : " (within noise)";
         }
+        // A run flagged noisy (other load, steal, round-to-round spread) weakens any verdict.
+        if (is_noisy(*r) || is_noisy(first_record)) versus += " (noisy run)";
       }
       t.rows.push_back({{m, ""},
                         {c, ""},

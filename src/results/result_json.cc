@@ -358,6 +358,26 @@ ordered_json to_ordered_json(const Record& record) {
     j["profile"] = nullptr;
   }
 
+  if (record.conditions) {
+    const Conditions& c = *record.conditions;
+    ordered_json rounds = ordered_json::array();
+    for (double v : c.round_p50_ms) rounds.push_back(number(v));
+    j["conditions"] = {{"cpus", c.cpus},
+                       {"pinned", c.pinned},
+                       {"governor", c.governor},
+                       {"cpu_mhz", optional_number(c.cpu_mhz)},
+                       {"steal_pct", optional_number(c.steal_pct)},
+                       {"other_load_pct", optional_number(c.other_load_pct)},
+                       {"loadavg_start", optional_number(c.loadavg_start)},
+                       {"loadavg_end", optional_number(c.loadavg_end)},
+                       {"round_p50_ms", std::move(rounds)},
+                       {"spread_pct", optional_number(c.spread_pct)},
+                       {"noisy", c.noisy},
+                       {"noise_reasons", c.noise_reasons}};
+  } else {
+    j["conditions"] = nullptr;
+  }
+
   ordered_json latencies = ordered_json::array();
   for (double v : record.latencies_ms) latencies.push_back(number(v));
   j["latencies_ms"] = std::move(latencies);
@@ -538,6 +558,32 @@ Result<Record> from_json(const nlohmann::json& j) {
     read_profile_entries(r, "by_node", profile.by_node, &error);
     read_profile_entries(r, "by_op_type", profile.by_op_type, &error);
     record.profile = std::move(profile);
+  }
+
+  if (const json* c = root.object("conditions", Need::kOptional)) {
+    Conditions conditions;
+    ObjectReader r(*c, "conditions", &error);
+    std::vector<double> cpus;
+    r.number_list("cpus", cpus, Need::kOptional);
+    for (double cpu : cpus) {
+      if (!(cpu >= 0 && cpu < 65536 && cpu == static_cast<int>(cpu))) {
+        r.fail("cpus", "holds something other than a CPU number");
+        break;
+      }
+      conditions.cpus.push_back(static_cast<int>(cpu));
+    }
+    r.boolean("pinned", conditions.pinned, Need::kOptional);
+    r.string("governor", conditions.governor, Need::kOptional);
+    r.optional_number("cpu_mhz", conditions.cpu_mhz);
+    r.optional_number("steal_pct", conditions.steal_pct);
+    r.optional_number("other_load_pct", conditions.other_load_pct);
+    r.optional_number("loadavg_start", conditions.loadavg_start);
+    r.optional_number("loadavg_end", conditions.loadavg_end);
+    r.number_list("round_p50_ms", conditions.round_p50_ms, Need::kOptional);
+    r.optional_number("spread_pct", conditions.spread_pct);
+    r.boolean("noisy", conditions.noisy, Need::kOptional);
+    r.string_list("noise_reasons", conditions.noise_reasons, Need::kOptional);
+    record.conditions = std::move(conditions);
   }
 
   root.number_list("latencies_ms", record.latencies_ms, Need::kOptional);

@@ -113,7 +113,7 @@ TEST(ResultsJson, SchemaFirstThenPercentileConventionThenStructOrder) {
       keys, ElementsAre("schema", "percentiles", "id", "created_at", "label", "command", "valid",
                         "invalid_reasons", "model", "backend", "host", "scenario", "timings",
                         "throughput", "memory", "cpu", "energy", "quality", "params", "accelerator",
-                        "profile", "latencies_ms", "latencies_path"));
+                        "profile", "conditions", "latencies_ms", "latencies_path"));
   EXPECT_EQ(j["schema"], "edgebench.result/1");
   EXPECT_EQ(j["percentiles"], "nearest-rank on sorted latencies");
   EXPECT_EQ(text.rfind("{\n  \"schema\": \"edgebench.result/1\",", 0), 0u) << text.substr(0, 80);

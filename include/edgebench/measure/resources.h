@@ -85,6 +85,10 @@ struct ResourceUsage {
   std::uint64_t peak_rss_bytes = 0;
 };
 
+// Two phases' use together: CPU times and energy added (energy only when both have it; domains
+// matched by name), the larger peak RSS.
+ResourceUsage sum_usage(const ResourceUsage& a, const ResourceUsage& b);
+
 class ResourceMeter {
  public:
   // `powercap` may be null (no energy); it must outlive the meter.

@@ -122,6 +122,26 @@ struct ScenarioResult {
   std::optional<results::LatencyStats> transport_overhead;
 };
 
+// One round of a scenario's measured phase, as measured (Scenario::run_round);
+// Scenario::summarize turns one or more rounds into a result.
+struct MeasuredRound {
+  std::vector<double> host_ms;    // per query (offline: per sample), in issue order
+  std::vector<double> call_ms;    // a self-timing target's backend call times, and
+  std::vector<double> device_ms;  // its own times: both empty unless every query has one
+  std::string device_source;      // what device_ms measured ("target", ...)
+  std::uint64_t queries = 0;
+  std::uint64_t samples = 0;
+  double duration_s = 0;
+  bool stopped_by_cap = false;  // before the minimums were met
+  std::string cap_reason;
+  ResourceUsage resources;
+
+  // The latencies the headline is taken from (device_ms for a self-timing target, except in
+  // the server scenario), and their median.
+  const std::vector<double>& headline_latencies_ms(ScenarioKind kind) const;
+  double p50_ms(ScenarioKind kind) const;
+};
+
 // Output tensors allocated from the executable's output specs where dtype and shape are known
 // (left undefined otherwise: the first run allocates them).
 std::vector<Tensor> preallocate_outputs(const backends::Executable& executable);
@@ -145,6 +165,14 @@ class Scenario {
   Result<ScenarioResult> run(backends::Executable& executable,
                              std::span<const std::vector<Tensor>> samples,
                              const ScenarioHooks& hooks = {}) const;
+
+  // run() in two steps, for repeated rounds (bench --repeat): each run_round is a warm-up and a
+  // measured phase; summarize pools the rounds' latencies, queries, durations and resources
+  // into one result (statistics, headline and early-stopping estimate over all of them).
+  Result<MeasuredRound> run_round(backends::Executable& executable,
+                                  std::span<const std::vector<Tensor>> samples,
+                                  const ScenarioHooks& hooks = {}) const;
+  ScenarioResult summarize(std::span<const MeasuredRound> rounds) const;
 
  private:
   ScenarioSettings settings_;

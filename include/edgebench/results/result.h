@@ -128,6 +128,23 @@ struct Energy {
   std::vector<EnergyDomain> domains;
 };
 
+// What the measured phase ran beside, and whether that makes its figures noisy (bench records;
+// absent from other commands and older records). See measure/conditions.h for the readings.
+struct Conditions {
+  std::vector<int> cpus;                 // the CPUs the run could use
+  bool pinned = false;                   // chosen with --cpu
+  std::string governor;                  // cpufreq governor of the first CPU; "" unreadable
+  std::optional<double> cpu_mhz;         // its clock at the end of the run, where readable
+  std::optional<double> steal_pct;       // steal time of `cpus`, % of their time
+  std::optional<double> other_load_pct;  // other processes' CPU time on `cpus`, % of wall time
+  std::optional<double> loadavg_start;   // 1-minute load average before and after the run
+  std::optional<double> loadavg_end;
+  std::vector<double> round_p50_ms;  // bench --repeat: each round's p50, in run order
+  std::optional<double> spread_pct;  // (max - min) / median of round_p50_ms, 2+ rounds
+  bool noisy = false;
+  std::vector<std::string> noise_reasons;  // each names the figure and its threshold
+};
+
 struct OpProfileEntry {
   std::string name;  // node name (or op type in by_op_type)
   std::string op_type;
@@ -169,11 +186,19 @@ struct Record {
   // device_subgraphs, predicted latencies, ...
   nlohmann::json accelerator = nullptr;
   std::optional<OpProfile> profile;
+  std::optional<Conditions> conditions;
   std::vector<double> latencies_ms;  // raw per-query latencies, in issue order
   // Long runs (the null backend makes millions of queries) keep their raw latencies in a
   // float64 .npy file instead; latencies_ms is then empty and this names the file.
   std::string latencies_path;
 };
+
+// "noisy" or "quiet" by the record's conditions, "-" when it has none (older records, commands
+// other than bench).
+inline bool is_noisy(const Record& r) { return r.conditions && r.conditions->noisy; }
+inline const char* noise_text(const Record& r) {
+  return !r.conditions ? "-" : r.conditions->noisy ? "noisy" : "quiet";
+}
 
 nlohmann::json to_json(const Record& record);
 // Parses and validates a result document (schema name and required fields).
