@@ -208,6 +208,76 @@ TEST(CalibrationRange, NonNegativeDataKeepsMinZero) {
   EXPECT_LT(c.range(CalibrationMethod::kEntropy).max, 30.0f);
 }
 
+// The definition of the KL threshold spelt out on a plain histogram of a density over [0, top):
+// for each candidate count i of bins, P = the first i bins with the rest added to the last, Q =
+// the first i bins merged into `levels` levels and spread over the bins where P is non-zero
+// (1e-4 per bin for a level with no mass); the i with the least KL(P || Q), as a threshold.
+double brute_force_kl_threshold(std::span<const float> values, double top, std::size_t bins,
+                                std::size_t levels) {
+  std::vector<double> h(bins, 0.0);
+  for (const float v : values) {
+    h[std::min(bins - 1, static_cast<std::size_t>(std::fabs(v) / top * bins))] += 1;
+  }
+  std::size_t used = 0;
+  for (std::size_t j = 0; j < bins; ++j) used = h[j] > 0 ? j + 1 : used;
+  double best = std::numeric_limits<double>::infinity(), threshold = 0;
+  for (std::size_t i = levels; i <= std::max(levels, used); ++i) {
+    std::vector<double> p(h.begin(), h.begin() + static_cast<std::ptrdiff_t>(i)), q(i, 0.0);
+    for (std::size_t j = i; j < bins; ++j) p[i - 1] += h[j];
+    for (std::size_t l = 0; l < levels; ++l) {
+      double mass = 0, nonzero = 0;
+      for (std::size_t j = l * i / levels; j < (l + 1) * i / levels; ++j) {
+        mass += h[j];
+        nonzero += p[j] > 0 ? 1 : 0;
+      }
+      for (std::size_t j = l * i / levels; j < (l + 1) * i / levels; ++j) {
+        if (p[j] > 0) q[j] = mass > 0 ? mass / nonzero : 1e-4;
+      }
+    }
+    double p_sum = 0, q_sum = 0, kl = 0;
+    for (std::size_t j = 0; j < i; ++j) p_sum += p[j], q_sum += q[j];
+    for (std::size_t j = 0; j < i; ++j) {
+      if (p[j] > 0) kl += p[j] / p_sum * std::log(p[j] / p_sum * q_sum / q[j]);
+    }
+    if (kl < best) best = kl, threshold = (static_cast<double>(i) + 0.5) * top / bins;
+  }
+  return threshold;
+}
+
+// A first ReLU on images: a half-normal density, as many exact zeros, and relu(bias) of four
+// channels over a blank background, each an exact value holding a tenth as much again. Neither
+// the zeros nor the point masses are a density; the threshold is the density's own, within two
+// bins, above 3.5 sigma. (Towering point-mass bins pulled it to 2.6 sigma: whether a candidate
+// merged them with their neighbours decided the divergence.)
+TEST(CalibrationRange, EntropyIgnoresZerosAndPointMassesOfAReluOutput) {
+  for (const std::uint64_t seed : {11u, 12u, 13u}) {
+    std::vector<float> density = gaussian(400000, seed);
+    for (float& x : density) x = std::fabs(x);
+    std::vector<float> all = density;
+    all.resize(2 * density.size(), 0.0f);
+    for (const float bias : {0.11f, 0.2f, 0.38f, 0.64f}) all.resize(all.size() + 40000, bias);
+    RangeCollector c;
+    c.add(all);
+    const double brute = brute_force_kl_threshold(density, c.histogram_max(), c.bins(), 256);
+    const double width = c.histogram_max() / static_cast<double>(c.bins());
+    const TensorRange r = c.range(CalibrationMethod::kEntropy);
+    EXPECT_EQ(r.min, 0.0f) << "seed " << seed;
+    EXPECT_NEAR(r.max, brute, 2 * width) << "seed " << seed;
+    EXPECT_GT(r.max, 3.5f) << "seed " << seed;
+  }
+}
+
+// Pixels n / 255: nothing but point masses, each exactly representable with the full range.
+TEST(CalibrationRange, EntropyKeepsAnImageInputWhole) {
+  std::vector<float> pixels;
+  for (int n = 0; n <= 255; ++n) pixels.resize(pixels.size() + 100, static_cast<float>(n) / 255);
+  RangeCollector c;
+  c.add(pixels);
+  const TensorRange r = c.range(CalibrationMethod::kEntropy);
+  EXPECT_EQ(r.min, 0.0f);
+  EXPECT_EQ(r.max, 1.0f);
+}
+
 TEST(CalibrationRange, ThresholdBelowDataAwayFromZeroNeverInverts) {
   std::vector<float> v;
   for (int i = 0; i < 1000; ++i) v.push_back(5.0f + static_cast<float>(i) * 0.005f);

@@ -57,7 +57,9 @@ class RangeCollector {
   TensorRange minmax() const;
   // kMinMax: minmax(). kPercentile: T = the `percentile`-th percentile of |x| (linear within a
   // histogram bin; `percentile` is clamped to [0, 100]). kEntropy: TensorRT's KL-divergence
-  // threshold (calibration.cc). kMse: the T minimising the expected squared error of 8-bit
+  // threshold over the density of |x|, without exact zeros and without point masses (bins that
+  // tower over their neighbours, such as relu(bias) over an image's blank background), never
+  // below a point mass (calibration.cc). kMse: the T minimising the expected squared error of 8-bit
   // quantization (rounding noise inside, clipping error outside). `is_signed_int8` names the
   // target type; both 8-bit types have 256 levels, so the level counts above do not depend on it.
   TensorRange range(CalibrationMethod method, double percentile = 99.99,
