@@ -4,11 +4,15 @@
 # size and speed, as one table (`edgebench compare --variants`), then the int8 speed-up of
 # MobileNetV2 on the native backend.
 #   bash bench/optimize_study.sh [--limit N] [--threads N] [--rounds N] [--skip-mobilenet]
+#                                [--skip-finetune] [--epochs N]
 # --limit: test images per evaluation (default: all 10000). --rounds: latency rounds (default 3).
 # Variants: float32; static int8 per channel, calibrated on 1000 training images with the
 # percentile (99.99), entropy (KL) and mse methods; static int8 per tensor (minmax); int8 with
 # float fallback of the most sensitive node; dynamic int8; float16 weights; 50% magnitude pruning
-# (unstructured and 2:4) without retraining.
+# (unstructured and 2:4) without retraining; with fine-tuning (--epochs, default 3, on the whole
+# training split): quantization-aware int8, 50% unstructured, 2:4, and 80% in blocks of 4
+# output channels x 1 input; each is then checked against ONNX Runtime (tools/ort_agreement.py:
+# the share of output elements within one quantization step).
 # Quality and size come from `edgebench eval` (top-1 over the split, model file size); latency is
 # `edgebench bench` single-stream p50 on the same thread count, measured after all evaluations.
 # Outputs in out/optimize_study/: the models, one eval and one bench result JSON per variant,
@@ -19,13 +23,17 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/common.sh
 usage() {
-  echo "usage: bench/optimize_study.sh [--limit N] [--threads N] [--rounds N] [--skip-mobilenet]" >&2
+  echo "usage: bench/optimize_study.sh [--limit N] [--threads N] [--rounds N] [--skip-mobilenet]" \
+    "[--skip-finetune] [--epochs N]" >&2
   exit 2
 }
 limit=0
 threads=1
 rounds=3
 mobilenet=1
+finetune=1
+epochs=3
+agreement=10000
 while [ $# -gt 0 ]; do
   case "$1" in
     --limit|--threads|--rounds) [ $# -ge 2 ] && [[ "$2" =~ ^[0-9]+$ ]] || usage ;;&
@@ -33,10 +41,13 @@ while [ $# -gt 0 ]; do
     --threads) threads="$2"; shift 2 ;;
     --rounds) rounds="$2"; shift 2 ;;
     --skip-mobilenet) mobilenet=0; shift ;;
+    --skip-finetune) finetune=0; shift ;;
+    --epochs) [ $# -ge 2 ] && [[ "$2" =~ ^[1-9][0-9]*$ ]] || usage; epochs="$2"; shift 2 ;;
     *) usage ;;
   esac
 done
 bench_setup
+[ "$finetune" = 0 ] || bench_need_packages python3-torch python3-onnx python3-numpy
 
 out=out/optimize_study
 rm -rf "$out"
@@ -46,6 +57,9 @@ data=fashion-mnist:/usr/share/datasets/fashion-mnist
 calibration=(--calibration "$data:train" --calibration-limit 1000)
 variants=(float32 int8_percentile int8_entropy int8_mse int8_per_tensor int8_fallback dynamic fp16
   prune50 prune50_2of4)
+# Pruning with fine-tuning (PyTorch, Debian's python3-torch): gradual magnitude pruning while
+# training $epochs epochs on the whole training split.
+if [ "$finetune" = 1 ]; then variants+=(int8_qat prune50_ft prune50_2of4_ft block80_ft); fi
 declare -A flags=(
   [int8_percentile]="--quantize int8 --per-channel --calibration-method percentile"
   [int8_entropy]="--quantize int8 --per-channel --calibration-method entropy"
@@ -56,12 +70,20 @@ declare -A flags=(
   [fp16]="--quantize fp16"
   [prune50]="--prune 0.5"
   [prune50_2of4]="--prune 0.5 --prune-pattern 2:4"
+  [int8_qat]="--quantize int8 --per-channel --qat --epochs $epochs"
+  [prune50_ft]="--prune 0.5 --finetune-epochs $epochs"
+  [prune50_2of4_ft]="--prune 0.5 --prune-pattern 2:4 --finetune-epochs $epochs"
+  [block80_ft]="--prune 0.8 --prune-pattern block:4x1 --finetune-epochs $epochs"
 )
 cp "$model" "$out/float32.onnx"
 for v in "${variants[@]:1}"; do
   echo "== optimize $v"
   extra=()
-  case "$v" in int8*) extra=("${calibration[@]}") ;; esac
+  case "$v" in
+    int8_qat) extra=("${calibration[@]}" --train-dataset "$data:train") ;;
+    int8*) extra=("${calibration[@]}") ;;
+    *_ft) extra=(--train-dataset "$data:train") ;;
+  esac
   # shellcheck disable=SC2086  # flags are words
   $EB optimize "$model" -o "$out/$v.onnx" ${flags[$v]} "${extra[@]}" --threads "$threads" |
     grep -v '^  ' || true
@@ -102,6 +124,12 @@ for v in "${variants[@]}"; do files+=("$out/$v.eval.json"); done
 echo
 echo "reference model on the Fashion-MNIST test split, $threads thread(s):"
 $EB compare --variants "${files[@]}" --markdown "$out/table.md"
+if [ "$finetune" = 1 ]; then
+  echo
+  echo "trained variants, ONNX Runtime against the native backend (first $agreement test images):"
+  .venv/bin/python tools/ort_agreement.py --limit "$agreement" "$out"/int8_qat.onnx \
+    "$out"/prune50_ft.onnx "$out"/prune50_2of4_ft.onnx "$out"/block80_ft.onnx
+fi
 
 if [ "$mobilenet" = 1 ]; then
   dir=out/fast_engine/models

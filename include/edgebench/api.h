@@ -154,6 +154,18 @@ struct OptimizeOptions {
   int fallback_count = 1;
   std::uint64_t sensitivity_samples = 100;
   int threads = 1;
+  // Pruning with fine-tuning (finetune_epochs > 0): the sparsity rises gradually while the
+  // model trains on a labelled dataset (python -m edgebench.finetune, PyTorch), seeded.
+  std::uint64_t finetune_epochs = 0;
+  // Quantization-aware training (with quantize "int8"): the model trains with int8 fake
+  // quantization (finetune_epochs, default 2) before it is quantized; calibration defaults to
+  // the training dataset.
+  bool qat = false;
+  std::string train_dataset;      // a data::open_dataset spec with labels
+  std::uint64_t train_limit = 0;  // at most this many training samples (0: all)
+  double lr = 1e-3;               // Adam's learning rate, decayed along a cosine
+  std::uint64_t batch = 64;
+  std::uint64_t seed = 0;
 };
 // Receives optimize_model's progress lines (calibration, fallback search, the sizes).
 using OptimizeLog = std::function<void(const std::string&)>;

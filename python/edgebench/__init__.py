@@ -211,11 +211,21 @@ def optimize(
     prune_pattern: str = "unstructured",
     exclude: Sequence[str] = (),
     threads: int = 1,
+    finetune_epochs: int = 0,
+    qat: bool = False,
+    train_dataset: str = "",
+    train_limit: int = 0,
+    lr: float = 1e-3,
+    batch: int = 64,
+    seed: int = 0,
 ) -> dict:
     """Writes an optimized copy of ``model`` to ``output``, as ``edgebench optimize`` does:
     ``quantize`` dynamic, int8, int8-fallback or fp16 (int8 calibrated on the ``calibration``
-    dataset spec), and/or magnitude pruning to the ``prune`` sparsity. Returns the file sizes
-    before and after and the weight bytes of the result."""
+    dataset spec), and/or magnitude pruning to the ``prune`` sparsity (``prune_pattern``
+    unstructured, 2:4, or block:RxC with fine-tuning). With ``finetune_epochs`` the sparsity
+    rises gradually while the model trains on the labelled ``train_dataset`` (PyTorch, seeded);
+    ``qat`` with ``quantize="int8"`` trains with int8 fake quantization before quantizing.
+    Returns the file sizes before and after and the weight bytes of the result."""
     return _lib().optimize(
         os.fspath(model),
         os.fspath(output),
@@ -229,6 +239,13 @@ def optimize(
         prune_pattern=prune_pattern,
         exclude=list(exclude),
         threads=threads,
+        finetune_epochs=finetune_epochs,
+        qat=qat,
+        train_dataset=train_dataset,
+        train_limit=train_limit,
+        lr=lr,
+        batch=batch,
+        seed=seed,
     )
 
 

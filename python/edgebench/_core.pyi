@@ -66,6 +66,13 @@ def optimize(
     prune_pattern: str = ...,
     exclude: Sequence[str] = ...,
     threads: int = ...,
+    finetune_epochs: int = ...,
+    qat: bool = ...,
+    train_dataset: str = ...,
+    train_limit: int = ...,
+    lr: float = ...,
+    batch: int = ...,
+    seed: int = ...,
 ) -> dict: ...
 def analyze(
     model: str,

@@ -37,6 +37,7 @@
 #include <mutex>
 #include <thread>
 
+#include "edgebench/core/host.h"
 #include "edgebench/remote/protocol.h"
 #include "remote_backend.h"
 
@@ -57,26 +58,6 @@ constexpr std::size_t kMaxMessageBytes = 8192;
 bool is_executable(const fs::path& path) {
   std::error_code ec;
   return fs::is_regular_file(path, ec) && ::access(path.c_str(), X_OK) == 0;
-}
-
-// The source tree that holds python/edgebench, or empty.
-fs::path find_repo_root() {
-  const auto holds_package = [](const fs::path& dir) {
-    std::error_code ec;
-    return fs::is_regular_file(dir / "python" / "edgebench" / "__init__.py", ec);
-  };
-  std::error_code ec;
-  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-  if (!ec) {
-    for (fs::path dir = exe.parent_path(); !dir.empty(); dir = dir.parent_path()) {
-      if (holds_package(dir)) return dir;
-      if (dir == dir.root_path()) break;
-    }
-  }
-#ifdef EDGEBENCH_SOURCE_DIR
-  if (holds_package(EDGEBENCH_SOURCE_DIR)) return fs::path(EDGEBENCH_SOURCE_DIR);
-#endif
-  return {};
 }
 
 Result<fs::path> find_python(const fs::path& repo, std::string_view runtime) {
@@ -258,7 +239,7 @@ Result<RuntimeSpec> parse_runtime_spec(std::string_view spec) {
 // Forks and execs the Python target; returns once it listens, with the address it listens on.
 Result<std::pair<std::shared_ptr<ChildTarget>, std::string>> start_target(const RuntimeSpec& rs,
                                                                           std::string_view spec) {
-  const fs::path repo = find_repo_root();
+  const fs::path repo = python_package_root();
   EB_ASSIGN_OR_RETURN(fs::path python, find_python(repo, rs.runtime));
 
   // Everything the child needs is built before fork(): after it, only async-signal-safe calls.

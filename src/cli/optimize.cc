@@ -16,6 +16,7 @@
 #include "edgebench/passes/pass.h"
 #include "edgebench/passes/prune.h"
 #include "edgebench/passes/quantize.h"
+#include "finetune.h"
 #include "optimize_commands.h"
 #include "probe.h"
 
@@ -171,8 +172,9 @@ Status prune(ir::Graph& graph, const OptimizeOptions& options, const OptimizeLog
   if (options.prune_pattern == "2:4") {
     p.pattern = passes::PrunePattern::k2of4;
   } else if (options.prune_pattern != "unstructured") {
-    return invalid_argument(
-        fmt::format("--prune-pattern '{}': expected unstructured or 2:4", options.prune_pattern));
+    return invalid_argument(fmt::format(
+        "--prune-pattern '{}': expected unstructured or 2:4 (block:RxC with --finetune-epochs)",
+        options.prune_pattern));
   }
   p.exclude = options.exclude;
   EB_ASSIGN_OR_RETURN(passes::PruneReport report, passes::prune_weights(graph, p));
@@ -289,11 +291,22 @@ Result<OptimizeSummary> optimize_model(const OptimizeOptions& options, const Opt
     log(fmt::format("clean-up (BatchNorm folding, constant folding, dead nodes): {} -> {} nodes\n",
                     nodes_before, graph.nodes.size()));
   }
-  if (options.prune) {
+  OptimizeOptions effective = options;
+  if (options.qat) {
+    if (options.quantize != "int8") {
+      return invalid_argument("--qat trains for int8: give --quantize int8 with it");
+    }
+    if (effective.finetune_epochs == 0) effective.finetune_epochs = 2;
+    // The ranges are calibrated on the data the model was trained on unless told otherwise.
+    if (effective.calibration.empty()) effective.calibration = options.train_dataset;
+  }
+  if (effective.finetune_epochs > 0) {
+    if (Status st = finetune(graph, effective, log); !st.is_ok()) return fail(st);
+  } else if (options.prune) {
     if (Status st = prune(graph, options, log); !st.is_ok()) return fail(st);
   }
   if (!options.quantize.empty()) {
-    if (Status st = quantize(graph, options, log); !st.is_ok()) return fail(st);
+    if (Status st = quantize(graph, effective, log); !st.is_ok()) return fail(st);
   }
 
   // What edgebench writes, it can run.
@@ -304,8 +317,13 @@ Result<OptimizeSummary> optimize_model(const OptimizeOptions& options, const Opt
   }
   graph.metadata["edgebench.optimize"] = fmt::format(
       "quantize={} per_channel={} calibration={} method={} prune={} pattern={}", options.quantize,
-      options.per_channel, options.calibration, options.calibration_method,
+      options.per_channel, effective.calibration, options.calibration_method,
       options.prune ? *options.prune : 0.0, options.prune_pattern);
+  if (effective.finetune_epochs > 0) {
+    graph.metadata["edgebench.optimize"] += fmt::format(
+        " qat={} finetune_epochs={} train_dataset={} lr={} batch={} seed={}", options.qat,
+        effective.finetune_epochs, options.train_dataset, options.lr, options.batch, options.seed);
+  }
   if (Status st = onnx::save_model(graph, options.output); !st.is_ok()) return st;
   const std::uintmax_t size_after = std::filesystem::file_size(options.output, ec);
   log(fmt::format("size {} -> {} ({:.2f}x smaller), weights {}\n", human_bytes(double(size_before)),

@@ -34,8 +34,26 @@ void add_optimize_options(CLI::App* cmd, OptimizeOptions& o) {
   cmd->add_option("--prune", o.prune,
                   "Magnitude pruning of Conv/Gemm/MatMul weights to this sparsity "
                   "(0 to 1)");
-  cmd->add_option("--prune-pattern", o.prune_pattern, "unstructured | 2:4")
+  cmd->add_option("--prune-pattern", o.prune_pattern,
+                  "unstructured | 2:4 | block:RxC (block: with --finetune-epochs)")
       ->default_val("unstructured");
+  cmd->add_flag("--qat", o.qat,
+                "With --quantize int8: quantization-aware training on --train-dataset first "
+                "(int8 fake quantization, straight-through estimator; needs PyTorch)");
+  cmd->add_option("--finetune-epochs,--epochs", o.finetune_epochs,
+                  "Training epochs on --train-dataset: with --prune the sparsity rises "
+                  "gradually while training; with --qat the default is 2 (needs PyTorch: "
+                  "Debian's python3-torch)")
+      ->default_val(0);
+  cmd->add_option("--train-dataset", o.train_dataset,
+                  "Labelled training data for --finetune-epochs, e.g. "
+                  "fashion-mnist:/usr/share/datasets/fashion-mnist:train");
+  cmd->add_option("--train-limit", o.train_limit, "At most N training samples (0: all)")
+      ->default_val(0);
+  cmd->add_option("--lr", o.lr, "Fine-tuning: Adam's learning rate")->default_val(1e-3);
+  cmd->add_option("--batch", o.batch, "Fine-tuning: batch size")->default_val(64);
+  cmd->add_option("--seed", o.seed, "Fine-tuning: seed of the shuffling and the masks' ties")
+      ->default_val(0);
   cmd->add_option("--exclude", o.exclude, "Node names or op types to keep in float32 (repeatable)");
   cmd->add_option("--fallback-count", o.fallback_count,
                   "int8-fallback: the N nodes whose quantization hurts most stay float32")

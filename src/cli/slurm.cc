@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <sstream>
@@ -14,7 +15,9 @@ extern char** environ;
 
 namespace edgebench::cli {
 
-Result<ProgramRun> run_program(const std::vector<std::string>& argv) {
+Result<ProgramRun> run_program(const std::vector<std::string>& argv,
+                               const std::function<void(std::string_view)>& on_output,
+                               const std::vector<std::string>& extra_env) {
   if (argv.empty()) return invalid_argument("run_program: no program");
   int pipe_fds[2];
   if (::pipe2(pipe_fds, O_CLOEXEC) != 0) {
@@ -28,9 +31,20 @@ Result<ProgramRun> run_program(const std::vector<std::string>& argv) {
   std::vector<char*> args;
   for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
+  std::vector<char*> env;
+  for (const std::string& e : extra_env) env.push_back(const_cast<char*>(e.c_str()));
+  for (char** e = environ; *e != nullptr; ++e) {
+    const std::string_view entry(*e);
+    const bool replaced = std::any_of(extra_env.begin(), extra_env.end(), [&](const auto& x) {
+      const std::size_t eq = x.find('=');
+      return entry.size() > eq && entry.compare(0, eq + 1, x, 0, eq + 1) == 0;
+    });
+    if (!replaced) env.push_back(*e);
+  }
+  env.push_back(nullptr);
   pid_t pid = 0;
   const int spawned =
-      ::posix_spawnp(&pid, argv[0].c_str(), &actions, nullptr, args.data(), environ);
+      ::posix_spawnp(&pid, argv[0].c_str(), &actions, nullptr, args.data(), env.data());
   posix_spawn_file_actions_destroy(&actions);
   ::close(pipe_fds[1]);
   if (spawned != 0) {
@@ -43,6 +57,7 @@ Result<ProgramRun> run_program(const std::vector<std::string>& argv) {
     const ssize_t n = ::read(pipe_fds[0], buffer, sizeof buffer);
     if (n > 0) {
       run.output.append(buffer, static_cast<std::size_t>(n));
+      if (on_output) on_output(std::string_view(buffer, static_cast<std::size_t>(n)));
     } else if (n == 0 || errno != EINTR) {
       break;
     }

@@ -4,7 +4,9 @@
 
 #include <cstddef>
 #include <filesystem>
+#include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "edgebench/core/status.h"
@@ -17,8 +19,12 @@ struct ProgramRun {
   std::string output;
 };
 // Runs argv[0] (searched on PATH) with the arguments, waits, and returns what it printed. An
-// error when it cannot be started (not installed).
-Result<ProgramRun> run_program(const std::vector<std::string>& argv);
+// error when it cannot be started (not installed). `on_output`, when set, also receives the
+// output as it arrives (a long job's progress); `extra_env` ("NAME=VALUE") is added to this
+// process's environment for the child.
+Result<ProgramRun> run_program(const std::vector<std::string>& argv,
+                               const std::function<void(std::string_view)>& on_output = {},
+                               const std::vector<std::string>& extra_env = {});
 
 // The word as a POSIX shell reads it back: in single quotes, any ' written as '\''.
 std::string shell_quote(const std::string& word);

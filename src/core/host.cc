@@ -49,4 +49,24 @@ bool running_under_emulation() {
   return false;
 }
 
+std::filesystem::path python_package_root() {
+  namespace fs = std::filesystem;
+  const auto holds_package = [](const fs::path& dir) {
+    std::error_code ec;
+    return fs::is_regular_file(dir / "python" / "edgebench" / "__init__.py", ec);
+  };
+  std::error_code ec;
+  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    for (fs::path dir = exe.parent_path(); !dir.empty(); dir = dir.parent_path()) {
+      if (holds_package(dir)) return dir;
+      if (dir == dir.root_path()) break;
+    }
+  }
+#ifdef EDGEBENCH_SOURCE_DIR
+  if (holds_package(EDGEBENCH_SOURCE_DIR)) return fs::path(EDGEBENCH_SOURCE_DIR);
+#endif
+  return {};
+}
+
 }  // namespace edgebench

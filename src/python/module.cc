@@ -183,7 +183,9 @@ py::dict optimize(const std::string& model, const std::string& output, const std
                   const std::string& calibration_method, double percentile,
                   std::uint64_t calibration_limit, std::optional<double> prune,
                   const std::string& prune_pattern, const std::vector<std::string>& exclude,
-                  int threads) {
+                  int threads, std::uint64_t finetune_epochs, bool qat,
+                  const std::string& train_dataset, std::uint64_t train_limit, double lr,
+                  std::uint64_t batch, std::uint64_t seed) {
   api::OptimizeOptions options;
   options.model = model;
   options.output = output;
@@ -197,6 +199,13 @@ py::dict optimize(const std::string& model, const std::string& output, const std
   options.prune_pattern = prune_pattern;
   options.exclude = exclude;
   options.threads = threads;
+  options.finetune_epochs = finetune_epochs;
+  options.qat = qat;
+  options.train_dataset = train_dataset;
+  options.train_limit = train_limit;
+  options.lr = lr;
+  options.batch = batch;
+  options.seed = seed;
   const api::OptimizeSummary done = value_or_raise(
       without_gil([&] { return api::optimize_model(options, [](const std::string&) {}); }));
   py::dict out;
@@ -283,13 +292,14 @@ PYBIND11_MODULE(_core, m) {
         arg("reference_backend") = "native", arg("input_shapes") = Shapes{}, arg("warmup") = 3,
         arg("db") = py::none(), arg("label") = "",
         "Quality on a dataset as `edgebench eval` measures it; returns the record.");
-  m.def("optimize", &optimize, arg("model"), arg("output"), arg("quantize") = "",
-        arg("per_channel") = false, arg("calibration") = "",
-        arg("calibration_method") = "percentile", arg("percentile") = 99.99,
-        arg("calibration_limit") = 500, arg("prune") = py::none(),
-        arg("prune_pattern") = "unstructured", arg("exclude") = std::vector<std::string>{},
-        arg("threads") = 1,
-        "Quantizes, converts to float16 or prunes a model into `output`, as `edgebench optimize`.");
+  m.def(
+      "optimize", &optimize, arg("model"), arg("output"), arg("quantize") = "",
+      arg("per_channel") = false, arg("calibration") = "", arg("calibration_method") = "percentile",
+      arg("percentile") = 99.99, arg("calibration_limit") = 500, arg("prune") = py::none(),
+      arg("prune_pattern") = "unstructured", arg("exclude") = std::vector<std::string>{},
+      arg("threads") = 1, arg("finetune_epochs") = 0, arg("qat") = false, arg("train_dataset") = "",
+      arg("train_limit") = 0, arg("lr") = 1e-3, arg("batch") = 64, arg("seed") = 0,
+      "Quantizes, converts to float16 or prunes a model into `output`, as `edgebench optimize`.");
   m.def("analyze", &analyze, arg("model"), arg("reference"), arg("dataset"), arg("limit") = 200,
         arg("backend") = "native", arg("threads") = 1,
         "Per-tensor quantization error of `model` against its float `reference`: the "

@@ -1,6 +1,7 @@
 // Facts about the machine edgebench runs on.
 #pragma once
 
+#include <filesystem>
 #include <string>
 
 namespace edgebench {
@@ -19,5 +20,11 @@ std::string machine_architecture();
 // says one architecture and /proc/cpuinfo, which qemu passes through, describes another.
 // Latencies measured so mean nothing for a board.
 bool running_under_emulation();
+
+// The source tree whose python/edgebench package this edgebench uses (the Python target, the
+// fine-tuning trainer): found from this executable's location, walking up until
+// python/edgebench/__init__.py exists, else the tree it was built from; empty when neither holds
+// the package.
+std::filesystem::path python_package_root();
 
 }  // namespace edgebench

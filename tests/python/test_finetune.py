@@ -1,0 +1,107 @@
+"""optimize --prune S --finetune-epochs N: the trainer's masks (unstructured, 2:4 as the native
+pass lays it out, RxC blocks) and the command's errors. The training itself needs PyTorch and
+is measured by bench/optimize_study.sh."""
+
+import os
+import sys
+
+import numpy as np
+import onnx
+import onnx.numpy_helper as nh
+
+from conftest import MODELS, cli
+from edgebench.finetune import prune_mask
+
+CNN = MODELS / "fashion_mnist_cnn.onnx"
+TRAIN = "fashion-mnist:/usr/share/datasets/fashion-mnist:train"
+
+
+def weights(path):
+    model = onnx.load(path)
+    inits = {i.name: nh.to_array(i) for i in model.graph.initializer}
+    found = {}
+    for node in model.graph.node:
+        attrs = {a.name: onnx.helper.get_attribute_value(a) for a in node.attribute}
+        if node.op_type == "Conv":
+            found[node.input[1]] = (inits[node.input[1]], "conv", attrs.get("group", 1))
+        elif node.op_type == "Gemm":
+            kind = "gemm_t" if attrs.get("transB", 0) else "gemm"
+            found[node.input[1]] = (inits[node.input[1]], kind, 1)
+    return found
+
+
+def test_unstructured_mask_zeroes_the_smallest_magnitudes():
+    rng = np.random.default_rng(3)
+    w = rng.standard_normal((13, 7, 3, 3)).astype(np.float32)
+    m = prune_mask(w, "conv", 1, "unstructured", 0.6)
+    assert m.shape == w.shape and set(np.unique(m)) <= {0.0, 1.0}
+    assert int((m == 0).sum()) == round(0.6 * w.size)
+    assert np.abs(w[m == 0]).max() <= np.abs(w[m == 1]).min()
+    assert (prune_mask(w, "conv", 1, "unstructured", 0.0) == 1).all()
+
+
+def test_two_of_four_masks_match_the_native_pass(tmp_path):
+    # The native pass (optimize --prune 0.5 --prune-pattern 2:4) and the trainer's mask must
+    # zero the same weights, or fine-tuning would train a different pattern than the one kept.
+    out = tmp_path / "p.onnx"
+    cli("optimize", CNN, "-o", out, "--prune", "0.5", "--prune-pattern", "2:4")
+    before, after = weights(CNN), weights(out)
+    for name, (w, kind, groups) in before.items():
+        m = prune_mask(w, kind, groups, "2:4", 0.5)
+        native_zero = after[name][0] == 0
+        assert np.array_equal(m == 0, native_zero), name
+
+
+def test_block_masks_prune_whole_blocks():
+    rng = np.random.default_rng(5)
+    w = rng.standard_normal((10, 64)).astype(np.float32)  # Gemm B as [N, K]
+    m = prune_mask(w, "gemm_t", 1, (2, 4), 0.8)
+    blocks = np.pad(m, ((0, 0), (0, 0))).reshape(5, 2, 16, 4)
+    per_block = blocks.sum(axis=(1, 3))
+    assert set(np.unique(per_block)) <= {0.0, 8.0}  # all or nothing
+    assert int((per_block == 0).sum()) == round(0.8 * per_block.size)
+    # Partial edge blocks: 7 rows in blocks of 2 leave a last block of one row.
+    w = rng.standard_normal((7, 6)).astype(np.float32)
+    m = prune_mask(w, "gemm_t", 1, (2, 4), 0.5)
+    assert m.shape == w.shape and 0 < (m == 0).mean() < 1
+
+
+def test_finetune_refuses_what_it_cannot_do(tmp_path):
+    out = tmp_path / "o.onnx"
+    r = cli("optimize", CNN, "-o", out, "--prune", "0.5", "--finetune-epochs", "1", check=False)
+    assert r.returncode == 2 and "--train-dataset" in r.stderr
+    r = cli("optimize", CNN, "-o", out, "--quantize", "fp16", "--finetune-epochs", "1",
+            "--train-dataset", TRAIN, check=False)
+    assert r.returncode == 2 and "--prune" in r.stderr
+    r = cli("optimize", CNN, "-o", out, "--prune", "0.5", "--finetune-epochs", "1",
+            "--train-dataset", "random:1", check=False)
+    assert r.returncode == 2 and "labels" in r.stderr
+    r = cli("optimize", CNN, "-o", out, "--quantize", "fp16", "--qat", "--train-dataset", TRAIN,
+            check=False)
+    assert r.returncode == 2 and "--quantize int8" in r.stderr
+    r = cli("optimize", CNN, "-o", out, "--quantize", "int8", "--qat", check=False)
+    assert r.returncode == 2 and "--qat needs --train-dataset" in r.stderr
+    r = cli("optimize", CNN, "-o", out, "--prune", "0.5", "--prune-pattern", "block:2x4",
+            check=False)
+    assert r.returncode == 2 and "--finetune-epochs" in r.stderr
+    assert not out.exists()
+
+
+def test_a_missing_pytorch_is_named(tmp_path):
+    # This environment's interpreter has numpy and onnx but not PyTorch.
+    env = dict(os.environ, EDGEBENCH_TRAIN_PYTHON=sys.executable)
+    r = cli("optimize", CNN, "-o", tmp_path / "o.onnx", "--prune", "0.5", "--finetune-epochs",
+            "1", "--train-dataset", TRAIN, "--train-limit", "64", env=env, check=False)
+    assert r.returncode == 2, r.stderr
+    assert "'torch'" in r.stderr and "python3-torch" in r.stderr
+    assert not (tmp_path / "o.onnx").exists()
+
+
+def test_the_library_takes_the_fine_tuning_options(tmp_path):
+    import pytest
+
+    import edgebench
+
+    with pytest.raises(edgebench.EdgebenchError, match="labels"):
+        edgebench.optimize(CNN, tmp_path / "o.onnx", prune=0.5, finetune_epochs=1,
+                           train_dataset="random:1")
