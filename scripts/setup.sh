@@ -14,7 +14,7 @@ cd "$(dirname "$0")/.."
 PRESET="${1:-release}"
 
 PACKAGES=(
-  cmake ninja-build g++ clang libclang-rt-14-dev clang-format
+  cmake ninja-build g++ clang libclang-rt-14-dev clang-format ccache
   libonnx-dev libonnx-testdata libprotobuf-dev protobuf-compiler
   libxnnpack-dev libpthreadpool-dev
   libcli11-dev nlohmann-json3-dev libfmt-dev libsqlite3-dev libssl-dev libpq-dev
