@@ -5,8 +5,10 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <charconv>
 #include <filesystem>
 #include <numeric>
+#include <string_view>
 
 #include "common.h"
 #include "edgebench/backends/backend.h"
@@ -169,12 +171,27 @@ void print_report(const passes::QuantizeReport& report, const OptimizeLog& log) 
 Status prune(ir::Graph& graph, const OptimizeOptions& options, const OptimizeLog& log) {
   passes::PruneOptions p;
   p.sparsity = *options.prune;
-  if (options.prune_pattern == "2:4") {
+  const std::string_view pattern = options.prune_pattern;
+  if (pattern == "2:4") {
     p.pattern = passes::PrunePattern::k2of4;
-  } else if (options.prune_pattern != "unstructured") {
-    return invalid_argument(fmt::format(
-        "--prune-pattern '{}': expected unstructured or 2:4 (block:RxC with --finetune-epochs)",
-        options.prune_pattern));
+  } else if (pattern.starts_with("block:")) {
+    // block:RxC, R outputs by C reduction elements (8x1 is what the sparse 1x1 kernel runs).
+    const std::string_view dims = pattern.substr(6);
+    const std::size_t x = dims.find_first_of("xX");
+    const auto parse = [](std::string_view text, std::int64_t& out) {
+      const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
+      return ec == std::errc() && end == text.data() + text.size() && out >= 1;
+    };
+    if (x == std::string_view::npos || !parse(dims.substr(0, x), p.block_rows) ||
+        !parse(dims.substr(x + 1), p.block_cols)) {
+      return invalid_argument(fmt::format(
+          "--prune-pattern '{}': expected block:RxC with R and C at least 1, e.g. block:8x1",
+          pattern));
+    }
+    p.pattern = passes::PrunePattern::kBlock;
+  } else if (pattern != "unstructured") {
+    return invalid_argument(
+        fmt::format("--prune-pattern '{}': expected unstructured, 2:4 or block:RxC", pattern));
   }
   p.exclude = options.exclude;
   EB_ASSIGN_OR_RETURN(passes::PruneReport report, passes::prune_weights(graph, p));

@@ -2,7 +2,8 @@
 // auto_pad and ceil-like padding into explicit pads (top, left, bottom, right) and checks the
 // weights are constants; the weights are repacked from ONNX's [M, C/g, kh, kw] (ConvTranspose:
 // [C, M/g, kh, kw]) into XNNPACK's [g, M/g, kh, kw, C/g] once, in prepare(). On x86 with AVX2 a
-// Conv runs on oneDNN instead where oneDNN has a JIT kernel for it (dnnl_conv.h says why).
+// Conv runs on oneDNN instead where oneDNN has a JIT kernel for it (dnnl_conv.h says why). A 1x1
+// Conv that the lowering marked "sparse" runs on the block-sparse kernel (sparse_conv.h).
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -10,6 +11,7 @@
 #include "dnnl_conv.h"
 #include "dnnl_qconv.h"
 #include "fast_ops.h"
+#include "sparse_conv.h"
 #include "xnn_util.h"
 
 namespace edgebench::kernels {
@@ -177,14 +179,20 @@ bool trim_dead_taps(Conv2dParams& p, std::int64_t h, std::int64_t w, std::int64_
 
 class ConvNhwc final : public XnnKernel {
  public:
-  ConvNhwc(Conv2dParams p, Clamp clamp, bool transpose)
-      : p_(p), clamp_(clamp), transpose_(transpose) {}
+  ConvNhwc(Conv2dParams p, Clamp clamp, bool transpose, bool sparse = false)
+      : p_(p), clamp_(clamp), transpose_(transpose), sparse_(sparse) {}
 
   static Result<std::unique_ptr<engine::OpKernel>> create_conv(
       const engine::KernelCreateContext& ctx) {
     EB_ASSIGN_OR_RETURN(auto p, parse_params(ctx.node, false));
+    const bool sparse = ctx.node.attributes.get_int("sparse", 0).value_or(0) == 1;
+    if (sparse && (p.kh != 1 || p.kw != 1 || p.sh != 1 || p.sw != 1 || p.group != 1 ||
+                   p.pt + p.pl + p.pb + p.pr != 0)) {
+      return internal_error(
+          fmt::format("{}: the sparse kernel takes only 1x1 convolutions", ctx.node.describe()));
+    }
     return std::unique_ptr<engine::OpKernel>(
-        std::make_unique<ConvNhwc>(p, clamp_of(ctx.node), false));
+        std::make_unique<ConvNhwc>(p, clamp_of(ctx.node), false, sparse));
   }
   static Result<std::unique_ptr<engine::OpKernel>> create_transpose(
       const engine::KernelCreateContext& ctx) {
@@ -217,6 +225,13 @@ class ConvNhwc final : public XnnKernel {
     if (!transpose_) trim_dead_taps(p, x[1], x[2], y[1], y[2], ws[0], cg, weights);
     const float* bias = b != nullptr ? b->data<float>() : nullptr;
     dnnl_.reset();
+    sparse_kernel_.reset();
+    if (sparse_) {
+      pixels_ = x[0] * x[1] * x[2];
+      sparse_kernel_ = std::make_unique<SparseConv1x1>(weights.data(), bias, ws[0], ws[1],
+                                                       clamp_.min, clamp_.max);
+      return Status::ok();
+    }
     if (!transpose_ && dnnl_conv_enabled()) {
       const DnnlConvGeometry geometry{x[0], x[1], x[2], x[3], y[3], g,    p.kh, p.kw, p.sh,
                                       p.sw, p.dh, p.dw, p.pt, p.pl, p.pb, p.pr, y[1], y[2]};
@@ -248,6 +263,10 @@ class ConvNhwc final : public XnnKernel {
   Status run(engine::KernelContext& ctx) override {
     const float* in = ctx.input(0).data<float>();
     float* out = ctx.output(0).data<float>();
+    if (sparse_kernel_ != nullptr) {
+      sparse_kernel_->run(in, out, pixels_, ctx.thread_pool());
+      return Status::ok();
+    }
     if (dnnl_ != nullptr) return dnnl_->run(in, out, ctx.thread_pool());
     return run_op(in, nullptr, out, "convolution", [&] {
       return transpose_
@@ -263,8 +282,11 @@ class ConvNhwc final : public XnnKernel {
   Conv2dParams p_;
   Clamp clamp_;
   bool transpose_;
+  bool sparse_;  // the lowering chose the block-sparse kernel
   std::size_t batch_ = 0, height_ = 0, width_ = 0;
-  std::unique_ptr<DnnlConv> dnnl_;  // set when oneDNN runs this convolution
+  std::int64_t pixels_ = 0;
+  std::unique_ptr<DnnlConv> dnnl_;                // set when oneDNN runs this convolution
+  std::unique_ptr<SparseConv1x1> sparse_kernel_;  // set when the sparse kernel runs it
 };
 
 // QLinearConv on NHWC int8 (XNNPACK qc8: int8 weights with per-channel scales, zero point 0)

@@ -30,6 +30,7 @@
 #include "engine/ops/resample_reduce_util.h"
 #include "engine/ops/resize_util.h"
 #include "fast_ops.h"
+#include "sparse_conv.h"
 
 namespace edgebench::kernels {
 
@@ -164,11 +165,14 @@ class Lowerer {
         result.nodes.push_back(
             {false, "reference", o.reason + " (the reference kernel runs on NHWC data)"});
       } else if (chosen) {
-        // A float Conv runs on oneDNN where it is enabled (conv_ops.cc keeps XNNPACK for the
-        // rare geometry oneDNN has only reference code for).
-        const bool onednn = chosen->op_type == "Conv" && dnnl_conv_enabled();
+        // A float Conv runs on the block-sparse kernel when the lowering marked it so, else on
+        // oneDNN where it is enabled (conv_ops.cc keeps XNNPACK for the rare geometry oneDNN has
+        // only reference code for).
+        const bool conv = chosen->op_type == "Conv";
+        const bool sparse = conv && chosen->attributes.get_int("sparse", 0).value_or(0) == 1;
+        const bool onednn = conv && dnnl_conv_enabled();
         emit_fast(node, std::move(*chosen));
-        result.nodes.push_back({true, onednn ? "onednn" : "xnnpack", ""});
+        result.nodes.push_back({true, sparse ? "sparse" : onednn ? "onednn" : "xnnpack", ""});
         ++result.fast_nodes;
       } else {
         emit_reference(node);
@@ -766,7 +770,15 @@ class Lowerer {
       const std::int64_t kernel[2] = {w->dim(2), w->dim(3)};
       auto geo = window(node, x, kernel, false);
       if (auto* why = std::get_if<std::string>(&geo)) return *why;
-      set_window(f.attributes, std::get<engine::ops::WindowGeometry>(geo));
+      const auto& g = std::get<engine::ops::WindowGeometry>(geo);
+      set_window(f.attributes, g);
+      // A pointwise convolution with mostly-zero weights runs on the block-sparse kernel.
+      const bool pointwise = group == 1 && g.kernel[0] == 1 && g.kernel[1] == 1 &&
+                             g.strides[0] == 1 && g.strides[1] == 1 && g.pads_begin[0] == 0 &&
+                             g.pads_begin[1] == 0 && g.pads_end[0] == 0 && g.pads_end[1] == 0;
+      if (pointwise && sparse_conv_pays(w->data<float>(), w->dim(0), w->dim(1))) {
+        f.attributes.set("sparse", std::int64_t{1});
+      }
     } else {
       if (node.attributes.has("output_shape")) return std::string("output_shape is not lowered");
       if (node.attributes.get_string("auto_pad", "NOTSET").value_or("") != "NOTSET") {

@@ -1,4 +1,4 @@
-// Magnitude pruning, unstructured or 2:4. See prune.h for the rules.
+// Magnitude pruning, unstructured, 2:4 or by blocks. See prune.h for the rules.
 #include "edgebench/passes/prune.h"
 
 #include <fmt/format.h>
@@ -9,6 +9,7 @@
 #include <numeric>
 #include <optional>
 #include <set>
+#include <variant>
 
 #include "edgebench/engine/fused_ops.h"
 
@@ -23,9 +24,17 @@ struct ReductionLayout {
   bool operator==(const ReductionLayout&) const = default;
 };
 
+// A weight viewed as the matrix [rows (outputs), cols (reduction)]: element (r, c) sits at
+// r * row_stride + c * col_stride.
+struct BlockView {
+  std::int64_t rows = 0, cols = 0, row_stride = 0, col_stride = 0;
+  bool operator==(const BlockView&) const = default;
+};
+
 struct WeightRead {
   std::size_t node = 0;
-  std::optional<ReductionLayout> layout;  // nullopt when the shape does not fit the op
+  std::optional<ReductionLayout> layout;       // nullopt when the shape does not fit the op
+  std::variant<BlockView, std::string> block;  // or why blocks do not fit the op
 };
 
 std::int64_t product(const Shape& shape, std::size_t begin, std::size_t end) {
@@ -94,6 +103,29 @@ std::optional<std::pair<std::size_t, std::optional<ReductionLayout>>> prunable_w
   return std::nullopt;
 }
 
+// The [outputs, reduction] view of the weight input `i` of `node` for block pruning, or why the
+// node's weight has none.
+std::variant<BlockView, std::string> block_view(const ir::Node& node, std::size_t i,
+                                                const Tensor& w) {
+  if (is_op(node, "Conv", engine::kFusedConvOp)) {
+    if (node.attributes.get_int("group", 1).value_or(0) != 1) {
+      return std::string("a grouped convolution's blocks are no matrix product's");
+    }
+    if (w.rank() < 3) return fmt::format("shape {} does not fit Conv", shape_to_string(w.shape()));
+    const std::int64_t cols = product(w.shape(), 1, w.shape().size());
+    return BlockView{w.dim(0), cols, cols, 1};
+  }
+  const bool gemm = is_op(node, "Gemm", engine::kFusedGemmOp);
+  if ((gemm || is_op(node, "MatMul", "")) && i == 1 && w.rank() == 2) {
+    if (gemm && node.attributes.get_int("transB", 0).value_or(0) != 0) {  // B [N, K]
+      return BlockView{w.dim(0), w.dim(1), w.dim(1), 1};
+    }
+    return BlockView{w.dim(1), w.dim(0), 1, w.dim(1)};  // B [K, N]
+  }
+  return fmt::format("blocks of {} input {} (shape {}) are no matrix product's", node.op_type, i,
+                     shape_to_string(w.shape()));
+}
+
 // Strict total order on magnitude: NaN above everything, ties by index.
 struct SmallerMagnitude {
   const float* w;
@@ -137,6 +169,38 @@ void prune_2of4(Tensor& w, const ReductionLayout& layout) {
   }
 }
 
+// Zeroes the round(sparsity * blocks) rows x cols blocks of the view with the smallest L2 norms.
+void prune_blocks(Tensor& w, const BlockView& view, std::int64_t rows, std::int64_t cols,
+                  double sparsity) {
+  float* data = w.data<float>();
+  const std::int64_t block_rows = (view.rows + rows - 1) / rows;
+  const std::int64_t block_cols = (view.cols + cols - 1) / cols;
+  const std::int64_t blocks = block_rows * block_cols;
+  const auto k = std::min<std::int64_t>(blocks, std::llround(sparsity * double(blocks)));
+  if (k <= 0) return;
+  auto for_each = [&](std::int64_t b, auto&& fn) {
+    const std::int64_t r0 = b / block_cols * rows, c0 = b % block_cols * cols;
+    for (std::int64_t r = r0; r < std::min(view.rows, r0 + rows); ++r) {
+      for (std::int64_t c = c0; c < std::min(view.cols, c0 + cols); ++c) {
+        fn(data[r * view.row_stride + c * view.col_stride]);
+      }
+    }
+  };
+  std::vector<float> norms(static_cast<std::size_t>(blocks));
+  for (std::int64_t b = 0; b < blocks; ++b) {
+    double sum = 0;
+    for_each(b, [&](float v) { sum += double(v) * double(v); });
+    norms[static_cast<std::size_t>(b)] = static_cast<float>(sum);
+  }
+  std::vector<std::int64_t> order(static_cast<std::size_t>(blocks));
+  std::iota(order.begin(), order.end(), 0);
+  std::nth_element(order.begin(), order.begin() + (k - 1), order.end(),
+                   SmallerMagnitude{norms.data()});
+  for (std::int64_t j = 0; j < k; ++j) {
+    for_each(order[static_cast<std::size_t>(j)], [](float& v) { v = 0.0f; });
+  }
+}
+
 std::int64_t count_zeros(const Tensor& w) {
   const float* data = w.data<float>();
   return std::count(data, data + w.element_count(), 0.0f);
@@ -153,6 +217,11 @@ Result<PruneReport> prune_weights(ir::Graph& graph, const PruneOptions& options)
     return invalid_argument(fmt::format(
         "2:4 pruning has sparsity 0.5 by construction, {} was requested", options.sparsity));
   }
+  const bool blocks = options.pattern == PrunePattern::kBlock;
+  if (blocks && (options.block_rows < 1 || options.block_cols < 1)) {
+    return invalid_argument(fmt::format("block pruning needs blocks of at least 1x1, not {}x{}",
+                                        options.block_rows, options.block_cols));
+  }
   const std::set<std::string, std::less<>> excluded(options.exclude.begin(), options.exclude.end());
 
   // Weights in the order of their first reader; why a weight must stay dense.
@@ -165,7 +234,8 @@ Result<PruneReport> prune_weights(ir::Graph& graph, const PruneOptions& options)
     if (found.has_value()) {
       const std::string& name = node.inputs[found->first];
       if (reads.count(name) == 0) weights.push_back(name);
-      reads[name].push_back({n, found->second});
+      reads[name].push_back(
+          {n, found->second, block_view(node, found->first, graph.initializers.at(name))});
       if (excluded.count(node.name) != 0 || excluded.count(node.op_type) != 0) {
         blocked.emplace(name, fmt::format("read by excluded {}", node.describe()));
       }
@@ -205,6 +275,20 @@ Result<PruneReport> prune_weights(ir::Graph& graph, const PruneOptions& options)
         continue;
       }
     }
+    const BlockView* view = nullptr;
+    if (blocks) {
+      view = std::get_if<BlockView>(&readers.front().block);
+      bool consistent = view != nullptr;
+      for (const WeightRead& r : readers) {
+        const auto* v = std::get_if<BlockView>(&r.block);
+        consistent = consistent && v != nullptr && *v == *view;
+      }
+      if (!consistent) {
+        const auto* why = std::get_if<std::string>(&readers.front().block);
+        report.skipped.emplace_back(name, why != nullptr ? *why : "readers disagree on the layout");
+        continue;
+      }
+    }
     const Tensor& source = graph.initializers.at(name);
     PruneReport::Layer layer;
     layer.node = first.name;
@@ -229,6 +313,8 @@ Result<PruneReport> prune_weights(ir::Graph& graph, const PruneOptions& options)
             "dense",
             layout->reduction, layout->reduction % 4));
       }
+    } else if (blocks) {
+      prune_blocks(w, *view, options.block_rows, options.block_cols, options.sparsity);
     } else {
       prune_unstructured(w, options.sparsity);
     }

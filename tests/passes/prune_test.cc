@@ -1,5 +1,6 @@
 // Magnitude pruning: exact per-layer sparsity of the smallest weights, the 2:4 pattern along the
-// reduction dimension, shared / excluded / foreign-read weights, and option validation.
+// reduction dimension, whole blocks of the [outputs, reduction] view, shared / excluded /
+// foreign-read weights, and option validation.
 #include "edgebench/passes/prune.h"
 
 #include <gtest/gtest.h>
@@ -293,6 +294,98 @@ TEST(PruneWeights, ExcludedNodesByNameOrOpTypeStayDense) {
   EXPECT_EQ(values(by_op.initializers.at("mb")), values(original.initializers.at("mb")));
 }
 
+// Reference for block pruning: the weight as the [rows, cols] view (element (r, c) at
+// r * row_stride + c * col_stride) in br x bc blocks; the k blocks of smallest L2 norm (stable by
+// block index) are all zero, the others unchanged.
+void expect_blocks_pruned(const Tensor& before, const Tensor& after, std::int64_t rows,
+                          std::int64_t cols, std::int64_t row_stride, std::int64_t col_stride,
+                          std::int64_t br, std::int64_t bc, double sparsity,
+                          const std::string& what) {
+  const std::vector<float> w = values(before), p = values(after);
+  const std::int64_t nbr = (rows + br - 1) / br, nbc = (cols + bc - 1) / bc;
+  std::vector<double> norms(static_cast<std::size_t>(nbr * nbc), 0.0);
+  auto at = [&](std::int64_t r, std::int64_t c) {
+    return static_cast<std::size_t>(r * row_stride + c * col_stride);
+  };
+  for (std::int64_t r = 0; r < rows; ++r) {
+    for (std::int64_t c = 0; c < cols; ++c) {
+      const double v = w[at(r, c)];
+      norms[static_cast<std::size_t>(r / br * nbc + c / bc)] += v * v;
+    }
+  }
+  std::vector<std::int64_t> order(norms.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [&](std::int64_t a, std::int64_t b) {
+    return norms[static_cast<std::size_t>(a)] < norms[static_cast<std::size_t>(b)];
+  });
+  const auto k = std::llround(sparsity * static_cast<double>(norms.size()));
+  std::vector<bool> pruned(norms.size(), false);
+  for (std::int64_t j = 0; j < k; ++j) pruned[static_cast<std::size_t>(order[j])] = true;
+  for (std::int64_t r = 0; r < rows; ++r) {
+    for (std::int64_t c = 0; c < cols; ++c) {
+      const bool zero = pruned[static_cast<std::size_t>(r / br * nbc + c / bc)];
+      EXPECT_EQ(p[at(r, c)], zero ? 0.0f : w[at(r, c)]) << what << " (" << r << ", " << c << ")";
+    }
+  }
+}
+
+TEST(PruneBlocks, SmallestBlocksOfTheOutputsByReductionView) {
+  for (const bool trans_b : {false, true}) {
+    for (const double sparsity : {0.5, 0.8}) {
+      const ir::Graph original = model(31, trans_b);
+      ir::Graph g = original;
+      auto report = prune_weights(g, {.sparsity = sparsity,
+                                      .pattern = PrunePattern::kBlock,
+                                      .block_rows = 4,
+                                      .block_cols = 2});
+      ASSERT_TRUE(report.is_ok()) << report.status().to_string();
+      const std::string what =
+          "transB " + std::to_string(trans_b) + " sparsity " + std::to_string(sparsity);
+      ASSERT_EQ(report->layers.size(), 3u) << what;
+      // Conv W [8, 6, 3, 3] as [8, 54].
+      expect_blocks_pruned(original.initializers.at("w"), g.initializers.at("w"), 8, 54, 54, 1, 4,
+                           2, sparsity, what + " w");
+      // Gemm B as [N=10, K=8]: partial blocks in the last row of blocks.
+      if (trans_b) {
+        expect_blocks_pruned(original.initializers.at("gb"), g.initializers.at("gb"), 10, 8, 8, 1,
+                             4, 2, sparsity, what + " gb");
+      } else {
+        expect_blocks_pruned(original.initializers.at("gb"), g.initializers.at("gb"), 10, 8, 1, 10,
+                             4, 2, sparsity, what + " gb");
+      }
+      // MatMul B [K=10, N=12] as [12, 10].
+      expect_blocks_pruned(original.initializers.at("mb"), g.initializers.at("mb"), 12, 10, 1, 12,
+                           4, 2, sparsity, what + " mb");
+      EXPECT_EQ(test::run_graph(g, test::random_inputs(g, 5)).size(), 1u) << what;
+    }
+  }
+}
+
+TEST(PruneBlocks, GroupedConvolutionsAndBatchedWeightsStayDense) {
+  ir::Graph g;
+  g.opset_imports = {{"", 13}};
+  g.inputs = {"x", "z"};
+  g.value_info["x"] = {DType::kFloat32, Shape{1, 4, 5, 5}, {}};
+  g.value_info["z"] = {DType::kFloat32, Shape{2, 3, 8}, {}};
+  g.initializers["dw"] = random_float({4, 1, 3, 3}, 41);
+  ir::Node dw = make_node("depthwise", "Conv", {"x", "dw"}, {"y"});
+  dw.attributes.set("group", std::int64_t{4});
+  g.nodes.push_back(dw);
+  g.initializers["bb"] = random_float({2, 8, 5}, 42);
+  g.nodes.push_back(make_node("batched", "MatMul", {"z", "bb"}, {"y2"}));
+  g.outputs = {"y", "y2"};
+  const ir::Graph original = g;
+  auto report = prune_weights(
+      g, {.sparsity = 0.5, .pattern = PrunePattern::kBlock, .block_rows = 2, .block_cols = 1});
+  ASSERT_TRUE(report.is_ok()) << report.status().to_string();
+  EXPECT_TRUE(report->layers.empty());
+  ASSERT_EQ(report->skipped.size(), 2u);
+  EXPECT_NE(report->skipped[0].second.find("grouped"), std::string::npos);
+  EXPECT_NE(report->skipped[1].second.find("no matrix product"), std::string::npos);
+  EXPECT_EQ(values(g.initializers.at("dw")), values(original.initializers.at("dw")));
+  EXPECT_EQ(values(g.initializers.at("bb")), values(original.initializers.at("bb")));
+}
+
 TEST(PruneWeights, BadSparsityIsRejectedAndGraphUnchanged) {
   const ir::Graph original = model(9);
   for (const double bad : {-0.1, 1.0, 1.5, std::nan("")}) {
@@ -304,6 +397,11 @@ TEST(PruneWeights, BadSparsityIsRejectedAndGraphUnchanged) {
   }
   ir::Graph g = original;
   auto report = prune_weights(g, {.sparsity = 0.6, .pattern = PrunePattern::k2of4});
+  ASSERT_FALSE(report.is_ok());
+  EXPECT_EQ(report.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(values(g.initializers.at("w")), values(original.initializers.at("w")));
+  report = prune_weights(
+      g, {.sparsity = 0.5, .pattern = PrunePattern::kBlock, .block_rows = 0, .block_cols = 1});
   ASSERT_FALSE(report.is_ok());
   EXPECT_EQ(report.status().code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(values(g.initializers.at("w")), values(original.initializers.at("w")));

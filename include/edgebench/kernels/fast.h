@@ -31,7 +31,9 @@ const engine::Registry& fast_registry();
 // How one node of the input graph runs after lowering.
 struct NodeLowering {
   bool fast = false;
-  std::string kernel;  // "onednn", "xnnpack" or "reference" (possibly run on NHWC data)
+  // "onednn", "xnnpack", "sparse" (a block-sparse 1x1 convolution, src/kernels/sparse_conv.h) or
+  // "reference" (possibly run on NHWC data)
+  std::string kernel;
   std::string reason;  // why it stays on the reference kernel (empty when fast)
 };
 

@@ -1,0 +1,180 @@
+// The block-sparse 1x1 convolution of sparse_conv.h.
+#include "sparse_conv.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <string_view>
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
+namespace edgebench::kernels {
+
+namespace {
+
+// Pixels computed together: each stored block's weights are loaded once per tile.
+constexpr std::int64_t kTile = 8;
+// Tiles per parallel task: enough work to hide the pool's dispatch.
+constexpr std::int64_t kTilesPerTask = 4;
+
+bool cpu_has_avx2_fma() {
+#if defined(__x86_64__)
+  static const bool has = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  return has;
+#else
+  return false;
+#endif
+}
+
+bool sparse_enabled() {
+  static const bool enabled = [] {
+    const char* choice = std::getenv("EDGEBENCH_SPARSE");
+    return choice == nullptr || std::string_view(choice) != "off";
+  }();
+  return enabled;
+}
+
+}  // namespace
+
+double block_density(const float* w, std::int64_t m, std::int64_t c) {
+  const std::int64_t groups = (m + kSparseBlock - 1) / kSparseBlock;
+  if (groups == 0 || c == 0) return 1.0;
+  std::int64_t kept = 0;
+  for (std::int64_t g = 0; g < groups; ++g) {
+    const std::int64_t rows = std::min(kSparseBlock, m - g * kSparseBlock);
+    for (std::int64_t k = 0; k < c; ++k) {
+      for (std::int64_t r = 0; r < rows; ++r) {
+        if (w[(g * kSparseBlock + r) * c + k] != 0.0f) {
+          ++kept;
+          break;
+        }
+      }
+    }
+  }
+  return static_cast<double>(kept) / static_cast<double>(groups * c);
+}
+
+bool sparse_conv_pays(const float* w, std::int64_t m, std::int64_t c) {
+  return cpu_has_avx2_fma() && sparse_enabled() && block_density(w, m, c) <= kSparseMaxDensity;
+}
+
+SparseConv1x1::SparseConv1x1(const float* w, const float* bias, std::int64_t m, std::int64_t c,
+                             float out_min, float out_max)
+    : m_(m),
+      c_(c),
+      groups_((m + kSparseBlock - 1) / kSparseBlock),
+      out_min_(out_min),
+      out_max_(out_max),
+      avx2_(cpu_has_avx2_fma()) {
+  start_.reserve(static_cast<std::size_t>(groups_ + 1));
+  bias_.assign(static_cast<std::size_t>(groups_ * kSparseBlock), 0.0f);
+  if (bias != nullptr) std::copy(bias, bias + m, bias_.begin());
+  start_.push_back(0);
+  for (std::int64_t g = 0; g < groups_; ++g) {
+    const std::int64_t rows = std::min(kSparseBlock, m - g * kSparseBlock);
+    for (std::int64_t k = 0; k < c; ++k) {
+      float block[kSparseBlock] = {};
+      bool nonzero = false;
+      for (std::int64_t r = 0; r < rows; ++r) {
+        block[r] = w[(g * kSparseBlock + r) * c + k];
+        nonzero = nonzero || block[r] != 0.0f;
+      }
+      if (!nonzero) continue;
+      channel_.push_back(static_cast<std::int32_t>(k));
+      weights_.insert(weights_.end(), block, block + kSparseBlock);
+    }
+    start_.push_back(static_cast<std::int32_t>(channel_.size()));
+  }
+}
+
+double SparseConv1x1::density() const {
+  return groups_ * c_ == 0
+             ? 1.0
+             : static_cast<double>(channel_.size()) / static_cast<double>(groups_ * c_);
+}
+
+void SparseConv1x1::run(const float* x, float* y, std::int64_t pixels, ThreadPool* pool) const {
+  const std::int64_t tiles = (pixels + kTile - 1) / kTile;
+  const std::int64_t tasks = (tiles + kTilesPerTask - 1) / kTilesPerTask;
+  auto task = [&](std::size_t t) {
+    const std::int64_t first = static_cast<std::int64_t>(t) * kTilesPerTask * kTile;
+    const std::int64_t last = std::min(pixels, first + kTilesPerTask * kTile);
+    for (std::int64_t p = first; p < last; p += kTile) {
+      run_tile(x + p * c_, y + p * m_, std::min(kTile, last - p));
+    }
+  };
+  if (pool != nullptr) {
+    pool->parallel_for(static_cast<std::size_t>(tasks), task);
+  } else {
+    for (std::int64_t t = 0; t < tasks; ++t) task(static_cast<std::size_t>(t));
+  }
+}
+
+void SparseConv1x1::run_tile(const float* x, float* y, std::int64_t count) const {
+#if defined(__x86_64__)
+  if (avx2_ && count == kTile) return run_tile_avx2(x, y, count);
+#endif
+  run_tile_portable(x, y, count);
+}
+
+// The same sums in the same order as the vector kernel (one multiply-add per block and pixel,
+// starting from the bias), for the last partial tile and for CPUs without it.
+void SparseConv1x1::run_tile_portable(const float* x, float* y, std::int64_t count) const {
+  for (std::int64_t g = 0; g < groups_; ++g) {
+    const std::int64_t rows = std::min(kSparseBlock, m_ - g * kSparseBlock);
+    for (std::int64_t p = 0; p < count; ++p) {
+      float acc[kSparseBlock];
+      std::copy_n(bias_.data() + g * kSparseBlock, kSparseBlock, acc);
+      const float* xp = x + p * c_;
+      for (std::int32_t j = start_[g]; j < start_[g + 1]; ++j) {
+        const float v = xp[channel_[j]];
+        const float* wj = weights_.data() + std::int64_t{j} * kSparseBlock;
+        for (std::int64_t r = 0; r < kSparseBlock; ++r) acc[r] = std::fma(v, wj[r], acc[r]);
+      }
+      float* yp = y + p * m_ + g * kSparseBlock;
+      for (std::int64_t r = 0; r < rows; ++r) yp[r] = std::clamp(acc[r], out_min_, out_max_);
+    }
+  }
+}
+
+#if defined(__x86_64__)
+__attribute__((target("avx2,fma"))) void SparseConv1x1::run_tile_avx2(const float* x, float* y,
+                                                                      std::int64_t) const {
+  const __m256 lo = _mm256_set1_ps(out_min_), hi = _mm256_set1_ps(out_max_);
+  for (std::int64_t g = 0; g < groups_; ++g) {
+    const __m256 b = _mm256_loadu_ps(bias_.data() + g * kSparseBlock);
+    __m256 a0 = b, a1 = b, a2 = b, a3 = b, a4 = b, a5 = b, a6 = b, a7 = b;
+    const float* wj = weights_.data() + std::int64_t{start_[g]} * kSparseBlock;
+    for (std::int32_t j = start_[g]; j < start_[g + 1]; ++j, wj += kSparseBlock) {
+      const __m256 w = _mm256_loadu_ps(wj);
+      const float* xk = x + channel_[j];
+      a0 = _mm256_fmadd_ps(_mm256_broadcast_ss(xk), w, a0);
+      a1 = _mm256_fmadd_ps(_mm256_broadcast_ss(xk + c_), w, a1);
+      a2 = _mm256_fmadd_ps(_mm256_broadcast_ss(xk + 2 * c_), w, a2);
+      a3 = _mm256_fmadd_ps(_mm256_broadcast_ss(xk + 3 * c_), w, a3);
+      a4 = _mm256_fmadd_ps(_mm256_broadcast_ss(xk + 4 * c_), w, a4);
+      a5 = _mm256_fmadd_ps(_mm256_broadcast_ss(xk + 5 * c_), w, a5);
+      a6 = _mm256_fmadd_ps(_mm256_broadcast_ss(xk + 6 * c_), w, a6);
+      a7 = _mm256_fmadd_ps(_mm256_broadcast_ss(xk + 7 * c_), w, a7);
+    }
+    const __m256 acc[kTile] = {a0, a1, a2, a3, a4, a5, a6, a7};
+    const std::int64_t rows = std::min(kSparseBlock, m_ - g * kSparseBlock);
+    for (std::int64_t p = 0; p < kTile; ++p) {
+      const __m256 v = _mm256_min_ps(_mm256_max_ps(acc[p], lo), hi);
+      float* yp = y + p * m_ + g * kSparseBlock;
+      if (rows == kSparseBlock) {
+        _mm256_storeu_ps(yp, v);
+      } else {
+        alignas(32) float tail[kSparseBlock];
+        _mm256_store_ps(tail, v);
+        std::memcpy(yp, tail, static_cast<std::size_t>(rows) * sizeof(float));
+      }
+    }
+  }
+}
+#endif
+
+}  // namespace edgebench::kernels
