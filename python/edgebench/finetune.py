@@ -55,6 +55,14 @@ def _attrs(node):
     return {a.name: onnx.helper.get_attribute_value(a) for a in node.attribute}
 
 
+def _excluded_weights(graph, exclude):
+    """Weights read by a node named in `exclude` (by node name or op type): trained, never
+    pruned, as `optimize --exclude` keeps them dense without fine-tuning."""
+    wanted = set(exclude)
+    return {node.input[1] for node in graph.node
+            if len(node.input) > 1 and (node.name in wanted or node.op_type in wanted)}
+
+
 def _weight_inputs(graph):
     """Names of initializers that are Conv / Gemm / MatMul weights, with how to view them."""
     inits = {i.name for i in graph.initializer}
@@ -289,7 +297,9 @@ def prune_mask(w, kind, groups, pattern, sparsity):
     r, c = pattern
     pr, pc = -rows % r, -cols % c
     padded = np.pad(np.abs(view), ((0, pr), (0, pc)))
-    blocks = (padded.reshape((rows + pr) // r, r, (cols + pc) // c, c) ** 2).sum(axis=(1, 3))
+    # Squared norms summed in float64 and compared in float32, as the native pass does.
+    blocks = (padded.astype(np.float64).reshape((rows + pr) // r, r, (cols + pc) // c, c) ** 2
+              ).sum(axis=(1, 3)).astype(np.float32)
     k = int(round(sparsity * blocks.size))
     if k == 0:
         return np.ones_like(w)
@@ -350,9 +360,16 @@ def finetune(args):
     if not names:
         raise UsageError("the model has no Conv, Gemm or MatMul float32 weights to train")
 
+    # Dense: excluded weights, and grouped convolutions under a block pattern (as the native
+    # pass leaves them: their blocks are no matrix product's).
+    dense = _excluded_weights(model.graph, args.exclude)
+    if isinstance(pattern, tuple):
+        dense |= {n for n in names if kinds[n][0] == "conv" and kinds[n][1] > 1}
+
     def masks_at(sparsity):
         return {n: torch.from_numpy(prune_mask(module.params[module.names[n]].detach().numpy(),
-                                               kinds[n][0], kinds[n][1], pattern, sparsity))
+                                               kinds[n][0], kinds[n][1], pattern,
+                                               0.0 if n in dense else sparsity))
                 for n in names}
 
     def apply(masks):
@@ -430,6 +447,8 @@ def main(argv=None):
     parser.add_argument("--batch", type=int, default=64)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--exclude", action="append", default=[],
+                        help="a node name or op type whose weight is trained but not pruned")
     parser.add_argument("--qat", action="store_true",
                         help="train with int8 fake quantization (quantization-aware training)")
     args = parser.parse_args(argv)

@@ -145,6 +145,10 @@ Status finetune(ir::Graph& graph, const api::OptimizeOptions& options,
                                    std::to_string(options.seed),
                                    "--threads",
                                    std::to_string(options.threads)};
+  for (const std::string& name : options.exclude) {
+    argv.push_back("--exclude");
+    argv.push_back(name);
+  }
   EB_ASSIGN_OR_RETURN(ProgramRun run,
                       run_program(argv, [&](std::string_view text) { log(std::string(text)); },
                                   {"PYTHONPATH=" + (package / "python").string()}));

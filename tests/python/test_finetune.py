@@ -66,6 +66,23 @@ def test_block_masks_prune_whole_blocks():
     assert m.shape == w.shape and 0 < (m == 0).mean() < 1
 
 
+def test_block_masks_match_the_native_pass(tmp_path):
+    # optimize --prune-pattern block:RxC without training zeroes the blocks the trainer's mask
+    # zeroes; an excluded node keeps its weight dense in both.
+    out = tmp_path / "b.onnx"
+    cli("optimize", CNN, "-o", out, "--prune", "0.8", "--prune-pattern", "block:4x1",
+        "--exclude", "Gemm")
+    before, after = weights(CNN), weights(out)
+    for name, (w, kind, groups) in before.items():
+        native_zero = after[name][0] == 0
+        if kind.startswith("gemm"):
+            assert not native_zero.any(), name
+            continue
+        m = prune_mask(w, kind, groups, (4, 1), 0.8)
+        assert np.array_equal(m == 0, native_zero), name
+        assert abs(native_zero.mean() - 0.8) < 0.05, name
+
+
 def test_finetune_refuses_what_it_cannot_do(tmp_path):
     out = tmp_path / "o.onnx"
     r = cli("optimize", CNN, "-o", out, "--prune", "0.5", "--finetune-epochs", "1", check=False)
@@ -81,9 +98,9 @@ def test_finetune_refuses_what_it_cannot_do(tmp_path):
     assert r.returncode == 2 and "--quantize int8" in r.stderr
     r = cli("optimize", CNN, "-o", out, "--quantize", "int8", "--qat", check=False)
     assert r.returncode == 2 and "--qat needs --train-dataset" in r.stderr
-    r = cli("optimize", CNN, "-o", out, "--prune", "0.5", "--prune-pattern", "block:2x4",
-            check=False)
-    assert r.returncode == 2 and "--finetune-epochs" in r.stderr
+    for bad in ("block:0x4", "block:2", "block:2x4x1", "blocks"):
+        r = cli("optimize", CNN, "-o", out, "--prune", "0.5", "--prune-pattern", bad, check=False)
+        assert r.returncode == 2 and f"--prune-pattern '{bad}'" in r.stderr, bad
     assert not out.exists()
 
 
