@@ -4,7 +4,7 @@
 # size and speed, as one table (`edgebench compare --variants`), then the int8 speed-up of
 # MobileNetV2 on the native backend.
 #   bash bench/optimize_study.sh [--limit N] [--threads N] [--rounds N] [--skip-mobilenet]
-#                                [--skip-finetune] [--epochs N]
+#                                [--skip-finetune] [--epochs N] [--skip-toolkits]
 # --limit: test images per evaluation (default: all 10000). --rounds: latency rounds (default 3).
 # Variants: float32; static int8 per channel, calibrated on 1000 training images with the
 # percentile (99.99), entropy (KL) and mse methods; static int8 per tensor (minmax); int8 with
@@ -13,18 +13,32 @@
 # training split): quantization-aware int8, 50% unstructured, 2:4, and 80% in blocks of 4
 # output channels x 1 input; each is then checked against ONNX Runtime (tools/ort_agreement.py:
 # the share of output elements within one quantization step).
+# Other toolkits on the same model and data (unless --skip-toolkits), rows of the same table:
+# ort_int8, ONNX Runtime's quantize_static (QDQ, uint8 activations, int8 per-channel weights,
+# MinMax), and nncf_int8, NNCF's nncf.quantize (defaults), both calibrated on the same 1000
+# training images by tools/toolkit_variants.py; NNCF comes from PyPI, pinned in
+# tools/requirements-toolkits.txt, installed once into out/toolkits-venv (without it the study
+# prints "NNCF: not available (reason)" and goes on). They run on the native backend like the
+# others, and are checked against ONNX Runtime like the trained variants. The Keras twin of the
+# model (models/fashion_mnist_cnn_keras*, tools/make_keras_models.py; other weights) gets its
+# own table, table_keras.md: the files of TFLite's converter (float32, dynamic range, float16,
+# full int8) on the tflite backend (the .venv's LiteRT), then its ONNX twin float32 and
+# edgebench's int8 percentile variant of it on the native backend. (TensorFlow Model
+# Optimization's quantization-aware training needs TensorFlow, which the project does not
+# install: it is not in the study.)
 # Quality and size come from `edgebench eval` (top-1 over the split, model file size); latency is
 # `edgebench bench` single-stream p50 on the same thread count, measured after all evaluations.
 # Outputs in out/optimize_study/: the models, one eval and one bench result JSON per variant,
-# table.md. MobileNetV2 (tools/export_torchvision.py, random weights) is quantized with random
-# calibration data: the speed-up does not depend on the weights' values.
+# table.md, table_keras.md, toolkits.json (the toolkits' versions and settings). MobileNetV2
+# (tools/export_torchvision.py, random weights) is quantized with random calibration data: the
+# speed-up does not depend on the weights' values.
 # Exit 0 whatever the figures (it is a measurement); 2 on bad usage.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/common.sh
 usage() {
   echo "usage: bench/optimize_study.sh [--limit N] [--threads N] [--rounds N] [--skip-mobilenet]" \
-    "[--skip-finetune] [--epochs N]" >&2
+    "[--skip-finetune] [--epochs N] [--skip-toolkits]" >&2
   exit 2
 }
 limit=0
@@ -33,6 +47,7 @@ rounds=3
 mobilenet=1
 finetune=1
 epochs=3
+toolkits=1
 agreement=10000
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -42,6 +57,7 @@ while [ $# -gt 0 ]; do
     --rounds) rounds="$2"; shift 2 ;;
     --skip-mobilenet) mobilenet=0; shift ;;
     --skip-finetune) finetune=0; shift ;;
+    --skip-toolkits) toolkits=0; shift ;;
     --epochs) [ $# -ge 2 ] && [[ "$2" =~ ^[1-9][0-9]*$ ]] || usage; epochs="$2"; shift 2 ;;
     *) usage ;;
   esac
@@ -89,6 +105,56 @@ for v in "${variants[@]:1}"; do
     grep -v '^  ' || true
 done
 
+# The other toolkits' int8 variants, calibrated on the same images (tools/toolkit_variants.py
+# reads them as the fashion-mnist dataset does: pixel / 255, the model's NCHW input).
+toolkit_args=(--out "$out" --model "$model" --dataset "${data#fashion-mnist:}"
+  --calibration-limit 1000)
+# NNCF's interpreter: out/toolkits-venv, made once from tools/requirements-toolkits.txt (again
+# when that file changes). Prints the interpreter, or returns 1 with the reason on stderr.
+toolkits_python() {
+  local venv=out/toolkits-venv req=tools/requirements-toolkits.txt base log="$out/toolkits-pip.log"
+  if [ -x "$venv/bin/python" ] && cmp -s "$req" "$venv/requirements-toolkits.txt"; then
+    echo "$venv/bin/python"
+    return 0
+  fi
+  base="$(command -v python3 || true)"
+  if [ -z "$base" ] || ! "$base" -c 'import venv, ensurepip' 2> /dev/null; then
+    echo "no python3 with venv and ensurepip on PATH" >&2
+    return 1
+  fi
+  rm -rf "$venv"
+  if ! "$base" -m venv "$venv" > "$log" 2>&1 ||
+    ! "$venv/bin/pip" install --no-input --disable-pip-version-check -r "$req" >> "$log" 2>&1; then
+    echo "pip install -r $req into $venv failed: $(grep -E 'ERROR|error' "$log" | tail -1)" \
+      "(log: $log)" >&2
+    rm -rf "$venv"
+    return 1
+  fi
+  cp "$req" "$venv/requirements-toolkits.txt"
+  echo "$venv/bin/python"
+}
+if [ "$toolkits" = 1 ]; then
+  echo "== toolkits: ONNX Runtime quantizer"
+  if .venv/bin/python tools/toolkit_variants.py "${toolkit_args[@]}" --which ort; then
+    variants+=(ort_int8)
+  else
+    echo "ONNX Runtime quantizer: not available (tools/toolkit_variants.py exit $?)"
+  fi
+  echo "== toolkits: NNCF"
+  if nncf_python="$(toolkits_python 2> "$out/toolkits-venv.err")"; then
+    # NNCF draws progress bars; the summary line and any error stay.
+    "$nncf_python" tools/toolkit_variants.py "${toolkit_args[@]}" --which nncf 2>&1 |
+      grep -v -E '(Statistics collection|Fast Bias correction)' || true
+    if [ -f "$out/nncf_int8.onnx" ]; then
+      variants+=(nncf_int8)
+    else
+      echo "NNCF: not available (tools/toolkit_variants.py --which nncf wrote no model)"
+    fi
+  else
+    echo "NNCF: not available ($(cat "$out/toolkits-venv.err"))"
+  fi
+fi
+
 limit_flag=()
 [ "$limit" -gt 0 ] && limit_flag=(--limit "$limit")
 for v in "${variants[@]}"; do
@@ -97,6 +163,38 @@ for v in "${variants[@]}"; do
     --no-db --quiet --label "$v" --reference "$model" --json "$out/$v.eval.json" |
     grep -E '^ *(top-1|relative)' || true
 done
+# The Keras twin: TFLite's converter output on the tflite backend, the ONNX twin and edgebench's
+# int8 of it on the native backend. No --reference: the TFLite files take NHWC (the int8 one
+# int8) input, the ONNX twin NCHW. A row whose evaluation fails (no LiteRT in .venv) is left out.
+keras=models/fashion_mnist_cnn_keras
+keras_variants=()
+declare -A keras_backend=(
+  [keras_float32]=tflite [keras_dynamic]=tflite [keras_float16]=tflite [keras_int8]=tflite
+  [keras_onnx_float32]=native [keras_onnx_int8_percentile]=native
+)
+keras_file() {
+  if [ "${keras_backend[$1]}" = tflite ]; then echo "$out/$1.tflite"; else echo "$out/$1.onnx"; fi
+}
+if [ "$toolkits" = 1 ]; then
+  for k in float32 dynamic float16 int8; do cp "${keras}_$k.tflite" "$out/keras_$k.tflite"; done
+  cp "$keras.onnx" "$out/keras_onnx_float32.onnx"
+  echo "== optimize keras_onnx_int8_percentile"
+  # shellcheck disable=SC2086  # flags are words
+  $EB optimize "$keras.onnx" -o "$out/keras_onnx_int8_percentile.onnx" \
+    ${flags[int8_percentile]} "${calibration[@]}" --threads "$threads" | grep -v '^  ' || true
+  for v in keras_float32 keras_dynamic keras_float16 keras_int8 keras_onnx_float32 \
+    keras_onnx_int8_percentile; do
+    echo "== eval $v (${keras_backend[$v]})"
+    $EB eval "$(keras_file "$v")" --backend "${keras_backend[$v]}" --dataset "$data:test" \
+      "${limit_flag[@]}" --threads "$threads" --no-db --quiet --label "$v" \
+      --json "$out/$v.eval.json" | grep -E '^ *top-1' || true
+    if [ -f "$out/$v.eval.json" ]; then
+      keras_variants+=("$v")
+    else
+      echo "$v: not available (edgebench eval --backend ${keras_backend[$v]} failed)"
+    fi
+  done
+fi
 # Latency on its own pass (evaluation timing includes the reference model's runs between
 # inferences, which disturbs caches): $rounds rounds over all variants in turn, so that a
 # disturbance on a shared machine hits every variant alike; each variant keeps the bench result
@@ -107,8 +205,12 @@ for r in $(seq 1 "$rounds"); do
     $EB bench "$out/$v.onnx" --threads "$threads" --min-duration 2 --no-db --quiet \
       --json "$out/$v.bench.$r.json" > /dev/null
   done
+  for v in "${keras_variants[@]}"; do
+    $EB bench "$(keras_file "$v")" --backend "${keras_backend[$v]}" --threads "$threads" \
+      --min-duration 2 --no-db --quiet --json "$out/$v.bench.$r.json" > /dev/null
+  done
 done
-for v in "${variants[@]}"; do
+for v in "${variants[@]}" "${keras_variants[@]}"; do
   node -e '
     const fs = require("fs");
     const [evalPath, ...benchPaths] = process.argv.slice(1);
@@ -124,6 +226,24 @@ for v in "${variants[@]}"; do files+=("$out/$v.eval.json"); done
 echo
 echo "reference model on the Fashion-MNIST test split, $threads thread(s):"
 $EB compare --variants "${files[@]}" --markdown "$out/table.md"
+if [ "${#keras_variants[@]}" -gt 0 ]; then
+  files=()
+  for v in "${keras_variants[@]}"; do files+=("$out/$v.eval.json"); done
+  echo
+  echo "Keras twin on the Fashion-MNIST test split, $threads thread(s); keras_float32 .. keras_int8:" \
+    "TFLite's converter on the tflite backend, keras_onnx_*: the ONNX twin on the native backend:"
+  $EB compare --variants "${files[@]}" --markdown "$out/table_keras.md"
+fi
+toolkit_models=()
+for v in ort_int8 nncf_int8; do
+  [ -f "$out/$v.onnx" ] && toolkit_models+=("$out/$v.onnx")
+done
+if [ "${#toolkit_models[@]}" -gt 0 ]; then
+  echo
+  echo "other toolkits' variants, ONNX Runtime against the native backend (first $agreement test" \
+    "images):"
+  .venv/bin/python tools/ort_agreement.py --limit "$agreement" "${toolkit_models[@]}"
+fi
 if [ "$finetune" = 1 ]; then
   echo
   echo "trained variants, ONNX Runtime against the native backend (first $agreement test images):"
