@@ -1,29 +1,32 @@
 #!/usr/bin/env bash
 # Does block sparsity pay on the native backend? MobileNetV2 (torchvision, seeded weights) with
-# its 1x1 convolutions pruned to 80% in 8x1 blocks (`optimize --prune 0.8 --prune-pattern
-# block:8x1`, the first convolution and the classifier left dense) against the dense model, at
+# its 1x1 convolutions pruned to 80% in blocks of the sparse kernel's width (`optimize --prune
+# 0.8 --prune-pattern block:16x1` on CPUs with AVX-512, block:8x1 on others; the first
+# convolution and the classifier left dense) against the dense model, at
 # 1 thread on one pinned CPU, measured in alternating rounds (`bench --baseline`) so that both
 # see the same machine. A control runs the pruned model with the sparse kernel turned off
 # (EDGEBENCH_SPARSE=off): the same zeros on the dense kernels. Goal: dense / sparse >= 1.5.
-#   bash bench/sparse.sh [--cpu N] [--repeat K] [--sparsity S]
-# Defaults: the last CPU this process may use, 5 rounds, 0.8.
+#   bash bench/sparse.sh [--cpu N] [--repeat K] [--sparsity S] [--block RxC]
+# Defaults: the last CPU this process may use, 5 rounds, 0.8, the kernel's width x 1.
 # Exit 0 whatever the figures (it is a measurement); 2 on bad usage.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/common.sh
 usage() {
-  echo "usage: bench/sparse.sh [--cpu N] [--repeat K] [--sparsity S]" >&2
+  echo "usage: bench/sparse.sh [--cpu N] [--repeat K] [--sparsity S] [--block RxC]" >&2
   exit 2
 }
 cpu=""
 repeat=5
 sparsity=0.8
+block=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --cpu|--repeat) [ $# -ge 2 ] && [[ "$2" =~ ^[0-9]+$ ]] || usage ;;&
     --cpu) cpu="$2"; shift 2 ;;
     --repeat) repeat="$2"; shift 2 ;;
     --sparsity) [ $# -ge 2 ] && [[ "$2" =~ ^0?\.[0-9]+$ ]] || usage; sparsity="$2"; shift 2 ;;
+    --block) [ $# -ge 2 ] && [[ "$2" =~ ^[0-9]+x[0-9]+$ ]] || usage; block="$2"; shift 2 ;;
     *) usage ;;
   esac
 done
@@ -35,7 +38,10 @@ models="$out/models"
 mkdir -p "$models"
 bench_torchvision_models "$models"
 dense="$models/mobilenet_v2.onnx"
-sparse="$out/mobilenet_v2_block${sparsity#0.}.onnx"
+if [ -z "$block" ]; then
+  grep -qw avx512f /proc/cpuinfo && block=16x1 || block=8x1
+fi
+sparse="$out/mobilenet_v2_block${block}_${sparsity#0.}.onnx"
 
 # Only the 1x1 convolutions: the stem convolution (3x3) and the classifier stay dense, and the
 # depthwise convolutions are left dense by the pattern itself.
@@ -53,7 +59,7 @@ PY
 )
 exclude=()
 for name in "${keep[@]}"; do exclude+=(--exclude "$name"); done
-"$EB" optimize "$dense" -o "$sparse" --prune "$sparsity" --prune-pattern block:8x1 \
+"$EB" optimize "$dense" -o "$sparse" --prune "$sparsity" --prune-pattern "block:$block" \
   "${exclude[@]}" > "$out/optimize.txt"
 grep -m1 "^pruned" "$out/optimize.txt"
 "$EB" inspect "$sparse" --json "$out/inspect.json" > /dev/null
@@ -73,7 +79,7 @@ side_by_side() {  # side_by_side LABEL CANDIDATE BASELINE [ENV...]
   ratio=$(grep -m1 "p50 ratio" "$out/$label.txt" | sed 's/^ *//')
   echo "$label: $ratio"
 }
-echo "MobileNetV2 1x224x224, 1 thread, CPU $cpu, $repeat alternating rounds:"
+echo "MobileNetV2 1x224x224, $block blocks, 1 thread, CPU $cpu, $repeat alternating rounds:"
 side_by_side sparse_vs_dense "$sparse" "$dense"
 side_by_side zeros_on_dense_kernels_vs_dense "$sparse" "$dense" EDGEBENCH_SPARSE=off
 .venv/bin/python - "$out/sparse_vs_dense.txt" <<'PY'

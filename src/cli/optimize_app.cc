@@ -35,8 +35,8 @@ void add_optimize_options(CLI::App* cmd, OptimizeOptions& o) {
                   "Magnitude pruning of Conv/Gemm/MatMul weights to this sparsity "
                   "(0 to 1)");
   cmd->add_option("--prune-pattern", o.prune_pattern,
-                  "unstructured | 2:4 | block:RxC (whole blocks of R outputs x C inputs; "
-                  "block:8x1 1x1 convolutions run on the sparse kernel)")
+                  "unstructured | 2:4 | block:RxC (whole blocks of R outputs x C inputs; 1x1 "
+                  "convolutions in 16x1 or 8x1 blocks run on the sparse kernel)")
       ->default_val("unstructured");
   cmd->add_flag("--qat", o.qat,
                 "With --quantize int8: quantization-aware training on --train-dataset first "

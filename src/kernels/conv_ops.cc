@@ -179,15 +179,18 @@ bool trim_dead_taps(Conv2dParams& p, std::int64_t h, std::int64_t w, std::int64_
 
 class ConvNhwc final : public XnnKernel {
  public:
-  ConvNhwc(Conv2dParams p, Clamp clamp, bool transpose, bool sparse = false)
-      : p_(p), clamp_(clamp), transpose_(transpose), sparse_(sparse) {}
+  ConvNhwc(Conv2dParams p, Clamp clamp, bool transpose, std::int64_t sparse_width = 0)
+      : p_(p), clamp_(clamp), transpose_(transpose), sparse_width_(sparse_width) {}
 
   static Result<std::unique_ptr<engine::OpKernel>> create_conv(
       const engine::KernelCreateContext& ctx) {
     EB_ASSIGN_OR_RETURN(auto p, parse_params(ctx.node, false));
-    const bool sparse = ctx.node.attributes.get_int("sparse", 0).value_or(0) == 1;
-    if (sparse && (p.kh != 1 || p.kw != 1 || p.sh != 1 || p.sw != 1 || p.group != 1 ||
-                   p.pt + p.pl + p.pb + p.pr != 0)) {
+    const std::int64_t sparse = ctx.node.attributes.get_int("sparse", 0).value_or(0);
+    if (sparse != 0 && (sparse != 8 && sparse != 16)) {
+      return internal_error(fmt::format("{}: bad sparse block width", ctx.node.describe()));
+    }
+    if (sparse != 0 && (p.kh != 1 || p.kw != 1 || p.sh != 1 || p.sw != 1 || p.group != 1 ||
+                        p.pt + p.pl + p.pb + p.pr != 0)) {
       return internal_error(
           fmt::format("{}: the sparse kernel takes only 1x1 convolutions", ctx.node.describe()));
     }
@@ -226,10 +229,10 @@ class ConvNhwc final : public XnnKernel {
     const float* bias = b != nullptr ? b->data<float>() : nullptr;
     dnnl_.reset();
     sparse_kernel_.reset();
-    if (sparse_) {
+    if (sparse_width_ != 0) {
       pixels_ = x[0] * x[1] * x[2];
       sparse_kernel_ = std::make_unique<SparseConv1x1>(weights.data(), bias, ws[0], ws[1],
-                                                       clamp_.min, clamp_.max);
+                                                       sparse_width_, clamp_.min, clamp_.max);
       return Status::ok();
     }
     if (!transpose_ && dnnl_conv_enabled()) {
@@ -282,7 +285,7 @@ class ConvNhwc final : public XnnKernel {
   Conv2dParams p_;
   Clamp clamp_;
   bool transpose_;
-  bool sparse_;  // the lowering chose the block-sparse kernel
+  std::int64_t sparse_width_;  // the block-sparse kernel's width, when the lowering chose it
   std::size_t batch_ = 0, height_ = 0, width_ = 0;
   std::int64_t pixels_ = 0;
   std::unique_ptr<DnnlConv> dnnl_;                // set when oneDNN runs this convolution

@@ -169,7 +169,7 @@ class Lowerer {
         // oneDNN where it is enabled (conv_ops.cc keeps XNNPACK for the rare geometry oneDNN has
         // only reference code for).
         const bool conv = chosen->op_type == "Conv";
-        const bool sparse = conv && chosen->attributes.get_int("sparse", 0).value_or(0) == 1;
+        const bool sparse = conv && chosen->attributes.get_int("sparse", 0).value_or(0) > 0;
         const bool onednn = conv && dnnl_conv_enabled();
         emit_fast(node, std::move(*chosen));
         result.nodes.push_back({true, sparse ? "sparse" : onednn ? "onednn" : "xnnpack", ""});
@@ -776,8 +776,9 @@ class Lowerer {
       const bool pointwise = group == 1 && g.kernel[0] == 1 && g.kernel[1] == 1 &&
                              g.strides[0] == 1 && g.strides[1] == 1 && g.pads_begin[0] == 0 &&
                              g.pads_begin[1] == 0 && g.pads_end[0] == 0 && g.pads_end[1] == 0;
-      if (pointwise && sparse_conv_pays(w->data<float>(), w->dim(0), w->dim(1))) {
-        f.attributes.set("sparse", std::int64_t{1});
+      if (pointwise) {
+        const std::int64_t width = sparse_block_width(w->data<float>(), w->dim(0), w->dim(1));
+        if (width > 0) f.attributes.set("sparse", width);
       }
     } else {
       if (node.attributes.has("output_shape")) return std::string("output_shape is not lowered");

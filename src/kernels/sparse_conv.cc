@@ -19,10 +19,20 @@ namespace {
 constexpr std::int64_t kTile = 8;
 // Tiles per parallel task: enough work to hide the pool's dispatch.
 constexpr std::int64_t kTilesPerTask = 4;
+constexpr std::int64_t kMaxWidth = 16;
 
 bool cpu_has_avx2_fma() {
 #if defined(__x86_64__)
   static const bool has = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  return has;
+#else
+  return false;
+#endif
+}
+
+bool cpu_has_avx512() {
+#if defined(__x86_64__)
+  static const bool has = __builtin_cpu_supports("avx512f");
   return has;
 #else
   return false;
@@ -39,15 +49,15 @@ bool sparse_enabled() {
 
 }  // namespace
 
-double block_density(const float* w, std::int64_t m, std::int64_t c) {
-  const std::int64_t groups = (m + kSparseBlock - 1) / kSparseBlock;
+double block_density(const float* w, std::int64_t m, std::int64_t c, std::int64_t width) {
+  const std::int64_t groups = (m + width - 1) / width;
   if (groups == 0 || c == 0) return 1.0;
   std::int64_t kept = 0;
   for (std::int64_t g = 0; g < groups; ++g) {
-    const std::int64_t rows = std::min(kSparseBlock, m - g * kSparseBlock);
+    const std::int64_t rows = std::min(width, m - g * width);
     for (std::int64_t k = 0; k < c; ++k) {
       for (std::int64_t r = 0; r < rows; ++r) {
-        if (w[(g * kSparseBlock + r) * c + k] != 0.0f) {
+        if (w[(g * width + r) * c + k] != 0.0f) {
           ++kept;
           break;
         }
@@ -57,34 +67,38 @@ double block_density(const float* w, std::int64_t m, std::int64_t c) {
   return static_cast<double>(kept) / static_cast<double>(groups * c);
 }
 
-bool sparse_conv_pays(const float* w, std::int64_t m, std::int64_t c) {
-  return cpu_has_avx2_fma() && sparse_enabled() && block_density(w, m, c) <= kSparseMaxDensity;
+std::int64_t sparse_block_width(const float* w, std::int64_t m, std::int64_t c) {
+  if (!sparse_enabled()) return 0;
+  if (cpu_has_avx512() && block_density(w, m, c, 16) <= kSparseMaxDensity16) return 16;
+  if (cpu_has_avx2_fma() && block_density(w, m, c, 8) <= kSparseMaxDensity8) return 8;
+  return 0;
 }
 
 SparseConv1x1::SparseConv1x1(const float* w, const float* bias, std::int64_t m, std::int64_t c,
-                             float out_min, float out_max)
+                             std::int64_t width, float out_min, float out_max)
     : m_(m),
       c_(c),
-      groups_((m + kSparseBlock - 1) / kSparseBlock),
+      width_(width == 16 ? 16 : 8),
+      groups_((m + width_ - 1) / width_),
       out_min_(out_min),
       out_max_(out_max),
-      avx2_(cpu_has_avx2_fma()) {
+      vector_(width_ == 16 ? cpu_has_avx512() : cpu_has_avx2_fma()) {
   start_.reserve(static_cast<std::size_t>(groups_ + 1));
-  bias_.assign(static_cast<std::size_t>(groups_ * kSparseBlock), 0.0f);
+  bias_.assign(static_cast<std::size_t>(groups_ * width_), 0.0f);
   if (bias != nullptr) std::copy(bias, bias + m, bias_.begin());
   start_.push_back(0);
   for (std::int64_t g = 0; g < groups_; ++g) {
-    const std::int64_t rows = std::min(kSparseBlock, m - g * kSparseBlock);
+    const std::int64_t rows = std::min(width_, m - g * width_);
     for (std::int64_t k = 0; k < c; ++k) {
-      float block[kSparseBlock] = {};
+      float block[kMaxWidth] = {};
       bool nonzero = false;
       for (std::int64_t r = 0; r < rows; ++r) {
-        block[r] = w[(g * kSparseBlock + r) * c + k];
+        block[r] = w[(g * width_ + r) * c + k];
         nonzero = nonzero || block[r] != 0.0f;
       }
       if (!nonzero) continue;
       channel_.push_back(static_cast<std::int32_t>(k));
-      weights_.insert(weights_.end(), block, block + kSparseBlock);
+      weights_.insert(weights_.end(), block, block + width_);
     }
     start_.push_back(static_cast<std::int32_t>(channel_.size()));
   }
@@ -115,40 +129,55 @@ void SparseConv1x1::run(const float* x, float* y, std::int64_t pixels, ThreadPoo
 
 void SparseConv1x1::run_tile(const float* x, float* y, std::int64_t count) const {
 #if defined(__x86_64__)
-  if (avx2_ && count == kTile) return run_tile_avx2(x, y, count);
+  if (vector_) {
+    const auto vector_tile = [&](const float* xs, float* ys) {
+      width_ == 16 ? run_tile_avx512(xs, ys) : run_tile_avx2(xs, ys);
+    };
+    if (count == kTile) return vector_tile(x, y);
+    // The last, partial tile: its rows copied into a whole tile (the rest zero), run as one.
+    thread_local std::vector<float> xs, ys;
+    xs.assign(static_cast<std::size_t>(kTile * c_), 0.0f);
+    ys.resize(static_cast<std::size_t>(kTile * m_));
+    std::copy_n(x, count * c_, xs.begin());
+    vector_tile(xs.data(), ys.data());
+    std::copy_n(ys.begin(), count * m_, y);
+    return;
+  }
 #endif
   run_tile_portable(x, y, count);
 }
 
-// The same sums in the same order as the vector kernel (one multiply-add per block and pixel,
-// starting from the bias), for the last partial tile and for CPUs without it.
+// The same sums in the same order as the vector kernels (one multiply-add per block and pixel,
+// starting from the bias), for CPUs without them.
 void SparseConv1x1::run_tile_portable(const float* x, float* y, std::int64_t count) const {
   for (std::int64_t g = 0; g < groups_; ++g) {
-    const std::int64_t rows = std::min(kSparseBlock, m_ - g * kSparseBlock);
+    const std::int64_t rows = std::min(width_, m_ - g * width_);
     for (std::int64_t p = 0; p < count; ++p) {
-      float acc[kSparseBlock];
-      std::copy_n(bias_.data() + g * kSparseBlock, kSparseBlock, acc);
+      float acc[kMaxWidth];
+      std::copy_n(bias_.data() + g * width_, width_, acc);
       const float* xp = x + p * c_;
       for (std::int32_t j = start_[g]; j < start_[g + 1]; ++j) {
         const float v = xp[channel_[j]];
-        const float* wj = weights_.data() + std::int64_t{j} * kSparseBlock;
-        for (std::int64_t r = 0; r < kSparseBlock; ++r) acc[r] = std::fma(v, wj[r], acc[r]);
+        const float* wj = weights_.data() + std::int64_t{j} * width_;
+        for (std::int64_t r = 0; r < width_; ++r) acc[r] = std::fma(v, wj[r], acc[r]);
       }
-      float* yp = y + p * m_ + g * kSparseBlock;
+      float* yp = y + p * m_ + g * width_;
       for (std::int64_t r = 0; r < rows; ++r) yp[r] = std::clamp(acc[r], out_min_, out_max_);
     }
   }
 }
 
 #if defined(__x86_64__)
-__attribute__((target("avx2,fma"))) void SparseConv1x1::run_tile_avx2(const float* x, float* y,
-                                                                      std::int64_t) const {
+// One group of 8 output channels at a time: 8 accumulators (one per pixel of the tile), each
+// stored block one weight load and 8 broadcast multiply-adds.
+__attribute__((target("avx2,fma"))) void SparseConv1x1::run_tile_avx2(const float* x,
+                                                                      float* y) const {
   const __m256 lo = _mm256_set1_ps(out_min_), hi = _mm256_set1_ps(out_max_);
   for (std::int64_t g = 0; g < groups_; ++g) {
-    const __m256 b = _mm256_loadu_ps(bias_.data() + g * kSparseBlock);
+    const __m256 b = _mm256_loadu_ps(bias_.data() + g * 8);
     __m256 a0 = b, a1 = b, a2 = b, a3 = b, a4 = b, a5 = b, a6 = b, a7 = b;
-    const float* wj = weights_.data() + std::int64_t{start_[g]} * kSparseBlock;
-    for (std::int32_t j = start_[g]; j < start_[g + 1]; ++j, wj += kSparseBlock) {
+    const float* wj = weights_.data() + std::int64_t{start_[g]} * 8;
+    for (std::int32_t j = start_[g]; j < start_[g + 1]; ++j, wj += 8) {
       const __m256 w = _mm256_loadu_ps(wj);
       const float* xk = x + channel_[j];
       a0 = _mm256_fmadd_ps(_mm256_broadcast_ss(xk), w, a0);
@@ -161,16 +190,50 @@ __attribute__((target("avx2,fma"))) void SparseConv1x1::run_tile_avx2(const floa
       a7 = _mm256_fmadd_ps(_mm256_broadcast_ss(xk + 7 * c_), w, a7);
     }
     const __m256 acc[kTile] = {a0, a1, a2, a3, a4, a5, a6, a7};
-    const std::int64_t rows = std::min(kSparseBlock, m_ - g * kSparseBlock);
+    const std::int64_t rows = std::min<std::int64_t>(8, m_ - g * 8);
     for (std::int64_t p = 0; p < kTile; ++p) {
       const __m256 v = _mm256_min_ps(_mm256_max_ps(acc[p], lo), hi);
-      float* yp = y + p * m_ + g * kSparseBlock;
-      if (rows == kSparseBlock) {
+      float* yp = y + p * m_ + g * 8;
+      if (rows == 8) {
         _mm256_storeu_ps(yp, v);
       } else {
-        alignas(32) float tail[kSparseBlock];
+        alignas(32) float tail[8];
         _mm256_store_ps(tail, v);
         std::memcpy(yp, tail, static_cast<std::size_t>(rows) * sizeof(float));
+      }
+    }
+  }
+}
+
+// The same with groups of 16 output channels in 512-bit registers.
+__attribute__((target("avx512f"))) void SparseConv1x1::run_tile_avx512(const float* x,
+                                                                       float* y) const {
+  const __m512 lo = _mm512_set1_ps(out_min_), hi = _mm512_set1_ps(out_max_);
+  for (std::int64_t g = 0; g < groups_; ++g) {
+    const __m512 b = _mm512_loadu_ps(bias_.data() + g * 16);
+    __m512 a0 = b, a1 = b, a2 = b, a3 = b, a4 = b, a5 = b, a6 = b, a7 = b;
+    const float* wj = weights_.data() + std::int64_t{start_[g]} * 16;
+    for (std::int32_t j = start_[g]; j < start_[g + 1]; ++j, wj += 16) {
+      const __m512 w = _mm512_loadu_ps(wj);
+      const float* xk = x + channel_[j];
+      a0 = _mm512_fmadd_ps(_mm512_set1_ps(xk[0]), w, a0);
+      a1 = _mm512_fmadd_ps(_mm512_set1_ps(xk[c_]), w, a1);
+      a2 = _mm512_fmadd_ps(_mm512_set1_ps(xk[2 * c_]), w, a2);
+      a3 = _mm512_fmadd_ps(_mm512_set1_ps(xk[3 * c_]), w, a3);
+      a4 = _mm512_fmadd_ps(_mm512_set1_ps(xk[4 * c_]), w, a4);
+      a5 = _mm512_fmadd_ps(_mm512_set1_ps(xk[5 * c_]), w, a5);
+      a6 = _mm512_fmadd_ps(_mm512_set1_ps(xk[6 * c_]), w, a6);
+      a7 = _mm512_fmadd_ps(_mm512_set1_ps(xk[7 * c_]), w, a7);
+    }
+    const __m512 acc[kTile] = {a0, a1, a2, a3, a4, a5, a6, a7};
+    const std::int64_t rows = std::min<std::int64_t>(16, m_ - g * 16);
+    const auto mask = static_cast<__mmask16>((1u << rows) - 1u);
+    for (std::int64_t p = 0; p < kTile; ++p) {
+      const __m512 v = _mm512_min_ps(_mm512_max_ps(acc[p], lo), hi);
+      if (rows == 16) {
+        _mm512_storeu_ps(y + p * m_ + g * 16, v);
+      } else {
+        _mm512_mask_storeu_ps(y + p * m_ + g * 16, mask, v);
       }
     }
   }

@@ -47,7 +47,8 @@ struct PruneReport {
 //     be partial); the round(sparsity * blocks) blocks of smallest L2 norm become zero (same tie
 //     rule, by block index). Grouped convolutions, ConvTranspose, batched MatMul weights and
 //     constant MatMul A inputs stay dense (listed in `skipped`): their blocks are no matrix
-//     product's. A sparse kernel runs 1x1 convolutions pruned in 8x1 blocks (sparse_conv.h).
+//     product's. A sparse kernel runs 1x1 convolutions pruned in 16x1 (AVX-512) or 8x1 (AVX2)
+//     blocks (src/kernels/sparse_conv.h).
 // A weight shared by several such nodes is pruned once (for 2:4 and blocks they must agree on
 // the layout). A weight also read by any other node or input (or as a graph output), or
 // by an excluded node, stays dense and is listed in `skipped` with the reason. Pruned weights
