@@ -554,6 +554,14 @@ Status decode_tensor_list_into(std::span<const std::byte> payload, const Limits&
       return out_of_range(fmt::format("{} '{}': shape {}: {}", where, nt.name,
                                       shape_to_string(shape), expected.status().message()));
     }
+    // An empty tensor may still carry dims whose product overflows what strides are computed
+    // in ([2^61, 0]): the non-zero dims must describe at most 16 GiB, as the Python target says.
+    Shape extent = shape;
+    for (std::int64_t& d : extent) d = std::max<std::int64_t>(d, 1);
+    if (auto bytes = checked_byte_size(*dtype, extent); !bytes.is_ok() || *bytes > (16ull << 30)) {
+      return out_of_range(fmt::format("{} '{}': shape {}: dimensions beyond the 16 GiB limit",
+                                      where, nt.name, shape_to_string(shape)));
+    }
     if (*expected > limits.max_tensor_bytes) {
       return out_of_range(fmt::format("{} '{}': {} bytes, the limit is {}", where, nt.name,
                                       *expected, limits.max_tensor_bytes));

@@ -321,6 +321,11 @@ TEST(RemoteTensors, LimitsAndLiesAreRefused) {
             StatusCode::kOutOfRange);
   EXPECT_EQ(decode_tensor_list(build(1, 1, {~0ull}, 0, 0), limits).status().code(),
             StatusCode::kDataLoss);
+  // An empty tensor whose other dims overflow (no element, but no sane shape either); an empty
+  // one with ordinary dims is fine.
+  EXPECT_EQ(decode_tensor_list(build(1, 1, {1ull << 61, 0}, 0, 0), limits).status().code(),
+            StatusCode::kOutOfRange);
+  EXPECT_TRUE(decode_tensor_list(build(1, 1, {1000, 0}, 0, 0), limits).is_ok());
   // Data length that disagrees with the shape; data shorter than announced; unknown dtype.
   EXPECT_EQ(decode_tensor_list(build(1, 1, {2, 2}, 12, 12), limits).status().code(),
             StatusCode::kDataLoss);
