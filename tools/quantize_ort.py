@@ -71,22 +71,17 @@ def sha256_of(path):
     return digest.hexdigest()
 
 
-def quantize(zoo, row, samples, seed):
-    import numpy as np
-    from onnxruntime.quantization import (CalibrationDataReader, QuantFormat, QuantType,
-                                          quantize_static)
+def quantize_qdq(source, out, feeds):
+    """ONNX Runtime's static int8 recipe for x86-64: quant_pre_process, then quantize_static in
+    QDQ format with uint8 per-tensor activations, int8 per-channel weights and MinMax
+    calibration over `feeds` (an iterable of {input name: array})."""
+    from onnxruntime.quantization import (CalibrationDataReader, CalibrationMethod, QuantFormat,
+                                          QuantType, quantize_static)
     from onnxruntime.quantization.shape_inference import quant_pre_process
 
-    name, file, _, _, opset, input_name, shape_text = row[:7]
-    shape = parse_shape(shape_text, f"manifest row {name}")
-    source = os.path.join(zoo, file)
-    out = os.path.join(zoo, f"{name}_int8.onnx")
-
-    class RandomReader(CalibrationDataReader):
+    class Reader(CalibrationDataReader):
         def __init__(self):
-            rng = np.random.default_rng(seed)
-            self.batches = iter([{input_name: rng.random(shape, dtype=np.float32)}
-                                 for _ in range(samples)])
+            self.batches = iter(feeds)
 
         def get_next(self):
             return next(self.batches, None)
@@ -95,9 +90,22 @@ def quantize(zoo, row, samples, seed):
         prepared = os.path.join(scratch, "prepared.onnx")
         # Static shapes throughout: ONNX shape inference is enough (no sympy needed).
         quant_pre_process(source, prepared, skip_symbolic_shape=True)
-        quantize_static(prepared, out, RandomReader(), quant_format=QuantFormat.QDQ,
+        quantize_static(prepared, out, Reader(), quant_format=QuantFormat.QDQ,
                         activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8,
-                        per_channel=True)
+                        per_channel=True, reduce_range=False,
+                        calibrate_method=CalibrationMethod.MinMax)
+
+
+def quantize(zoo, row, samples, seed):
+    import numpy as np
+
+    name, file, _, _, opset, input_name, shape_text = row[:7]
+    shape = parse_shape(shape_text, f"manifest row {name}")
+    source = os.path.join(zoo, file)
+    out = os.path.join(zoo, f"{name}_int8.onnx")
+    rng = np.random.default_rng(seed)
+    quantize_qdq(source, out, [{input_name: rng.random(shape, dtype=np.float32)}
+                               for _ in range(samples)])
     return [f"{name}_int8", os.path.basename(out), row[2], "int8", opset, input_name, shape_text,
             "-", row[8], sha256_of(out)]
 

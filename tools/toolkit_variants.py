@@ -43,7 +43,6 @@ import json
 import os
 import struct
 import sys
-import tempfile
 
 DEFAULT_MODEL = "models/fashion_mnist_cnn.onnx"
 DEFAULT_DATASET = "/usr/share/datasets/fashion-mnist"
@@ -122,27 +121,10 @@ def calibration_samples(pixels, shape):
 def quantize_ort(model_path, out_path, input_name, samples):
     try:
         import onnxruntime
-        from onnxruntime.quantization import (CalibrationDataReader, CalibrationMethod,
-                                              QuantFormat, QuantType, quantize_static)
-        from onnxruntime.quantization.shape_inference import quant_pre_process
+        from quantize_ort import quantize_qdq  # ONNX Runtime's recipe, as the zoo uses it
     except ImportError as e:
         raise MissingToolkit(f"ONNX Runtime's quantizer: {e}") from e
-
-    class Reader(CalibrationDataReader):
-        def __init__(self):
-            self.batches = iter({input_name: s} for s in samples)
-
-        def get_next(self):
-            return next(self.batches, None)
-
-    with tempfile.TemporaryDirectory() as scratch:
-        prepared = os.path.join(scratch, "prepared.onnx")
-        # Static shapes throughout: ONNX shape inference is enough (no sympy needed).
-        quant_pre_process(model_path, prepared, skip_symbolic_shape=True)
-        quantize_static(prepared, out_path, Reader(), quant_format=QuantFormat.QDQ,
-                        activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8,
-                        per_channel=True, reduce_range=False,
-                        calibrate_method=CalibrationMethod.MinMax)
+    quantize_qdq(model_path, out_path, ({input_name: s} for s in samples))
     return {"toolkit": "onnxruntime", "version": onnxruntime.__version__,
             "settings": "quant_pre_process; quantize_static QDQ, uint8 per-tensor activations, "
                         "int8 per-channel weights, MinMax calibration"}
