@@ -4,7 +4,7 @@
 # size and speed, as one table (`edgebench compare --variants`), then the int8 speed-up of
 # MobileNetV2 on the native backend.
 #   bash bench/optimize_study.sh [--limit N] [--threads N] [--rounds N] [--skip-mobilenet]
-#                                [--skip-finetune] [--epochs N] [--skip-toolkits]
+#                                [--skip-finetune] [--epochs N] [--skip-toolkits] [--skip-tfmot]
 # --limit: test images per evaluation (default: all 10000). --rounds: latency rounds (default 3).
 # Variants: float32; static int8 per channel, calibrated on 1000 training images with the
 # percentile (99.99), entropy (KL) and mse methods; static int8 per tensor (minmax); int8 with
@@ -23,14 +23,21 @@
 # others, and are checked against ONNX Runtime like the trained variants. The Keras twin of the
 # model (models/fashion_mnist_cnn_keras*, tools/make_keras_models.py; other weights) gets its
 # own table, table_keras.md: the files of TFLite's converter (float32, dynamic range, float16,
-# full int8) on the tflite backend (the .venv's LiteRT), then its ONNX twin float32 and
-# edgebench's int8 percentile variant of it on the native backend. (TensorFlow Model
-# Optimization's quantization-aware training needs TensorFlow, which the project does not
-# install: it is not in the study.)
+# full int8) on the tflite backend (the .venv's LiteRT); keras_qat_int8, TensorFlow Model
+# Optimization's quantization-aware training (tools/keras_qat.py: quantize_model on the twin with
+# the ONNX twin's weights, 2 epochs on the training split, seed 0) converted by TFLite's converter
+# to full int8 (int8 input and output, like keras_int8), on the tflite backend too (unless
+# --skip-tfmot); then its ONNX twin float32 and edgebench's int8 percentile variant of it on the
+# native backend. TensorFlow, tf-keras and tensorflow-model-optimization come from PyPI, pinned in
+# tools/requirements-tfmot.txt, installed once into out/tf-venv (without them the study prints
+# "TFMOT: not available (reason)" and goes on). Measured 2026-12-07 (2 shared vCPUs, 1 thread,
+# whole test split, 1 round): keras_float32 417.75 KiB 90.80% 0.0179 ms, keras_int8 111.26 KiB
+# 90.86% 0.0086 ms, keras_qat_int8 109.59 KiB 90.84% 0.00841 ms.
 # Quality and size come from `edgebench eval` (top-1 over the split, model file size); latency is
 # `edgebench bench` single-stream p50 on the same thread count, measured after all evaluations.
 # Outputs in out/optimize_study/: the models, one eval and one bench result JSON per variant,
-# table.md, table_keras.md, toolkits.json (the toolkits' versions and settings). MobileNetV2
+# table.md, table_keras.md, toolkits.json (the toolkits' versions and settings),
+# keras_qat_int8.json (TensorFlow's versions, the training settings and figures). MobileNetV2
 # (tools/export_torchvision.py, random weights) is quantized with random calibration data: the
 # speed-up does not depend on the weights' values.
 # Exit 0 whatever the figures (it is a measurement); 2 on bad usage.
@@ -39,7 +46,7 @@ cd "$(dirname "$0")/.."
 . bench/common.sh
 usage() {
   echo "usage: bench/optimize_study.sh [--limit N] [--threads N] [--rounds N] [--skip-mobilenet]" \
-    "[--skip-finetune] [--epochs N] [--skip-toolkits]" >&2
+    "[--skip-finetune] [--epochs N] [--skip-toolkits] [--skip-tfmot]" >&2
   exit 2
 }
 limit=0
@@ -49,6 +56,7 @@ mobilenet=1
 finetune=1
 epochs=3
 toolkits=1
+tfmot=1
 agreement=10000
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -59,6 +67,7 @@ while [ $# -gt 0 ]; do
     --skip-mobilenet) mobilenet=0; shift ;;
     --skip-finetune) finetune=0; shift ;;
     --skip-toolkits) toolkits=0; shift ;;
+    --skip-tfmot) tfmot=0; shift ;;
     --epochs) [ $# -ge 2 ] && [[ "$2" =~ ^[1-9][0-9]*$ ]] || usage; epochs="$2"; shift 2 ;;
     *) usage ;;
   esac
@@ -166,26 +175,70 @@ for v in "${variants[@]}"; do
     grep -E '^ *(top-1|relative)' || true
 done
 # The Keras twin: TFLite's converter output on the tflite backend, the ONNX twin and edgebench's
-# int8 of it on the native backend. No --reference: the TFLite files take NHWC (the int8 one
+# int8 of it on the native backend. No --reference: the TFLite files take NHWC (the int8 ones
 # int8) input, the ONNX twin NCHW. A row whose evaluation fails (no LiteRT in .venv) is left out.
 keras=models/fashion_mnist_cnn_keras
 keras_variants=()
 declare -A keras_backend=(
   [keras_float32]=tflite [keras_dynamic]=tflite [keras_float16]=tflite [keras_int8]=tflite
-  [keras_onnx_float32]=native [keras_onnx_int8_percentile]=native
+  [keras_qat_int8]=tflite [keras_onnx_float32]=native [keras_onnx_int8_percentile]=native
 )
 keras_file() {
   if [ "${keras_backend[$1]}" = tflite ]; then echo "$out/$1.tflite"; else echo "$out/$1.onnx"; fi
 }
+# TensorFlow Model Optimization's interpreter: out/tf-venv, made once from
+# tools/requirements-tfmot.txt (again when that file changes). Prints the interpreter, or returns
+# 1 with the reason on stderr.
+tfmot_python() {
+  local venv=out/tf-venv req=tools/requirements-tfmot.txt base log="$out/tf-venv-pip.log"
+  if [ -x "$venv/bin/python" ] && cmp -s "$req" "$venv/requirements-tfmot.txt"; then
+    echo "$venv/bin/python"
+    return 0
+  fi
+  base="$(command -v python3 || true)"
+  if [ -z "$base" ] || ! "$base" -c 'import venv, ensurepip' 2> /dev/null; then
+    echo "no python3 with venv and ensurepip on PATH" >&2
+    return 1
+  fi
+  rm -rf "$venv"
+  if ! "$base" -m venv "$venv" > "$log" 2>&1 ||
+    ! "$venv/bin/pip" install --no-input --disable-pip-version-check -r "$req" >> "$log" 2>&1; then
+    echo "pip install -r $req into $venv failed: $(grep -E 'ERROR|error' "$log" | tail -1)" \
+      "(log: $log)" >&2
+    rm -rf "$venv"
+    return 1
+  fi
+  cp "$req" "$venv/requirements-tfmot.txt"
+  echo "$venv/bin/python"
+}
 if [ "$toolkits" = 1 ]; then
   for k in float32 dynamic float16 int8; do cp "${keras}_$k.tflite" "$out/keras_$k.tflite"; done
+  keras_rows=(keras_float32 keras_dynamic keras_float16 keras_int8)
+  if [ "$tfmot" = 1 ]; then
+    # Quantization-aware training (tfmot.quantization.keras.quantize_model, 2 epochs on the whole
+    # training split) from the ONNX twin's weights, then TFLite's converter to full int8.
+    echo "== toolkits: TensorFlow Model Optimization (keras_qat_int8)"
+    if tf_python="$(tfmot_python 2> "$out/tf-venv.err")"; then
+      # TensorFlow's log lines go to keras_qat.log; the script's figures are printed.
+      "$tf_python" tools/keras_qat.py --out "$out/keras_qat_int8.tflite" \
+        --json "$out/keras_qat_int8.json" 2> "$out/keras_qat.log" || true
+      if [ -f "$out/keras_qat_int8.tflite" ]; then
+        keras_rows+=(keras_qat_int8)
+      else
+        echo "TFMOT: not available (tools/keras_qat.py wrote no model:" \
+          "$(grep -v -E '^(W|I|E)[0-9]{4} |^WARNING' "$out/keras_qat.log" | tail -1); log:" \
+          "$out/keras_qat.log)"
+      fi
+    else
+      echo "TFMOT: not available ($(cat "$out/tf-venv.err"))"
+    fi
+  fi
   cp "$keras.onnx" "$out/keras_onnx_float32.onnx"
   echo "== optimize keras_onnx_int8_percentile"
   # shellcheck disable=SC2086  # flags are words
   $EB optimize "$keras.onnx" -o "$out/keras_onnx_int8_percentile.onnx" \
     ${flags[int8_percentile]} "${calibration[@]}" --threads "$threads" | grep -v '^  ' || true
-  for v in keras_float32 keras_dynamic keras_float16 keras_int8 keras_onnx_float32 \
-    keras_onnx_int8_percentile; do
+  for v in "${keras_rows[@]}" keras_onnx_float32 keras_onnx_int8_percentile; do
     echo "== eval $v (${keras_backend[$v]})"
     $EB eval "$(keras_file "$v")" --backend "${keras_backend[$v]}" --dataset "$data:test" \
       "${limit_flag[@]}" --threads "$threads" --no-db --quiet --label "$v" \
@@ -233,7 +286,9 @@ if [ "${#keras_variants[@]}" -gt 0 ]; then
   for v in "${keras_variants[@]}"; do files+=("$out/$v.eval.json"); done
   echo
   echo "Keras twin on the Fashion-MNIST test split, $threads thread(s); keras_float32 .. keras_int8:" \
-    "TFLite's converter on the tflite backend, keras_onnx_*: the ONNX twin on the native backend:"
+    "TFLite's converter on the tflite backend, keras_qat_int8: TensorFlow Model Optimization's" \
+    "quantization-aware training and TFLite's converter, keras_onnx_*: the ONNX twin on the" \
+    "native backend:"
   $EB compare --variants "${files[@]}" --markdown "$out/table_keras.md"
 fi
 toolkit_models=()
