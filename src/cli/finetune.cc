@@ -13,6 +13,7 @@
 #include "edgebench/backends/backend.h"
 #include "edgebench/core/host.h"
 #include "edgebench/core/npy.h"
+#include "edgebench/core/temp_dir.h"
 #include "edgebench/data/dataset.h"
 #include "edgebench/onnx/model_io.h"
 #include "slurm.h"
@@ -22,25 +23,6 @@ namespace edgebench::cli {
 namespace {
 
 namespace fs = std::filesystem;
-
-// A scratch folder removed with everything in it when this goes out of scope.
-class ScratchDir {
- public:
-  ScratchDir() {
-    std::string pattern = (fs::temp_directory_path() / "edgebench_finetune_XXXXXX").string();
-    if (::mkdtemp(pattern.data()) != nullptr) path_ = pattern;
-  }
-  ~ScratchDir() {
-    std::error_code ec;
-    if (!path_.empty()) fs::remove_all(path_, ec);
-  }
-  ScratchDir(const ScratchDir&) = delete;
-  ScratchDir& operator=(const ScratchDir&) = delete;
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
 
 std::string training_python() {
   if (const char* env = std::getenv("EDGEBENCH_TRAIN_PYTHON"); env && *env) return env;
@@ -117,8 +99,9 @@ Status finetune(ir::Graph& graph, const api::OptimizeOptions& options,
         "fine-tuning needs the edgebench Python package (python/edgebench), "
         "which was not found beside this executable or its source tree");
   }
-  ScratchDir scratch;
-  if (scratch.path().empty()) return io_error("cannot create a scratch folder for fine-tuning");
+  auto made = ScratchDir::create("edgebench-finetune");
+  if (!made.is_ok()) return made.status().with_context("fine-tuning's scratch folder");
+  const ScratchDir scratch = std::move(made).value();
   EB_RETURN_IF_ERROR(write_training_data(graph, options, scratch.path(), log));
   EB_RETURN_IF_ERROR(onnx::save_model(graph, scratch.path() / "in.onnx"));
 

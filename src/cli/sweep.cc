@@ -13,6 +13,7 @@
 
 #include "common.h"
 #include "edgebench/backends/backend.h"
+#include "edgebench/core/temp_dir.h"
 #include "edgebench/gen/generators.h"
 #include "edgebench/onnx/model_io.h"
 #include "edgebench/results/store.h"
@@ -221,11 +222,9 @@ int run_sweep(const SweepOptions& options) {
           fmt::format("--models-dir '{}': cannot create it: {}", work_dir.string(), ec.message())));
     }
   } else {
-    std::string pattern = (fs::temp_directory_path() / "edgebench-sweep-XXXXXX").string();
-    if (mkdtemp(pattern.data()) == nullptr) {
-      return report_error(internal_error("cannot create a temporary folder for the sweep"));
-    }
-    work_dir = pattern;
+    auto made = make_private_dir("edgebench-sweep");
+    if (!made.is_ok()) return report_error(made.status().with_context("the sweep's models"));
+    work_dir = std::move(made).value();
   }
 
   const auto start = Clock::now();

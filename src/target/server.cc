@@ -19,6 +19,7 @@
 #include "edgebench/backends/backend.h"
 #include "edgebench/core/hash.h"
 #include "edgebench/core/host.h"
+#include "edgebench/core/temp_dir.h"
 #include "edgebench/onnx/model_io.h"
 
 namespace edgebench::target {
@@ -250,16 +251,9 @@ struct Server::Session {
 
   Status make_folder() {
     if (!folder_.empty()) return Status::ok();
-    std::error_code ec;
-    std::filesystem::path root = options_.temp_root;
-    if (root.empty()) root = std::filesystem::temp_directory_path(ec);
-    if (ec) root = "/tmp";
-    std::string pattern = (root / "edgebench-target-XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr) {  // mode 0700
-      return io_error(fmt::format("cannot create a session folder under {}: {}", root.string(),
-                                  std::strerror(errno)));
-    }
-    folder_ = pattern;
+    auto made = make_private_dir("edgebench-target", options_.temp_root);
+    if (!made.is_ok()) return made.status().with_context("the session folder");
+    folder_ = std::move(made).value();
     return Status::ok();
   }
 
