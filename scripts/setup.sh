@@ -25,6 +25,7 @@ PACKAGES=(
   chromium fonts-dejavu-core
   ca-certificates
   python3-dev  # headers for the Python module when .venv comes from Debian's interpreter
+  python3-torch python3-onnx  # optimize --finetune-epochs / --qat train in PyTorch (edgebench.finetune)
 )
 # oneDNN runs the float convolutions on x86 (src/kernels/dnnl_conv.h); XNNPACK elsewhere.
 [ "$(dpkg --print-architecture)" != amd64 ] || PACKAGES+=(libdnnl-dev)
