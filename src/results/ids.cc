@@ -1,6 +1,7 @@
 #include "edgebench/results/ids.h"
 
 #include <fmt/format.h>
+#include <sys/random.h>
 
 #include <ctime>
 #include <random>
@@ -30,13 +31,21 @@ UtcParts utc_parts(std::chrono::system_clock::time_point time) {
   return parts;
 }
 
+// 32 random bits from the kernel (getrandom). std::random_device is not enough: where
+// libstdc++ picks the CPU's RDSEED, some processors (AMD Zen 5) return far too few distinct
+// values, and ids made within one millisecond collided.
+std::uint32_t random_suffix() {
+  std::uint32_t value = 0;
+  if (::getrandom(&value, sizeof value, 0) == static_cast<ssize_t>(sizeof value)) return value;
+  std::random_device fallback("/dev/urandom");  // getrandom missing (kernels before 3.17)
+  return fallback();
+}
+
 }  // namespace
 
 std::string new_record_id(std::chrono::system_clock::time_point now) {
   const UtcParts p = utc_parts(now);
-  // One random_device per call: its operator() is not guaranteed to be thread-safe.
-  std::random_device random;
-  const std::uint32_t suffix = random();
+  const std::uint32_t suffix = random_suffix();
   return fmt::format("{:04d}{:02d}{:02d}-{:02d}{:02d}{:02d}.{:03d}-{:08x}", p.tm.tm_year + 1900,
                      p.tm.tm_mon + 1, p.tm.tm_mday, p.tm.tm_hour, p.tm.tm_min, p.tm.tm_sec,
                      p.millis, suffix);
