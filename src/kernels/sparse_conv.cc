@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <string>
 #include <string_view>
 
 #if defined(__x86_64__)
@@ -39,12 +40,14 @@ bool cpu_has_avx512() {
 #endif
 }
 
-bool sparse_enabled() {
-  static const bool enabled = [] {
-    const char* choice = std::getenv("EDGEBENCH_SPARSE");
-    return choice == nullptr || std::string_view(choice) != "off";
+// EDGEBENCH_SPARSE: "off" keeps every convolution dense, "avx2" caps the kernel at width 8 (as
+// on a CPU without AVX-512; with ONEDNN_MAX_CPU_ISA=AVX2 the dense side matches).
+std::string_view sparse_choice() {
+  static const std::string choice = [] {
+    const char* env = std::getenv("EDGEBENCH_SPARSE");
+    return std::string(env != nullptr ? env : "");
   }();
-  return enabled;
+  return choice;
 }
 
 }  // namespace
@@ -68,8 +71,11 @@ double block_density(const float* w, std::int64_t m, std::int64_t c, std::int64_
 }
 
 std::int64_t sparse_block_width(const float* w, std::int64_t m, std::int64_t c) {
-  if (!sparse_enabled()) return 0;
-  if (cpu_has_avx512() && block_density(w, m, c, 16) <= kSparseMaxDensity16) return 16;
+  if (sparse_choice() == "off") return 0;
+  if (cpu_has_avx512() && sparse_choice() != "avx2" &&
+      block_density(w, m, c, 16) <= kSparseMaxDensity16) {
+    return 16;
+  }
   if (cpu_has_avx2_fma() && block_density(w, m, c, 8) <= kSparseMaxDensity8) return 8;
   return 0;
 }

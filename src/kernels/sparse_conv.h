@@ -32,7 +32,8 @@ inline constexpr double kSparseMaxDensity8 = 0.3;
 // The block width the sparse kernel runs a 1x1 convolution (stride 1, no padding, one group)
 // with weights W [m, c] at, or 0 to leave it dense: 16 where the CPU has AVX-512 and at most
 // kSparseMaxDensity16 of the 16x1 blocks hold a nonzero, else 8 where it has AVX2 and FMA and at
-// most kSparseMaxDensity8 of the 8x1 blocks do; always 0 when EDGEBENCH_SPARSE is "off".
+// most kSparseMaxDensity8 of the 8x1 blocks do; always 0 when EDGEBENCH_SPARSE is "off", never
+// 16 when it is "avx2".
 std::int64_t sparse_block_width(const float* w, std::int64_t m, std::int64_t c);
 
 class SparseConv1x1 {
