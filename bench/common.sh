@@ -54,3 +54,30 @@ bench_qdq_model() {
   fi
   echo "$out"
 }
+
+# A virtual environment made once from a pinned requirements file, and again when that file
+# changes: bench_pinned_venv DIR REQUIREMENTS LOG prints DIR/bin/python, or returns 1 with the
+# reason on stderr (pip's output goes to LOG).
+bench_pinned_venv() {
+  local venv="$1" req="$2" log="$3" base stamp
+  stamp="$venv/$(basename "$req")"
+  if [ -x "$venv/bin/python" ] && cmp -s "$req" "$stamp"; then
+    echo "$venv/bin/python"
+    return 0
+  fi
+  base="$(command -v python3 || true)"
+  if [ -z "$base" ] || ! "$base" -c 'import venv, ensurepip' 2> /dev/null; then
+    echo "no python3 with venv and ensurepip on PATH" >&2
+    return 1
+  fi
+  rm -rf "$venv"
+  if ! "$base" -m venv "$venv" > "$log" 2>&1 ||
+    ! "$venv/bin/pip" install --no-input --disable-pip-version-check -r "$req" >> "$log" 2>&1; then
+    echo "pip install -r $req into $venv failed: $(grep -E 'ERROR|error' "$log" | tail -1)" \
+      "(log: $log)" >&2
+    rm -rf "$venv"
+    return 1
+  fi
+  cp "$req" "$stamp"
+  echo "$venv/bin/python"
+}

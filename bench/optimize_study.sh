@@ -123,26 +123,7 @@ toolkit_args=(--out "$out" --model "$model" --dataset "${data#fashion-mnist:}"
 # NNCF's interpreter: out/toolkits-venv, made once from tools/requirements-toolkits.txt (again
 # when that file changes). Prints the interpreter, or returns 1 with the reason on stderr.
 toolkits_python() {
-  local venv=out/toolkits-venv req=tools/requirements-toolkits.txt base log="$out/toolkits-pip.log"
-  if [ -x "$venv/bin/python" ] && cmp -s "$req" "$venv/requirements-toolkits.txt"; then
-    echo "$venv/bin/python"
-    return 0
-  fi
-  base="$(command -v python3 || true)"
-  if [ -z "$base" ] || ! "$base" -c 'import venv, ensurepip' 2> /dev/null; then
-    echo "no python3 with venv and ensurepip on PATH" >&2
-    return 1
-  fi
-  rm -rf "$venv"
-  if ! "$base" -m venv "$venv" > "$log" 2>&1 ||
-    ! "$venv/bin/pip" install --no-input --disable-pip-version-check -r "$req" >> "$log" 2>&1; then
-    echo "pip install -r $req into $venv failed: $(grep -E 'ERROR|error' "$log" | tail -1)" \
-      "(log: $log)" >&2
-    rm -rf "$venv"
-    return 1
-  fi
-  cp "$req" "$venv/requirements-toolkits.txt"
-  echo "$venv/bin/python"
+  bench_pinned_venv out/toolkits-venv tools/requirements-toolkits.txt "$out/toolkits-pip.log"
 }
 if [ "$toolkits" = 1 ]; then
   echo "== toolkits: ONNX Runtime quantizer"
@@ -190,26 +171,7 @@ keras_file() {
 # tools/requirements-tfmot.txt (again when that file changes). Prints the interpreter, or returns
 # 1 with the reason on stderr.
 tfmot_python() {
-  local venv=out/tf-venv req=tools/requirements-tfmot.txt base log="$out/tf-venv-pip.log"
-  if [ -x "$venv/bin/python" ] && cmp -s "$req" "$venv/requirements-tfmot.txt"; then
-    echo "$venv/bin/python"
-    return 0
-  fi
-  base="$(command -v python3 || true)"
-  if [ -z "$base" ] || ! "$base" -c 'import venv, ensurepip' 2> /dev/null; then
-    echo "no python3 with venv and ensurepip on PATH" >&2
-    return 1
-  fi
-  rm -rf "$venv"
-  if ! "$base" -m venv "$venv" > "$log" 2>&1 ||
-    ! "$venv/bin/pip" install --no-input --disable-pip-version-check -r "$req" >> "$log" 2>&1; then
-    echo "pip install -r $req into $venv failed: $(grep -E 'ERROR|error' "$log" | tail -1)" \
-      "(log: $log)" >&2
-    rm -rf "$venv"
-    return 1
-  fi
-  cp "$req" "$venv/requirements-tfmot.txt"
-  echo "$venv/bin/python"
+  bench_pinned_venv out/tf-venv tools/requirements-tfmot.txt "$out/tf-venv-pip.log"
 }
 if [ "$toolkits" = 1 ]; then
   for k in float32 dynamic float16 int8; do cp "${keras}_$k.tflite" "$out/keras_$k.tflite"; done
