@@ -56,7 +56,6 @@ import json
 import os
 import shlex
 import sys
-import time
 import warnings
 
 import numpy as np
@@ -196,7 +195,7 @@ def run(args):
     check_inputs(args)
     tf, keras, tfmot, onnx = import_toolkits()
     sys.path.insert(0, TOOLS)
-    from make_keras_models import build_cnn
+    from make_keras_models import build_cnn, fit_classifier
     from train_fashion_mnist import load_split
 
     tf.config.threading.set_intra_op_parallelism_threads(args.threads)
@@ -240,14 +239,7 @@ def run(args):
             return 1
 
     qat = tfmot.quantization.keras.quantize_model(model)
-    steps = args.epochs * ((len(x_train) + args.batch - 1) // args.batch)
-    schedule = keras.optimizers.schedules.CosineDecay(args.lr, steps)
-    qat.compile(optimizer=keras.optimizers.Adam(schedule),
-                loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-                metrics=["accuracy"])
-    start = time.monotonic()
-    qat.fit(x_train, y_train, batch_size=args.batch, epochs=args.epochs, shuffle=True, verbose=2)
-    meta["qat"]["train_seconds"] = round(time.monotonic() - start, 1)
+    meta["qat"]["train_seconds"] = round(fit_classifier(keras, qat, x_train, y_train, args), 1)
     qat_top1 = top1(qat.predict(x_test, batch_size=1000, verbose=0), y_test)
     meta["qat_keras_top1"] = qat_top1
     print(f"quantization-aware model: Keras top-1 {qat_top1 * 100:.2f}%")

@@ -106,18 +106,24 @@ def build_cnn(keras, batch_size=1):
     return keras.Model(inp, out, name=CNN)
 
 
+def fit_classifier(keras, model, x_train, y_train, args):
+    """Trains a logits classifier `args.epochs` epochs with Adam, the learning rate decaying along a
+    cosine from `args.lr`, batches of `args.batch`; returns the seconds it took."""
+    steps = args.epochs * ((len(x_train) + args.batch - 1) // args.batch)
+    schedule = keras.optimizers.schedules.CosineDecay(args.lr, steps)
+    model.compile(optimizer=keras.optimizers.Adam(schedule),
+                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+                  metrics=["accuracy"])
+    start = time.monotonic()
+    model.fit(x_train, y_train, batch_size=args.batch, epochs=args.epochs, shuffle=True,
+              verbose=2)
+    return time.monotonic() - start
+
+
 def train_cnn(keras, x_train, y_train, args):
     """Trains the CNN with a free batch dimension; returns the batch-1 model with its weights."""
     trainer = build_cnn(keras, batch_size=None)
-    steps = args.epochs * ((len(x_train) + args.batch - 1) // args.batch)
-    schedule = keras.optimizers.schedules.CosineDecay(args.lr, steps)
-    trainer.compile(optimizer=keras.optimizers.Adam(schedule),
-                    loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-                    metrics=["accuracy"])
-    start = time.monotonic()
-    trainer.fit(x_train, y_train, batch_size=args.batch, epochs=args.epochs, shuffle=True,
-                verbose=2)
-    seconds = time.monotonic() - start
+    seconds = fit_classifier(keras, trainer, x_train, y_train, args)
     model = build_cnn(keras, batch_size=1)
     model.set_weights(trainer.get_weights())
     return seconds, trainer, model
