@@ -3,9 +3,9 @@
 #include "finetune.h"
 
 #include <fmt/format.h>
-#include <stdlib.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 

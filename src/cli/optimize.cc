@@ -175,7 +175,8 @@ Status prune(ir::Graph& graph, const OptimizeOptions& options, const OptimizeLog
   if (pattern == "2:4") {
     p.pattern = passes::PrunePattern::k2of4;
   } else if (pattern.starts_with("block:")) {
-    // block:RxC, R outputs by C reduction elements (8x1 is what the sparse 1x1 kernel runs).
+    // block:RxC, R outputs by C reduction elements (16x1 and 8x1 are what the sparse 1x1 kernel
+    // runs).
     const std::string_view dims = pattern.substr(6);
     const std::size_t x = dims.find_first_of("xX");
     const auto parse = [](std::string_view text, std::int64_t& out) {
